@@ -1,0 +1,106 @@
+/**
+ * The runtime's logger. Library code logs through this, never through console.
+ *
+ * Lines are JSON (one object per line) unless the destination is a TTY, where they are short text.
+ * Every line carries the bound context (tenant, run id, asset key, partition). Registered secrets are
+ * replaced by `***` in every message and field before anything is written.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LogSink {
+  write(line: string): void;
+  readonly isTTY: boolean;
+}
+
+const secrets = new Set<string>();
+
+/** Registers a value that must never appear in any log line or error message. */
+export function registerSecret(value: string | undefined): void {
+  if (value !== undefined && value.length >= 3) {
+    secrets.add(value);
+  }
+}
+
+/** Replaces every registered secret, and passwords inside connection URLs, by `***`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const s of secrets) {
+    out = out.split(s).join("***");
+  }
+  return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, "$1***@");
+}
+
+function parseLevel(value: string | undefined): LogLevel {
+  if (value === "debug" || value === "info" || value === "warn" || value === "error") {
+    return value;
+  }
+  return "info";
+}
+
+const stderrSink: LogSink = {
+  write: (line) => process.stderr.write(line),
+  get isTTY() {
+    return process.stderr.isTTY === true;
+  },
+};
+
+export class Logger {
+  constructor(
+    private readonly context: LogFields = {},
+    private readonly sink: LogSink = stderrSink,
+    private readonly minLevel: LogLevel = parseLevel(process.env.ETL_LOG_LEVEL),
+    private readonly format: "json" | "text" | "auto" = "auto",
+  ) {}
+
+  /** A logger whose lines also carry `fields`. */
+  child(fields: LogFields): Logger {
+    return new Logger({ ...this.context, ...fields }, this.sink, this.minLevel, this.format);
+  }
+
+  debug(msg: string, fields: LogFields = {}): void {
+    this.log("debug", msg, fields);
+  }
+  info(msg: string, fields: LogFields = {}): void {
+    this.log("info", msg, fields);
+  }
+  warn(msg: string, fields: LogFields = {}): void {
+    this.log("warn", msg, fields);
+  }
+  error(msg: string, fields: LogFields = {}): void {
+    this.log("error", msg, fields);
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return LEVEL_ORDER[level] >= LEVEL_ORDER[this.minLevel];
+  }
+
+  private log(level: LogLevel, msg: string, fields: LogFields): void {
+    if (!this.isEnabled(level)) {
+      return;
+    }
+    const all = { ...this.context, ...fields };
+    const useText = this.format === "text" || (this.format === "auto" && this.sink.isTTY);
+    const line = useText
+      ? `${level.toUpperCase().padEnd(5)} ${msg}${Object.entries(all)
+          .map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v, jsonReplacer)}`)
+          .join("")}\n`
+      : `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...all }, jsonReplacer)}\n`;
+    this.sink.write(redact(line));
+  }
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value.toString();
+  }
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message };
+  }
+  return value;
+}
+
+/** The process-wide root logger. */
+export const rootLogger = new Logger();

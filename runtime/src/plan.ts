@@ -1,0 +1,270 @@
+/**
+ * The contract between @etl/generator and @etl/runtime: a tenant's resolved plan.
+ *
+ * The generator emits a `TenantPlan` literal into generated/<id>/src/plan.ts; the runtime picks the
+ * environment named by ETL_ENVIRONMENT at run time. Every value that came from `${VAR}` in YAML stays
+ * a reference (`EnvRef` / `Template`) and is only read from the process environment when the package
+ * runs, so no value from the generating machine reaches generated/.
+ */
+import { z } from "zod";
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export const EnvironmentNameSchema = z.enum(ENVIRONMENTS);
+export type EnvironmentName = z.infer<typeof EnvironmentNameSchema>;
+
+/** `${VAR}` or `${VAR:default}` kept as a reference. */
+export const EnvRefSchema = z.strictObject({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  default: z.string().optional(),
+});
+export type EnvRef = z.infer<typeof EnvRefSchema>;
+
+/** A string mixing literal text and references, e.g. `s3://${BUCKET}/raw`. */
+export const TemplateSchema = z.strictObject({
+  template: z.array(z.union([z.string(), EnvRefSchema])),
+});
+export type Template = z.infer<typeof TemplateSchema>;
+
+/** A configuration value: a literal, a reference, or a template of both. */
+export const ConfigValueSchema = z.union([z.string(), EnvRefSchema, TemplateSchema]);
+export type ConfigValue = z.infer<typeof ConfigValueSchema>;
+
+export const STAGES = ["extract", "transfer", "load", "dbt"] as const;
+export const StageSchema = z.enum(STAGES);
+export type Stage = z.infer<typeof StageSchema>;
+
+/** One column of a source table or query, as introspected from PostgreSQL. */
+export const SourceColumnSchema = z.strictObject({
+  name: z.string(),
+  /** `format_type(atttypid, atttypmod)`, e.g. `numeric(18,4)`, `timestamp with time zone`, `text[]`. */
+  pgType: z.string(),
+  /** For domains: the base type's format_type; for arrays: see `arrayElement`. */
+  domainBase: z.string().nullable(),
+  /** Element type of an array column (format_type of the element), else null. */
+  arrayElement: z.string().nullable(),
+  /** Labels of an enum type (or of an array of enums), else null. */
+  enumLabels: z.array(z.string()).nullable(),
+  nullable: z.boolean(),
+});
+export type SourceColumn = z.infer<typeof SourceColumnSchema>;
+
+/** Logical column types that transforms declare for their output (Trino type names). */
+export const OutputColumnSchema = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  nullable: z.boolean(),
+});
+export type OutputColumn = z.infer<typeof OutputColumnSchema>;
+
+export const WRITE_MODES = ["merge", "replace_partition", "append", "full_refresh"] as const;
+export const WriteModeSchema = z.enum(WRITE_MODES);
+export type WriteMode = z.infer<typeof WriteModeSchema>;
+
+export const CheckPlanSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("not_null"),
+    name: z.string(),
+    column: z.string(),
+    severity: z.enum(["warn", "error"]),
+  }),
+  z.strictObject({
+    type: z.literal("unique"),
+    name: z.string(),
+    columns: z.array(z.string()).min(1),
+    severity: z.enum(["warn", "error"]),
+  }),
+  z.strictObject({
+    type: z.literal("accepted_values"),
+    name: z.string(),
+    column: z.string(),
+    values: z.array(z.string()).min(1),
+    severity: z.enum(["warn", "error"]),
+  }),
+  z.strictObject({
+    type: z.literal("range"),
+    name: z.string(),
+    column: z.string(),
+    min: z.number().nullable(),
+    max: z.number().nullable(),
+    severity: z.enum(["warn", "error"]),
+  }),
+  z.strictObject({
+    type: z.literal("regex"),
+    name: z.string(),
+    column: z.string(),
+    pattern: z.string(),
+    severity: z.enum(["warn", "error"]),
+  }),
+  z.strictObject({
+    type: z.literal("row_count"),
+    name: z.string(),
+    min: z.number().int().nullable(),
+    max: z.number().int().nullable(),
+    severity: z.enum(["warn", "error"]),
+  }),
+]);
+export type CheckPlan = z.infer<typeof CheckPlanSchema>;
+
+export const PipelinePlanSchema = z.strictObject({
+  name: z.string(),
+  /** Source relation (unquoted name in the tenant's source schema); null when `query` is set. */
+  sourceTable: z.string().nullable(),
+  /** A custom SELECT; it is always wrapped as a subquery by the runtime. */
+  query: z.string().nullable(),
+  /** Column selecting the daily partition; null for unpartitioned pipelines. */
+  dateColumn: z.string().nullable(),
+  /** Incremental extraction by a monotonically advancing cursor column. */
+  incremental: z
+    .strictObject({
+      cursorColumn: z.string(),
+      lookbackSeconds: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  saveToS3: z.boolean(),
+  hasTransfer: z.boolean(),
+  transfer: z
+    .strictObject({
+      /** Pipelines whose extracted data the transform receives, in declared order. */
+      inputs: z.array(z.string()).min(1),
+      /** Module under the package's src/transforms/ (without extension). */
+      module: z.string(),
+      exportName: z.string(),
+      output: z.array(OutputColumnSchema).min(1),
+    })
+    .nullable(),
+  hasDbtTransform: z.boolean(),
+  dbtTransform: z.strictObject({ select: z.string(), exclude: z.string() }).nullable(),
+  saveToTrino: z.boolean(),
+  trinoOutput: z
+    .strictObject({
+      catalog: ConfigValueSchema,
+      schema: z.string(),
+      table: z.string(),
+      keyColumns: z.array(z.string()),
+      writeMode: WriteModeSchema,
+      /** Column carrying the tenant id in shared tables (part of every key and replacement). */
+      tenantColumn: z.string(),
+    })
+    .nullable(),
+  /** Snapshot of the source columns from `npm run introspect`; null when none was taken. */
+  columns: z.array(SourceColumnSchema).nullable(),
+  /** Hash of `columns` used to detect schema drift at run time; null without snapshot. */
+  schemaHash: z.string().nullable(),
+  checks: z.array(CheckPlanSchema),
+  extract: z.strictObject({
+    compression: z.enum(["zstd", "snappy", "none"]),
+    rowGroupRows: z.number().int().positive(),
+    maxFileRows: z.number().int().positive(),
+  }),
+});
+export type PipelinePlan = z.infer<typeof PipelinePlanSchema>;
+
+export const AssetPlanSchema = z.strictObject({
+  /** `<tenant>/<stage>/<name>`. */
+  key: z.string(),
+  stage: StageSchema,
+  /** The pipeline this asset belongs to (extract/transfer/load), else null. */
+  pipeline: z.string().nullable(),
+  deps: z.array(z.string()),
+  partitioned: z.boolean(),
+  description: z.string(),
+  dbt: z
+    .strictObject({
+      uniqueId: z.string(),
+      name: z.string(),
+      resourceType: z.enum(["model", "seed", "snapshot"]),
+      packageName: z.string(),
+      /** Selector handed to `dbt build --select`. */
+      selector: z.string(),
+      /** Data tests attached to this node, by unique id. */
+      tests: z.array(z.strictObject({ uniqueId: z.string(), name: z.string() })),
+    })
+    .nullable(),
+});
+export type AssetPlan = z.infer<typeof AssetPlanSchema>;
+
+export const SchedulePlanSchema = z.strictObject({
+  cron: z.string(),
+  timezone: z.string(),
+  autoStart: z.boolean(),
+});
+export type SchedulePlan = z.infer<typeof SchedulePlanSchema>;
+
+export const JobPlanSchema = z.strictObject({
+  name: z.string(),
+  description: z.string(),
+  /** Asset keys the job materialises, in a stable order. */
+  assets: z.array(z.string()),
+  partitioned: z.boolean(),
+  schedule: SchedulePlanSchema.nullable(),
+  /** How many independent assets may run at once. */
+  concurrency: z.number().int().positive(),
+});
+export type JobPlan = z.infer<typeof JobPlanSchema>;
+
+export const DbtPlanSchema = z.strictObject({
+  /** dbt project directory, relative to the repository root. */
+  projectDir: z.string(),
+  target: z.string(),
+  /** Schema dbt builds into. */
+  targetSchema: z.string(),
+  /** Sources the tenant declared external (no extract asset feeds them). */
+  externalSources: z.array(z.string()),
+});
+export type DbtPlan = z.infer<typeof DbtPlanSchema>;
+
+export const EnvironmentPlanSchema = z.strictObject({
+  enabled: z.boolean(),
+  resources: z.strictObject({
+    source: z.strictObject({
+      host: ConfigValueSchema,
+      port: ConfigValueSchema,
+      database: ConfigValueSchema,
+      user: ConfigValueSchema,
+      password: ConfigValueSchema,
+      schema: ConfigValueSchema,
+    }),
+    storage: z.strictObject({
+      bucket: ConfigValueSchema,
+      basePath: ConfigValueSchema,
+    }),
+    trino: z.strictObject({
+      host: ConfigValueSchema,
+      port: ConfigValueSchema,
+      user: ConfigValueSchema,
+      password: ConfigValueSchema,
+      httpScheme: ConfigValueSchema,
+      catalog: ConfigValueSchema,
+      schema: ConfigValueSchema,
+    }),
+  }),
+  partitions: z.strictObject({
+    /** First daily partition, YYYY-MM-DD. */
+    startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** IANA time zone in which days start and end. */
+    timezone: z.string(),
+  }),
+  pipelines: z.array(PipelinePlanSchema),
+  assets: z.array(AssetPlanSchema),
+  jobs: z.array(JobPlanSchema),
+  dbt: DbtPlanSchema.nullable(),
+});
+export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
+
+export const TenantPlanSchema = z.strictObject({
+  generatorVersion: z.string(),
+  tenant: z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    name: z.string(),
+    enabled: z.boolean(),
+    tags: z.record(z.string(), z.string()),
+  }),
+  /** Names of every environment variable the plan references, sorted. */
+  envVars: z.array(z.string()),
+  environments: z.strictObject({
+    dev: EnvironmentPlanSchema,
+    staging: EnvironmentPlanSchema,
+    prod: EnvironmentPlanSchema,
+  }),
+});
+export type TenantPlan = z.infer<typeof TenantPlanSchema>;
