@@ -2,7 +2,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 60_000,
+    include: ["src/**/*.test.ts", "integration/**/*.test.ts"],
+    // Integration tests share one real stack: run files one after another.
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
   },
 });
