@@ -1,0 +1,212 @@
+/**
+ * The command line of every generated tenant package (`node generated/<id>/dist/main.js <command>`).
+ *
+ * The generated entrypoint only calls `runCli`; everything else lives here so that the behaviour of
+ * all tenant packages is one piece of tested code.
+ */
+import type { TenantPlan } from "../plan.js";
+import { selectEnvironment } from "../resources.js";
+import type { TransformRegistry } from "../transfer/types.js";
+import type { EnvSource } from "../values.js";
+import { type OptionSpec, parseArgs } from "./args.js";
+import {
+  type CliIo,
+  type CommandContext,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  processIo,
+  type SelectedContext,
+} from "./io.js";
+import { listCommand } from "./list.js";
+import { validateCommand } from "./validate.js";
+
+export type { CliIo } from "./io.js";
+
+export interface RunCliOptions {
+  plan: TenantPlan;
+  transforms: TransformRegistry;
+  argv: string[];
+  /** Defaults to process.env. */
+  env?: EnvSource;
+  /** Defaults to the process streams. */
+  io?: CliIo;
+  /** Defaults to a signal aborted on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+type Handler = (ctx: CommandContext) => Promise<number> | number;
+
+interface CommandDef {
+  usage: string;
+  summary: string;
+  options: OptionSpec;
+  /** Number of positional arguments after the command name. */
+  positionals: number;
+  /** Whether the command needs an enabled environment selected first. */
+  needsEnvironment: boolean;
+  handler: Handler;
+}
+
+const GLOBAL: OptionSpec = { debug: "boolean", help: "boolean" };
+
+const notYet =
+  (name: string): Handler =>
+  (ctx) => {
+    ctx.io.err(`error: command "${name}" is not available in this build of @etl/runtime yet\n`);
+    return EXIT_FAILURE;
+  };
+
+const COMMANDS: Readonly<Record<string, CommandDef>> = {
+  list: {
+    usage: "list [--json]",
+    summary: "assets (key, stage, deps), jobs and schedules",
+    options: { json: "boolean" },
+    positionals: 0,
+    needsEnvironment: true,
+    handler: (ctx) => listCommand(ctx as SelectedContext),
+  },
+  validate: {
+    usage: "validate [--connect]",
+    summary: "check the plan, ETL_ENVIRONMENT and env vars; --connect also reaches every service",
+    options: { connect: "boolean" },
+    positionals: 0,
+    needsEnvironment: false,
+    handler: validateCommand,
+  },
+  run: {
+    usage: "run <job> [--partition YYYY-MM-DD] [--select <asset key glob>] [--wait]",
+    summary: "run a job for one partition (default: the latest complete day)",
+    options: { partition: "string", select: "string", wait: "boolean" },
+    positionals: 1,
+    needsEnvironment: true,
+    handler: notYet("run"),
+  },
+  backfill: {
+    usage: "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N] [--force]",
+    summary: "run a job over a range of partitions, skipping those already materialised",
+    options: { from: "string", to: "string", concurrency: "string", force: "boolean" },
+    positionals: 1,
+    needsEnvironment: true,
+    handler: notYet("backfill"),
+  },
+  status: {
+    usage: "status [--json]",
+    summary: "last materialisation per asset, missing and failed partitions",
+    options: { json: "boolean" },
+    positionals: 0,
+    needsEnvironment: true,
+    handler: notYet("status"),
+  },
+  serve: {
+    usage: "serve [--all] [--catch-up|--no-catch-up]",
+    summary: "run the job schedules in-process until SIGTERM",
+    options: { all: "boolean", "catch-up": "boolean", "no-catch-up": "boolean" },
+    positionals: 0,
+    needsEnvironment: true,
+    handler: notYet("serve"),
+  },
+};
+
+function usage(tenant: string): string {
+  const lines = [`usage: etl-${tenant} <command> [options] [--debug]`, "", "commands:"];
+  for (const def of Object.values(COMMANDS)) {
+    lines.push(`  ${def.usage}`, `      ${def.summary}`);
+  }
+  lines.push(
+    "",
+    "environment: ETL_ENVIRONMENT (dev|staging|prod, default dev), ETL_HOME (default .etl/)",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** Runs one command of a tenant package and returns its exit code; never throws. */
+export async function runCli(options: RunCliOptions): Promise<number> {
+  const io = options.io ?? processIo;
+  const env = options.env ?? process.env;
+  const debug = options.argv.includes("--debug");
+  const tenant = options.plan.tenant.id;
+  const [name, ...rest] = options.argv.filter((a) => a !== "--debug");
+  if (name === undefined || name === "--help" || name === "help" || name === "-h") {
+    (name === undefined ? io.err : io.out)(usage(tenant));
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const def = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (def === undefined) {
+    io.err(`error: unknown command "${name}"\n\n${usage(tenant)}`);
+    return EXIT_USAGE;
+  }
+  const parsed = parseArgs(rest, { ...GLOBAL, ...def.options });
+  if (!parsed.ok) {
+    io.err(`error: ${parsed.error}\nusage: etl-${tenant} ${def.usage}\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.args.flags.has("help")) {
+    io.out(`usage: etl-${tenant} ${def.usage}\n  ${def.summary}\n`);
+    return EXIT_OK;
+  }
+  if (parsed.args.positionals.length !== def.positionals) {
+    io.err(
+      `error: "${name}" takes ${def.positionals === 0 ? "no arguments" : `${def.positionals} argument`}, got ${
+        parsed.args.positionals.length
+      }\nusage: etl-${tenant} ${def.usage}\n`,
+    );
+    return EXIT_USAGE;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted by signal"));
+  const ownSignal = options.signal === undefined;
+  if (ownSignal) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+  const ctx: CommandContext = {
+    plan: options.plan,
+    transforms: options.transforms,
+    env,
+    io,
+    args: parsed.args,
+    debug,
+    signal: options.signal ?? controller.signal,
+  };
+  try {
+    if (!def.needsEnvironment) {
+      return await def.handler(ctx);
+    }
+    const selected = selectEnvironment(options.plan, env);
+    if (!selected.ok) {
+      io.err(`error: ${selected.error}\n`);
+      return EXIT_USAGE;
+    }
+    const sctx: SelectedContext = { ...ctx, environment: selected.name, envPlan: selected.plan };
+    return await def.handler(sctx);
+  } catch (e) {
+    io.err(`${describeError(e, debug)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    if (ownSignal) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  }
+}
+
+/** One line per error (with its causes); the whole stack with --debug. */
+export function describeError(e: unknown, debug: boolean): string {
+  if (!(e instanceof Error)) {
+    return `error: ${String(e)}`;
+  }
+  if (debug) {
+    return `error: ${e.stack ?? e.message}${e.cause === undefined ? "" : `\ncaused by: ${describeError(e.cause, true)}`}`;
+  }
+  const parts: string[] = [e.message];
+  let cause: unknown = e.cause;
+  while (cause instanceof Error) {
+    if (!parts.some((p) => p.includes(cause instanceof Error ? cause.message : ""))) {
+      parts.push(cause.message);
+    }
+    cause = cause.cause;
+  }
+  return `error: ${parts.join(": ")} (run with --debug for details)`;
+}

@@ -1,0 +1,313 @@
+/**
+ * Resolution of a tenant's resources (PostgreSQL source, storage, Trino, dbt) from the selected
+ * environment plan and the process environment, at run time.
+ *
+ * Isolation: a tenant package only sees the variables its own plan references (`plan.envVars`) plus
+ * the shared runtime variables listed in SHARED_ENV_VARS, so a package deployed next to another
+ * tenant's secrets can never read them by accident, and every storage path it writes is under its own
+ * base path.
+ */
+import path from "node:path";
+import { registerSecret } from "./logger.js";
+import {
+  type ConfigValue,
+  ENVIRONMENTS,
+  type EnvironmentName,
+  type EnvironmentPlan,
+  type TenantPlan,
+} from "./plan.js";
+import { type EnvSource, resolveValue } from "./values.js";
+
+/** Variables every tenant package may read besides the ones its plan references. */
+export const SHARED_ENV_VARS = [
+  "ETL_ENVIRONMENT",
+  "ETL_HOME",
+  "ETL_LEDGER_URL",
+  "ETL_LOG_LEVEL",
+  "S3_ENDPOINT_URL",
+  "S3_BUCKET_NAME",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "DBT_BIN",
+  "DBT_PROFILES_DIR",
+  "PATH",
+  "HOME",
+] as const;
+
+export type SelectedEnvironment =
+  | { ok: true; name: EnvironmentName; plan: EnvironmentPlan }
+  | { ok: false; error: string };
+
+/** Picks the environment named by ETL_ENVIRONMENT (default dev); unknown or disabled is an error. */
+export function selectEnvironment(plan: TenantPlan, env: EnvSource): SelectedEnvironment {
+  const raw = env.ETL_ENVIRONMENT;
+  const name = raw === undefined || raw === "" ? "dev" : raw;
+  const known = (ENVIRONMENTS as readonly string[]).includes(name);
+  if (!known) {
+    return {
+      ok: false,
+      error: `ETL_ENVIRONMENT="${name}" is not a known environment: expected one of ${ENVIRONMENTS.join(", ")}`,
+    };
+  }
+  const envName = name as EnvironmentName;
+  const envPlan = plan.environments[envName];
+  if (!envPlan.enabled) {
+    return {
+      ok: false,
+      error: `environment "${envName}" is disabled for tenant ${plan.tenant.id} (environments.${envName}.enabled is false in its config)`,
+    };
+  }
+  return { ok: true, name: envName, plan: envPlan };
+}
+
+/** The slice of `env` a tenant package may read: its own variables and the shared ones. */
+export function tenantEnv(plan: TenantPlan, env: EnvSource): EnvSource {
+  const allowed = new Set<string>([...plan.envVars, ...SHARED_ENV_VARS]);
+  const out: Record<string, string | undefined> = {};
+  for (const name of allowed) {
+    const v = env[name];
+    if (v !== undefined) {
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  schema: string;
+}
+
+export type StorageSettings =
+  | {
+      kind: "s3";
+      bucket: string;
+      /** Prefix inside the bucket, without leading or trailing slash. */
+      basePath: string;
+      /** Custom endpoint (MinIO, versitygw); null means AWS. */
+      endpoint: string | null;
+      region: string;
+      accessKeyId: string | null;
+      secretAccessKey: string | null;
+      sessionToken: string | null;
+      /** Path-style addressing, required by most S3-compatible servers. */
+      forcePathStyle: boolean;
+    }
+  | {
+      kind: "local";
+      /** Directory standing in for the bucket. */
+      root: string;
+      basePath: string;
+    };
+
+export interface TrinoSettings {
+  host: string;
+  port: number;
+  user: string;
+  /** Null when no password is configured (Trino without authentication). */
+  password: string | null;
+  scheme: "http" | "https";
+  catalog: string;
+  schema: string;
+}
+
+export interface DbtSettings {
+  /** Executable: DBT_BIN, else `dbt` on PATH. */
+  bin: string;
+  projectDir: string;
+  target: string;
+  targetSchema: string;
+}
+
+export interface ResolvedResources {
+  tenantId: string;
+  environment: EnvironmentName;
+  /** Local state directory (ledger, local storage). */
+  etlHome: string;
+  /** PostgreSQL URL of a shared run ledger, or null for the local file ledger. */
+  ledgerUrl: string | null;
+  source: PostgresSettings;
+  storage: StorageSettings;
+  trino: TrinoSettings;
+  dbt: DbtSettings | null;
+}
+
+export type ResourcesResult =
+  | { ok: true; resources: ResolvedResources }
+  | { ok: false; missing: string[]; errors: string[] };
+
+export interface ResolveOptions {
+  /** Directory relative paths (ETL_HOME, dbt project) are resolved against; default cwd. */
+  cwd?: string;
+}
+
+/** Resolves every resource setting of one environment; reports all missing variables at once. */
+export function resolveResources(
+  plan: TenantPlan,
+  envName: EnvironmentName,
+  fullEnv: EnvSource,
+  options: ResolveOptions = {},
+): ResourcesResult {
+  const env = tenantEnv(plan, fullEnv);
+  const cwd = options.cwd ?? process.cwd();
+  const envPlan = plan.environments[envName];
+  const missing = new Set<string>();
+  const errors: string[] = [];
+  const get = (value: ConfigValue): string => {
+    const r = resolveValue(value, env);
+    if (r.ok) {
+      return r.value;
+    }
+    for (const m of r.missing) {
+      missing.add(m);
+    }
+    return "";
+  };
+  const port = (value: ConfigValue, what: string): number => {
+    const text = get(value);
+    if (text === "") {
+      return 0;
+    }
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535) {
+      errors.push(`${what} must be a TCP port number, got "${text}"`);
+      return 0;
+    }
+    return n;
+  };
+
+  const src = envPlan.resources.source;
+  const source: PostgresSettings = {
+    host: get(src.host),
+    port: port(src.port, "source_database.port"),
+    database: get(src.database),
+    user: get(src.user),
+    password: get(src.password),
+    schema: get(src.schema),
+  };
+
+  const etlHome = path.resolve(cwd, env.ETL_HOME ?? ".etl");
+  const bucket = get(envPlan.resources.storage.bucket);
+  const basePath = trimSlashes(get(envPlan.resources.storage.basePath));
+  if (basePath.split("/").some((seg) => seg === ".." || seg === ".")) {
+    errors.push(`storage.base_path must not contain "." or ".." segments, got "${basePath}"`);
+  }
+  let storage: StorageSettings;
+  if (bucket === "") {
+    storage = { kind: "local", root: path.join(etlHome, "storage"), basePath };
+  } else {
+    const endpoint = nonEmpty(env.S3_ENDPOINT_URL);
+    const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
+    const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
+    // A custom endpoint has no instance role or SSO behind it: static keys are the only way in.
+    if (endpoint !== null) {
+      if (accessKeyId === null) missing.add("AWS_ACCESS_KEY_ID");
+      if (secretAccessKey === null) missing.add("AWS_SECRET_ACCESS_KEY");
+    }
+    storage = {
+      kind: "s3",
+      bucket,
+      basePath,
+      endpoint,
+      region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? "us-east-1",
+      accessKeyId,
+      secretAccessKey,
+      sessionToken: nonEmpty(env.AWS_SESSION_TOKEN),
+      forcePathStyle: endpoint !== null,
+    };
+  }
+
+  const t = envPlan.resources.trino;
+  const schemeText = get(t.httpScheme) || "http";
+  if (schemeText !== "http" && schemeText !== "https") {
+    errors.push(`target_database.trino_http_scheme must be http or https, got "${schemeText}"`);
+  }
+  const trinoPassword = get(t.password);
+  const trino: TrinoSettings = {
+    host: get(t.host),
+    port: port(t.port, "target_database.trino_port"),
+    user: get(t.user),
+    password: trinoPassword === "" ? null : trinoPassword,
+    scheme: schemeText === "https" ? "https" : "http",
+    catalog: get(t.catalog),
+    schema: get(t.schema),
+  };
+
+  const dbt: DbtSettings | null =
+    envPlan.dbt === null
+      ? null
+      : {
+          bin: nonEmpty(env.DBT_BIN) ?? "dbt",
+          projectDir: path.resolve(cwd, envPlan.dbt.projectDir),
+          target: envPlan.dbt.target,
+          targetSchema: envPlan.dbt.targetSchema,
+        };
+
+  if (missing.size > 0 || errors.length > 0) {
+    return { ok: false, missing: [...missing].sort(), errors };
+  }
+  registerSecret(source.password);
+  registerSecret(trino.password ?? undefined);
+  if (storage.kind === "s3") {
+    registerSecret(storage.secretAccessKey ?? undefined);
+    registerSecret(storage.sessionToken ?? undefined);
+  }
+  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
+  return {
+    ok: true,
+    resources: {
+      tenantId: plan.tenant.id,
+      environment: envName,
+      etlHome,
+      ledgerUrl,
+      source,
+      storage,
+      trino,
+      dbt,
+    },
+  };
+}
+
+/** One line per problem, for CLIs: missing variables first (all of them), then invalid values. */
+export function describeResourceProblems(result: {
+  missing: string[];
+  errors: string[];
+}): string[] {
+  const lines: string[] = [];
+  if (result.missing.length > 0) {
+    lines.push(
+      `missing environment variable${result.missing.length > 1 ? "s" : ""}: ${result.missing.join(", ")}`,
+    );
+  }
+  lines.push(...result.errors);
+  return lines;
+}
+
+/**
+ * Joins a key under the tenant's base path. Refuses keys that would climb out of it, which is what
+ * keeps one tenant's writes inside its own prefix.
+ */
+export function tenantStorageKey(storage: StorageSettings, ...parts: string[]): string {
+  const rel = parts.map(trimSlashes).filter((p) => p !== "");
+  for (const p of rel) {
+    if (p.split("/").some((seg) => seg === ".." || seg === ".")) {
+      throw new Error(`storage key part "${p}" must not contain "." or ".." segments`);
+    }
+  }
+  return [storage.basePath, ...rel].filter((p) => p !== "").join("/");
+}
+
+function trimSlashes(s: string): string {
+  return s.replace(/^\/+|\/+$/g, "");
+}
+
+function nonEmpty(v: string | undefined): string | null {
+  return v === undefined || v === "" ? null : v;
+}
