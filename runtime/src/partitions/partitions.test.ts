@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import {
+  addDays,
+  latestCompletePartition,
+  partitionRange,
+  partitionWindow,
+  validatePartition,
+  validateRange,
+} from "./index.js";
+
+const config = { startDate: "2026-01-01", timezone: "Asia/Seoul" };
+
+describe("partitions", () => {
+  it("defaults to the latest complete day in the tenant's zone", () => {
+    // 2026-01-05 16:30 UTC is already 2026-01-06 01:30 in Seoul.
+    expect(latestCompletePartition("Asia/Seoul", new Date("2026-01-05T16:30:00Z"))).toBe(
+      "2026-01-05",
+    );
+    expect(latestCompletePartition("UTC", new Date("2026-01-05T16:30:00Z"))).toBe("2026-01-04");
+  });
+  it("does calendar arithmetic across months and leap days", () => {
+    expect(addDays("2028-02-28", 1)).toBe("2028-02-29");
+    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+    expect(partitionRange("2026-01-30", "2026-02-02")).toEqual([
+      "2026-01-30",
+      "2026-01-31",
+      "2026-02-01",
+      "2026-02-02",
+    ]);
+  });
+  it("validates --partition: format, start date, future", () => {
+    const now = new Date("2026-01-10T00:00:00Z");
+    expect(validatePartition("2026-01-05", config, now)).toEqual({
+      ok: true,
+      partition: "2026-01-05",
+    });
+    const bad = [
+      validatePartition("2026-1-5", config, now),
+      validatePartition("2026-02-30", config, now),
+      validatePartition("2025-12-31", config, now),
+      validatePartition("2026-01-11", config, now),
+    ].map((r) => (r.ok ? "ok" : r.error));
+    expect(bad[0]).toContain("YYYY-MM-DD");
+    expect(bad[1]).toContain("YYYY-MM-DD");
+    expect(bad[2]).toContain("before the first partition 2026-01-01");
+    expect(bad[3]).toContain("in the future");
+  });
+  it("reports every problem of a backfill range at once", () => {
+    const r = validateRange("2025-01-01", "2030-01-01", config, new Date("2026-01-10T00:00:00Z"));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toHaveLength(2);
+    const rev = validateRange("2026-01-05", "2026-01-03", config, new Date("2026-01-10T00:00:00Z"));
+    expect(rev.ok ? [] : rev.errors).toEqual(["--from 2026-01-05 is after --to 2026-01-03"]);
+  });
+  it("gives a half-open window in the zone, 23 hours on a spring-forward day", () => {
+    const w = partitionWindow("2026-01-02", "Asia/Seoul");
+    expect(w.start.toISOString()).toBe("2026-01-01T15:00:00.000Z");
+    expect(w.end.toISOString()).toBe("2026-01-02T15:00:00.000Z");
+    const dst = partitionWindow("2026-03-08", "America/New_York");
+    expect((dst.end.getTime() - dst.start.getTime()) / 3_600_000).toBe(23);
+  });
+});
