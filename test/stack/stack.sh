@@ -11,12 +11,14 @@ REPO_ROOT="$(cd "${STACK_DIR}/../.." && pwd)"
 export STACK_DIR REPO_ROOT
 
 # Start order matters: Trino needs PostgreSQL (its Iceberg catalog) and S3 (its warehouse).
-COMPONENTS=(postgres)
+COMPONENTS=(postgres s3)
 
 # shellcheck source=lib/common.sh
 source "${STACK_DIR}/lib/common.sh"
 # shellcheck source=lib/postgres.sh
 source "${STACK_DIR}/lib/postgres.sh"
+# shellcheck source=lib/s3.sh
+source "${STACK_DIR}/lib/s3.sh"
 
 usage() {
   cat >&2 <<EOF

@@ -11,7 +11,7 @@ PAGILA_DIR_DEFAULT="/work/shared/fixtures/postgres/pagila"
 
 pg_psql() {
   # Root talks to the cluster over TCP with the superuser's password, like every other client.
-  PGPASSWORD="$PG_PASSWORD" "${PG_BIN}/psql" -X -q -v ON_ERROR_STOP=1 \
+  PGPASSWORD="$PG_PASSWORD" PGOPTIONS="-c client_min_messages=warning" "${PG_BIN}/psql" -X -q -v ON_ERROR_STOP=1 \
     -h "$STACK_BIND_HOST" -p "$PG_PORT" -U "$PG_SUPERUSER" "$@"
 }
 
