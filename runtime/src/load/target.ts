@@ -1,0 +1,120 @@
+/**
+ * The Iceberg target table: created when missing, evolved by ADD COLUMN when the staged data has
+ * new columns, and refused with a clear message when a column's type changed.
+ */
+import type { TrinoClient } from "../trino/client.js";
+import { normaliseType, qualifiedName, quoteIdent, stringLiteral } from "../trino/sql.js";
+import type { LoadColumn } from "./columns.js";
+
+export interface TargetTable {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
+/** Error for a target table whose existing shape the load cannot write into. */
+export class TargetSchemaError extends Error {
+  override readonly name = "TargetSchemaError";
+  readonly transient = false;
+}
+
+export function targetName(t: TargetTable): string {
+  return qualifiedName(t.catalog, t.schema, t.table);
+}
+
+/** Columns of an existing table (lower-cased names, normalised types), or null when absent. */
+export async function describeTable(
+  client: TrinoClient,
+  t: TargetTable,
+): Promise<LoadColumn[] | null> {
+  const rows = await client.rows(
+    `SELECT column_name, data_type FROM ${quoteIdent(t.catalog, "catalog")}.information_schema.columns WHERE table_schema = ${stringLiteral(t.schema.toLowerCase())} AND table_name = ${stringLiteral(t.table.toLowerCase())} ORDER BY ordinal_position`,
+  );
+  if (rows.length === 0) {
+    return null;
+  }
+  return rows.map((r) => ({
+    name: String(r.column_name),
+    type: normaliseType(String(r.data_type)),
+  }));
+}
+
+export interface EnsureResult {
+  created: boolean;
+  columnsAdded: string[];
+  /** The table's columns after the call. */
+  columns: LoadColumn[];
+}
+
+/**
+ * Makes the target table hold every wanted column with the wanted type: CREATE when missing (with
+ * day partitioning on `partitionColumn`), ADD COLUMN for new ones, an error for changed types.
+ */
+export async function ensureTargetTable(
+  client: TrinoClient,
+  t: TargetTable,
+  wanted: readonly LoadColumn[],
+  partitionColumn: string | null,
+): Promise<EnsureResult> {
+  await client.execute(
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.catalog, "catalog")}.${quoteIdent(t.schema, "schema")}`,
+  );
+  const existing = await describeTable(client, t);
+  if (existing === null) {
+    const cols = wanted.map((c) => `${quoteIdent(c.name, "column")} ${c.type}`).join(", ");
+    const props = ["format = 'PARQUET'"];
+    if (partitionColumn !== null) {
+      // The partition transform is a string property; the column name was validated by quoteIdent.
+      quoteIdent(partitionColumn, "partition column");
+      props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
+    }
+    // IF NOT EXISTS: two tenants may create a shared table at the same moment.
+    await client.execute(
+      `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`,
+    );
+    const after = await describeTable(client, t);
+    if (after === null) {
+      throw new TargetSchemaError(`table ${targetName(t)} is missing right after CREATE TABLE`);
+    }
+    checkTypes(t, after, wanted);
+    return { created: true, columnsAdded: [], columns: after };
+  }
+  checkTypes(t, existing, wanted);
+  const have = new Set(existing.map((c) => c.name.toLowerCase()));
+  const added: string[] = [];
+  for (const c of wanted) {
+    if (have.has(c.name.toLowerCase())) {
+      continue;
+    }
+    // Concurrent loads may race on the same new column; IF NOT EXISTS keeps the loser quiet.
+    await client.execute(
+      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name, "column")} ${c.type}`,
+    );
+    added.push(c.name.toLowerCase());
+  }
+  const columns = added.length === 0 ? existing : await describeTable(client, t);
+  if (columns === null) {
+    throw new TargetSchemaError(`table ${targetName(t)} disappeared while adding columns`);
+  }
+  return { created: false, columnsAdded: added, columns };
+}
+
+function checkTypes(
+  t: TargetTable,
+  existing: readonly LoadColumn[],
+  wanted: readonly LoadColumn[],
+) {
+  const byName = new Map(existing.map((c) => [c.name.toLowerCase(), c.type]));
+  const problems: string[] = [];
+  for (const c of wanted) {
+    const old = byName.get(c.name.toLowerCase());
+    if (old !== undefined && old !== c.type) {
+      problems.push(`column "${c.name}" is ${old} in the table but ${c.type} in the new data`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new TargetSchemaError(
+      `cannot load into ${targetName(t)}: ${problems.join("; ")}. Change the column's type in the table (ALTER TABLE ... ALTER COLUMN ... SET DATA TYPE, if Iceberg allows the widening) or cast it in the source query.`,
+    );
+  }
+}
