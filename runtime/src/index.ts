@@ -8,3 +8,4 @@ export * from "./schedule/cron.js";
 export * from "./transfer/types.js";
 export * from "./types/pg.js";
 export * from "./values.js";
+export * from "./dbt/index.js";
