@@ -1,0 +1,3 @@
+export * from "./copy-binary.js";
+export * from "./introspect.js";
+export * from "./sql.js";

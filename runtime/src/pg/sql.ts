@@ -1,0 +1,23 @@
+/** Safe SQL text for statements that cannot take bind parameters (COPY). */
+
+/** Quotes an identifier like PostgreSQL's quote_ident, always (never relies on case folding). */
+export function quoteIdent(name: string): string {
+  if (name.includes("\u0000")) {
+    throw new Error(`identifier ${JSON.stringify(name)} contains a NUL character`);
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal like PostgreSQL's quote_literal (E'' form when it holds a backslash). */
+export function quoteLiteral(value: string): string {
+  if (value.includes("\u0000")) {
+    throw new Error(`literal ${JSON.stringify(value)} contains a NUL character`);
+  }
+  const doubled = value.replaceAll("'", "''");
+  return value.includes("\\") ? `E'${doubled.replaceAll("\\", "\\\\")}'` : `'${doubled}'`;
+}
+
+/** `"schema"."name"`. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
