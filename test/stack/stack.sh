@@ -11,7 +11,7 @@ REPO_ROOT="$(cd "${STACK_DIR}/../.." && pwd)"
 export STACK_DIR REPO_ROOT
 
 # Start order matters: Trino needs PostgreSQL (its Iceberg catalog) and S3 (its warehouse).
-COMPONENTS=(postgres s3)
+COMPONENTS=(postgres s3 trino)
 
 # shellcheck source=lib/common.sh
 source "${STACK_DIR}/lib/common.sh"
@@ -19,6 +19,8 @@ source "${STACK_DIR}/lib/common.sh"
 source "${STACK_DIR}/lib/postgres.sh"
 # shellcheck source=lib/s3.sh
 source "${STACK_DIR}/lib/s3.sh"
+# shellcheck source=lib/trino.sh
+source "${STACK_DIR}/lib/trino.sh"
 
 usage() {
   cat >&2 <<EOF
