@@ -4,6 +4,8 @@
  * The generated entrypoint only calls `runCli`; everything else lives here so that the behaviour of
  * all tenant packages is one piece of tested code.
  */
+
+import type { StageHandlers } from "../executor/types.js";
 import type { TenantPlan } from "../plan.js";
 import { selectEnvironment } from "../resources.js";
 import type { TransformRegistry } from "../transfer/types.js";
@@ -18,6 +20,7 @@ import {
   processIo,
   type SelectedContext,
 } from "./io.js";
+import { backfillCommand, runCommand, statusCommand } from "./jobs.js";
 import { listCommand } from "./list.js";
 import { validateCommand } from "./validate.js";
 
@@ -33,6 +36,8 @@ export interface RunCliOptions {
   io?: CliIo;
   /** Defaults to a signal aborted on SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** Replaces the runtime's stage implementations (tests with in-process asset functions). */
+  stageHandlers?: StageHandlers;
 }
 
 type Handler = (ctx: CommandContext) => Promise<number> | number;
@@ -80,7 +85,7 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     options: { partition: "string", select: "string", wait: "boolean" },
     positionals: 1,
     needsEnvironment: true,
-    handler: notYet("run"),
+    handler: (ctx) => runCommand(ctx as SelectedContext),
   },
   backfill: {
     usage: "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N] [--force]",
@@ -88,7 +93,7 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     options: { from: "string", to: "string", concurrency: "string", force: "boolean" },
     positionals: 1,
     needsEnvironment: true,
-    handler: notYet("backfill"),
+    handler: (ctx) => backfillCommand(ctx as SelectedContext),
   },
   status: {
     usage: "status [--json]",
@@ -96,7 +101,7 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     options: { json: "boolean" },
     positionals: 0,
     needsEnvironment: true,
-    handler: notYet("status"),
+    handler: (ctx) => statusCommand(ctx as SelectedContext),
   },
   serve: {
     usage: "serve [--all] [--catch-up|--no-catch-up]",
@@ -168,6 +173,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     io,
     args: parsed.args,
     debug,
+    stageHandlers: options.stageHandlers ?? null,
     signal: options.signal ?? controller.signal,
   };
   try {

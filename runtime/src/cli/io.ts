@@ -1,4 +1,5 @@
 /** Output channels and shared types of the CLI commands. */
+import type { StageHandlers } from "../executor/types.js";
 import { redact } from "../logger.js";
 import type { EnvironmentName, EnvironmentPlan, TenantPlan } from "../plan.js";
 import type { TransformRegistry } from "../transfer/types.js";
@@ -34,6 +35,8 @@ export interface CommandContext {
   io: CliIo;
   args: ParsedArgs;
   debug: boolean;
+  /** Stage implementations; null means the runtime's own (tests pass in-process ones). */
+  stageHandlers: StageHandlers | null;
   /** Aborted on SIGINT/SIGTERM so long commands can stop cleanly. */
   signal: AbortSignal;
 }

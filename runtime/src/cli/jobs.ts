@@ -1,0 +1,310 @@
+/** `run`, `backfill` and `status`: the commands that execute jobs or report on them. */
+
+import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
+import { defaultStageHandlers } from "../executor/stages.js";
+import {
+  isPartitionMaterialized,
+  type Ledger,
+  latestByAssetPartition,
+  openLedger,
+} from "../ledger/index.js";
+import { type Logger, rootLogger } from "../logger.js";
+import {
+  latestCompletePartition,
+  partitionRange,
+  validatePartition,
+  validateRange,
+} from "../partitions/index.js";
+import type { JobPlan } from "../plan.js";
+import {
+  describeResourceProblems,
+  type ResolvedResources,
+  resolveResources,
+} from "../resources.js";
+import { retryPolicyFor } from "../retry/index.js";
+import { parsePositiveInt } from "./args.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
+
+export interface Session {
+  resources: ResolvedResources;
+  ledger: Ledger;
+  logger: Logger;
+}
+
+/** Resolves resources and opens the ledger; prints every problem and returns null on failure. */
+export function openSession(ctx: SelectedContext): Session | null {
+  const r = resolveResources(ctx.plan, ctx.environment, ctx.env);
+  if (!r.ok) {
+    ctx.io.err(
+      `${describeResourceProblems(r)
+        .map((l) => `error: ${l}`)
+        .join("\n")}\n`,
+    );
+    return null;
+  }
+  const logger = rootLogger.child({ tenant: ctx.plan.tenant.id, environment: ctx.environment });
+  return { resources: r.resources, ledger: openLedger(r.resources), logger };
+}
+
+function findJob(ctx: SelectedContext, name: string): JobPlan | null {
+  const job = ctx.envPlan.jobs.find((j) => j.name === name);
+  if (job === undefined) {
+    const names = ctx.envPlan.jobs.map((j) => j.name).sort();
+    ctx.io.err(`error: unknown job "${name}" (jobs: ${names.join(", ") || "none"})\n`);
+    return null;
+  }
+  return job;
+}
+
+/** The summary table printed after every run. */
+export function formatSummary(outcome: Extract<RunOutcome, { kind: "completed" }>): string {
+  const w = Math.max(5, ...outcome.assets.map((a) => a.key.length));
+  const lines = [
+    `run ${outcome.run.runId}  job ${outcome.run.job}  partition ${outcome.run.partition ?? "-"}  ${outcome.run.status.toUpperCase()}`,
+    `  ${"ASSET".padEnd(w)}  ${"STATUS".padEnd(9)}  TRIES  SECONDS  ERROR`,
+  ];
+  for (const a of outcome.assets) {
+    lines.push(
+      `  ${a.key.padEnd(w)}  ${a.status.padEnd(9)}  ${String(a.attempts).padStart(5)}  ${(a.durationMs / 1000).toFixed(1).padStart(7)}  ${a.error ?? ""}`,
+    );
+  }
+  const r = outcome.run;
+  lines.push(`  ${r.succeeded} succeeded, ${r.failed} failed, ${r.skipped} skipped`);
+  return `${lines.join("\n")}\n`;
+}
+
+async function executeOne(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  partition: string | null,
+  trigger: string,
+  extra: { select?: string | null; concurrency?: number; wait?: boolean },
+): Promise<RunOutcome> {
+  return runJob({
+    plan: ctx.plan,
+    envPlan: ctx.envPlan,
+    environment: ctx.environment,
+    job,
+    partition,
+    select: extra.select ?? null,
+    resources: s.resources,
+    transforms: ctx.transforms,
+    handlers: ctx.stageHandlers ?? defaultStageHandlers(),
+    ledger: s.ledger,
+    logger: s.logger,
+    retry: (stage) => retryPolicyFor(stage, ctx.env),
+    signal: ctx.signal,
+    trigger,
+    tty: ctx.io.isTTY ? ctx.io.err : null,
+    ...(extra.wait === undefined ? {} : { wait: extra.wait }),
+    ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
+  });
+}
+
+export async function runCommand(ctx: SelectedContext): Promise<number> {
+  const job = findJob(ctx, ctx.args.positionals[0] ?? "");
+  if (job === null) return EXIT_USAGE;
+  let partition: string | null = null;
+  const given = ctx.args.strings.get("partition");
+  if (job.partitioned) {
+    const text = given ?? latestCompletePartition(ctx.envPlan.partitions.timezone);
+    const v = validatePartition(text, ctx.envPlan.partitions);
+    if (!v.ok) {
+      ctx.io.err(`error: ${v.error}\n`);
+      return EXIT_USAGE;
+    }
+    partition = v.partition;
+  } else if (given !== undefined) {
+    ctx.io.err(`error: job ${job.name} is not partitioned: drop --partition\n`);
+    return EXIT_USAGE;
+  }
+  const s = openSession(ctx);
+  if (s === null) return EXIT_USAGE;
+  try {
+    const outcome = await executeOne(ctx, s, job, partition, "cli", {
+      select: ctx.args.strings.get("select") ?? null,
+      wait: ctx.args.flags.has("wait"),
+    });
+    if (outcome.kind !== "completed") {
+      ctx.io.err(`error: ${outcome.message}\n`);
+      return outcome.kind === "invalid" ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    ctx.io.out(formatSummary(outcome));
+    return outcome.run.status === "succeeded" ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await s.ledger.close();
+  }
+}
+
+export async function backfillCommand(ctx: SelectedContext): Promise<number> {
+  const job = findJob(ctx, ctx.args.positionals[0] ?? "");
+  if (job === null) return EXIT_USAGE;
+  if (!job.partitioned) {
+    ctx.io.err(`error: job ${job.name} is not partitioned; use \`run ${job.name}\`\n`);
+    return EXIT_USAGE;
+  }
+  const from = ctx.args.strings.get("from");
+  const to = ctx.args.strings.get("to");
+  if (from === undefined || to === undefined) {
+    ctx.io.err("error: backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD\n");
+    return EXIT_USAGE;
+  }
+  const range = validateRange(from, to, ctx.envPlan.partitions);
+  if (!range.ok) {
+    ctx.io.err(`${range.errors.map((e) => `error: ${e}`).join("\n")}\n`);
+    return EXIT_USAGE;
+  }
+  let concurrency = 1;
+  const c = ctx.args.strings.get("concurrency");
+  if (c !== undefined) {
+    const p = parsePositiveInt(c, "concurrency");
+    if (!p.ok) {
+      ctx.io.err(`error: ${p.error}\n`);
+      return EXIT_USAGE;
+    }
+    concurrency = p.value;
+  }
+  const s = openSession(ctx);
+  if (s === null) return EXIT_USAGE;
+  try {
+    const force = ctx.args.flags.has("force");
+    const latest = latestByAssetPartition(await s.ledger.materializations(ctx.plan.tenant.id));
+    const partitionedAssets = job.assets.filter(
+      (k) => ctx.envPlan.assets.find((a) => a.key === k)?.partitioned === true,
+    );
+    const todo = range.partitions.filter(
+      (p) => force || !isPartitionMaterialized(latest, partitionedAssets, p),
+    );
+    const done = range.partitions.length - todo.length;
+    ctx.io.out(
+      `backfill ${job.name} ${from}..${to}: ${range.partitions.length} partitions, ${done} already materialised${done > 0 ? " (skipped; --force to redo)" : ""}, ${todo.length} to run, ${concurrency} at once\n`,
+    );
+    const results: { partition: string; ok: boolean; line: string }[] = [];
+    const queue = [...todo];
+    const worker = async () => {
+      for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
+        const outcome = await executeOne(ctx, s, job, p, "backfill", {});
+        if (outcome.kind === "completed") {
+          ctx.io.out(formatSummary(outcome));
+          results.push({
+            partition: p,
+            ok: outcome.run.status === "succeeded",
+            line: outcome.run.status,
+          });
+        } else {
+          ctx.io.err(`error: ${p}: ${outcome.message}\n`);
+          results.push({ partition: p, ok: false, line: outcome.message });
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
+    );
+    const failed = results
+      .filter((r) => !r.ok)
+      .map((r) => r.partition)
+      .sort();
+    const notRun = todo.filter((p) => !results.some((r) => r.partition === p));
+    ctx.io.out(
+      `backfill ${job.name}: ${results.length - failed.length} succeeded, ${failed.length} failed${failed.length > 0 ? ` (${failed.join(", ")})` : ""}, ${done} skipped as already materialised${notRun.length > 0 ? `, ${notRun.length} not run (interrupted)` : ""}\n`,
+    );
+    return failed.length === 0 && notRun.length === 0 ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await s.ledger.close();
+  }
+}
+
+export interface AssetStatusRow {
+  key: string;
+  stage: string;
+  partitioned: boolean;
+  lastMaterialization: {
+    partition: string | null;
+    finishedAt: string;
+    runId: string;
+    metadata: Record<string, unknown>;
+  } | null;
+  /** Partitions (start date .. latest complete day) without a successful materialisation. */
+  missingPartitions: string[];
+  /** Partitions whose latest attempt failed. */
+  failedPartitions: string[];
+}
+
+export async function statusCommand(ctx: SelectedContext): Promise<number> {
+  const s = openSession(ctx);
+  if (s === null) return EXIT_USAGE;
+  try {
+    const records = await s.ledger.materializations(ctx.plan.tenant.id);
+    const runs = await s.ledger.runs(ctx.plan.tenant.id);
+    const latest = latestByAssetPartition(records);
+    const end = latestCompletePartition(ctx.envPlan.partitions.timezone);
+    const all =
+      ctx.envPlan.partitions.startDate <= end
+        ? partitionRange(ctx.envPlan.partitions.startDate, end)
+        : [];
+    const rows: AssetStatusRow[] = [...ctx.envPlan.assets]
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((a) => {
+        const succ = records
+          .filter((r) => r.assetKey === a.key && r.status === "succeeded")
+          .sort((x, y) => (x.finishedAt < y.finishedAt ? -1 : 1));
+        const last = succ[succ.length - 1];
+        const parts = a.partitioned ? all : [];
+        return {
+          key: a.key,
+          stage: a.stage,
+          partitioned: a.partitioned,
+          lastMaterialization:
+            last === undefined
+              ? null
+              : {
+                  partition: last.partition,
+                  finishedAt: last.finishedAt,
+                  runId: last.runId,
+                  metadata: last.metadata,
+                },
+          missingPartitions: parts.filter(
+            (p) => latest.get(`${a.key}|${p}`)?.status !== "succeeded",
+          ),
+          failedPartitions: parts.filter((p) => latest.get(`${a.key}|${p}`)?.status === "failed"),
+        };
+      });
+    const recentRuns = [...runs].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, 10);
+    if (ctx.args.flags.has("json")) {
+      ctx.io.out(
+        `${JSON.stringify({ tenant: ctx.plan.tenant.id, environment: ctx.environment, ledger: s.ledger.description, partitions: { first: ctx.envPlan.partitions.startDate, last: end }, assets: rows, recentRuns }, null, 2)}\n`,
+      );
+      return EXIT_OK;
+    }
+    const w = Math.max(5, ...rows.map((r) => r.key.length));
+    const lines = [
+      `tenant ${ctx.plan.tenant.id} (environment ${ctx.environment}), ${s.ledger.description}`,
+      `partitions ${ctx.envPlan.partitions.startDate}..${end} (${all.length})`,
+      "",
+      `  ${"ASSET".padEnd(w)}  ${"LAST MATERIALISATION".padEnd(36)}  MISSING  FAILED`,
+    ];
+    for (const r of rows) {
+      const last =
+        r.lastMaterialization === null
+          ? "never"
+          : `${r.lastMaterialization.partition ?? "-"} at ${r.lastMaterialization.finishedAt.slice(0, 19)}Z`;
+      lines.push(
+        `  ${r.key.padEnd(w)}  ${last.padEnd(36)}  ${String(r.partitioned ? r.missingPartitions.length : "-").padStart(7)}  ${r.failedPartitions.length === 0 ? "-" : r.failedPartitions.join(",")}`,
+      );
+    }
+    lines.push("", "RECENT RUNS");
+    for (const r of recentRuns) {
+      lines.push(
+        `  ${r.runId}  ${r.job}  ${r.partition ?? "-"}  ${r.status}  ${r.succeeded}/${r.failed}/${r.skipped} ok/failed/skipped  ${r.trigger}`,
+      );
+    }
+    if (recentRuns.length === 0) lines.push("  (none)");
+    ctx.io.out(`${lines.join("\n")}\n`);
+    return EXIT_OK;
+  } finally {
+    await s.ledger.close();
+  }
+}
+
+export type { AssetSummary };

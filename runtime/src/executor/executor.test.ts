@@ -1,0 +1,402 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/index.js";
+import type { CliIo } from "../cli/io.js";
+import { FileLedger } from "../ledger/file.js";
+import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
+import { executeGraph, selectAssets } from "./graph.js";
+import type { StageHandlers } from "./types.js";
+
+function asset(key: string, stage: AssetPlan["stage"], deps: string[]): AssetPlan {
+  return {
+    key,
+    stage,
+    pipeline: key.split("/")[2] ?? null,
+    deps,
+    partitioned: true,
+    description: "",
+    dbt: null,
+  };
+}
+
+const ASSETS: AssetPlan[] = [
+  asset("t/extract/orders", "extract", []),
+  asset("t/extract/users", "extract", []),
+  asset("t/transfer/orders", "transfer", ["t/extract/orders", "t/extract/users"]),
+  asset("t/load/orders", "load", ["t/transfer/orders"]),
+  asset("t/load/users", "load", ["t/extract/users"]),
+];
+
+function plan(): TenantPlan {
+  const env: EnvironmentPlan = {
+    enabled: true,
+    resources: {
+      source: {
+        host: "127.0.0.1",
+        port: "5432",
+        database: "d",
+        user: "u",
+        password: { env: "T_DB_PASSWORD" },
+        schema: "public",
+      },
+      storage: { bucket: "", basePath: "t" },
+      trino: {
+        host: "127.0.0.1",
+        port: "8080",
+        user: "etl",
+        password: "",
+        httpScheme: "http",
+        catalog: "iceberg",
+        schema: "s",
+      },
+    },
+    partitions: { startDate: "2026-01-01", timezone: "Asia/Seoul" },
+    pipelines: [],
+    assets: ASSETS,
+    jobs: [
+      {
+        name: "daily_etl",
+        description: "",
+        assets: ASSETS.map((a) => a.key),
+        partitioned: true,
+        schedule: { cron: "0 1 * * *", timezone: "Asia/Seoul", autoStart: true },
+        concurrency: 2,
+      },
+    ],
+    dbt: null,
+  };
+  return {
+    generatorVersion: "test",
+    tenant: { id: "t", name: "T", enabled: true, tags: {} },
+    envVars: ["T_DB_PASSWORD"],
+    environments: { dev: env, staging: env, prod: env },
+  };
+}
+
+function captureIo(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    isTTY: false,
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+  };
+  return io;
+}
+
+/** Real asset functions: each appends its key and partition to a file and reads its inputs. */
+function fileHandlers(
+  dir: string,
+  behaviour: Record<string, (attempt: number) => void> = {},
+): StageHandlers {
+  const h = async (ctx: Parameters<NonNullable<StageHandlers["extract"]>>[0]) => {
+    behaviour[ctx.asset.key]?.(ctx.attempt);
+    for (const d of ctx.asset.deps) {
+      // Reading the upstream output proves dependency order: it must exist already.
+      await readFile(path.join(dir, `${d.replace(/\//g, "_")}_${ctx.partition?.date}`), "utf8");
+    }
+    const out = path.join(dir, `${ctx.asset.key.replace(/\//g, "_")}_${ctx.partition?.date}`);
+    await writeFile(out, `${ctx.runId}\n`);
+    return { metadata: { file: out, rows: 1 }, checks: [] };
+  };
+  return { extract: h, transfer: h, load: h };
+}
+
+describe("selectAssets", () => {
+  it("orders by dependencies and filters by glob, keeping order", () => {
+    const all = selectAssets(
+      ASSETS,
+      [...ASSETS].reverse().map((a) => a.key),
+      null,
+    );
+    expect(all.ok && all.assets.map((a) => a.key).indexOf("t/load/orders")).toBeGreaterThan(
+      all.ok ? all.assets.map((a) => a.key).indexOf("t/transfer/orders") : 99,
+    );
+    const sel = selectAssets(
+      ASSETS,
+      ASSETS.map((a) => a.key),
+      "t/*/orders",
+    );
+    expect(sel.ok && sel.assets.map((a) => a.key)).toEqual([
+      "t/extract/orders",
+      "t/transfer/orders",
+      "t/load/orders",
+    ]);
+    const none = selectAssets(
+      ASSETS,
+      ASSETS.map((a) => a.key),
+      "x/**",
+    );
+    expect(none.ok ? "" : none.error).toContain("matches none");
+  });
+  it("reports a cycle", () => {
+    const cyc = [asset("a", "extract", ["b"]), asset("b", "extract", ["a"])];
+    const r = selectAssets(cyc, ["a", "b"], null);
+    expect(r.ok ? "" : r.error).toContain("dependency cycle");
+  });
+});
+
+describe("executeGraph", () => {
+  it("runs independent assets concurrently up to the limit", async () => {
+    let running = 0;
+    let peak = 0;
+    const order = selectAssets(
+      ASSETS,
+      ASSETS.map((a) => a.key),
+      null,
+    );
+    if (!order.ok) throw new Error(order.error);
+    const status = await executeGraph(order.assets, 2, {
+      run: async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        return "succeeded";
+      },
+      skip: async () => {},
+    });
+    expect(peak).toBe(2);
+    expect([...status.values()].every((s) => s === "succeeded")).toBe(true);
+  });
+  it("skips every transitive dependent of a failure, and only those", async () => {
+    const order = selectAssets(
+      ASSETS,
+      ASSETS.map((a) => a.key),
+      null,
+    );
+    if (!order.ok) throw new Error(order.error);
+    const status = await executeGraph(order.assets, 4, {
+      run: async (a) => (a.key === "t/extract/orders" ? "failed" : "succeeded"),
+      skip: async () => {},
+    });
+    expect(Object.fromEntries(status)).toEqual({
+      "t/extract/orders": "failed",
+      "t/extract/users": "succeeded",
+      "t/transfer/orders": "skipped",
+      "t/load/orders": "skipped",
+      "t/load/users": "succeeded",
+    });
+  });
+});
+
+describe("run / backfill / status through runCli", () => {
+  const env = (home: string) => ({
+    ETL_HOME: home,
+    T_DB_PASSWORD: "s3cret-pw",
+    ETL_RETRY_BASE_MS: "1",
+  });
+
+  it("runs a job, records materialisations, and exits 0 with a summary", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const io = captureIo();
+    const code = await runCli({
+      plan: plan(),
+      transforms: {},
+      argv: ["run", "daily_etl", "--partition", "2026-01-02"],
+      env: env(home),
+      io,
+      stageHandlers: fileHandlers(home),
+    });
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(io.stdout).toContain("5 succeeded, 0 failed, 0 skipped");
+    const ledger = new FileLedger(home, "t");
+    const ms = await ledger.materializations("t");
+    expect(
+      ms
+        .filter((m) => m.status === "succeeded")
+        .map((m) => m.assetKey)
+        .sort(),
+    ).toEqual(ASSETS.map((a) => a.key).sort());
+    expect(ms.every((m) => m.partition === "2026-01-02")).toBe(true);
+  });
+
+  it("retries a transient failure, never a permanent one, and skips dependents", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const io = captureIo();
+    const attempts: Record<string, number> = {};
+    const code = await runCli({
+      plan: plan(),
+      transforms: {},
+      argv: ["run", "daily_etl", "--partition", "2026-01-02"],
+      env: env(home),
+      io,
+      stageHandlers: fileHandlers(home, {
+        "t/extract/users": (a) => {
+          attempts.users = a;
+          if (a < 3) throw Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+        },
+        "t/extract/orders": (a) => {
+          attempts.orders = a;
+          throw Object.assign(new Error('syntax error at or near "SELEC"'), { code: "42601" });
+        },
+      }),
+    });
+    expect(code).toBe(1);
+    expect(attempts).toEqual({ users: 3, orders: 1 });
+    expect(io.stdout).toMatch(/t\/extract\/orders\s+failed\s+1/);
+    expect(io.stdout).toMatch(/t\/load\/orders\s+skipped/);
+    expect(io.stdout).toMatch(/t\/load\/users\s+succeeded/);
+    expect(io.stdout).toContain("2 succeeded, 1 failed, 2 skipped");
+  });
+
+  it("fails an asset whose error-severity check fails, blocking dependents", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const io = captureIo();
+    const handlers = fileHandlers(home);
+    const base = handlers.transfer;
+    if (base === undefined) throw new Error("no handler");
+    handlers.transfer = async (ctx) => {
+      const r = await base(ctx);
+      return {
+        ...r,
+        checks: [
+          { name: "amount_not_null", severity: "error", passed: false, metadata: { nulls: 3 } },
+        ],
+      };
+    };
+    const code = await runCli({
+      plan: plan(),
+      transforms: {},
+      argv: ["run", "daily_etl", "--partition", "2026-01-02"],
+      env: env(home),
+      io,
+      stageHandlers: handlers,
+    });
+    expect(code).toBe(1);
+    expect(io.stdout).toContain("error-severity check failed: amount_not_null");
+    expect(io.stdout).toMatch(/t\/load\/orders\s+skipped/);
+    const checks = await new FileLedger(home, "t").checks("t");
+    expect(checks.map((c) => [c.checkName, c.passed])).toEqual([["amount_not_null", false]]);
+  });
+
+  it("backfill skips materialised partitions unless --force; status tells the truth", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const runs: string[] = [];
+    const handlers = fileHandlers(home, {
+      "t/extract/orders": () => {
+        runs.push("x");
+      },
+    });
+    const go = async (argv: string[]) => {
+      const io = captureIo();
+      const code = await runCli({
+        plan: plan(),
+        transforms: {},
+        argv,
+        env: env(home),
+        io,
+        stageHandlers: handlers,
+      });
+      return { code, io };
+    };
+    expect((await go(["run", "daily_etl", "--partition", "2026-01-03"])).code).toBe(0);
+    const b = await go([
+      "backfill",
+      "daily_etl",
+      "--from",
+      "2026-01-02",
+      "--to",
+      "2026-01-04",
+      "--concurrency",
+      "2",
+    ]);
+    expect(b.code).toBe(0);
+    expect(b.io.stdout).toContain("1 already materialised");
+    expect(runs).toHaveLength(3);
+    const again = await go(["backfill", "daily_etl", "--from", "2026-01-02", "--to", "2026-01-04"]);
+    expect(again.io.stdout).toContain("3 already materialised");
+    expect(runs).toHaveLength(3);
+    await go(["backfill", "daily_etl", "--from", "2026-01-02", "--to", "2026-01-02", "--force"]);
+    expect(runs).toHaveLength(4);
+    const st = await go(["status", "--json"]);
+    const json = JSON.parse(st.io.stdout) as {
+      assets: { key: string; missingPartitions: string[] }[];
+    };
+    const orders = json.assets.find((a) => a.key === "t/load/orders");
+    expect(orders?.missingPartitions).not.toContain("2026-01-02");
+    expect(orders?.missingPartitions).toContain("2026-01-01");
+    expect(st.io.stdout).not.toContain("s3cret-pw");
+  });
+
+  it("refuses a second run of the same job and partition while the first holds the lock", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const ledger = new FileLedger(home, "t");
+    const held = await ledger.tryLock(
+      { tenant: "t", job: "daily_etl", partition: "2026-01-02" },
+      { runId: "other", pid: process.pid, host: (await import("node:os")).hostname() },
+    );
+    expect(held.ok).toBe(true);
+    const io = captureIo();
+    const code = await runCli({
+      plan: plan(),
+      transforms: {},
+      argv: ["run", "daily_etl", "--partition", "2026-01-02"],
+      env: env(home),
+      io,
+      stageHandlers: fileHandlers(home),
+    });
+    expect(code).toBe(1);
+    expect(io.stderr).toContain("is already running (run other");
+    if (held.ok) await held.release();
+    // A lock left by a dead process is taken over.
+    const dead = await ledger.tryLock(
+      { tenant: "t", job: "daily_etl", partition: "2026-01-02" },
+      { runId: "dead", pid: 2 ** 22 + 12345, host: (await import("node:os")).hostname() },
+    );
+    expect(dead.ok).toBe(true);
+    const io2 = captureIo();
+    const code2 = await runCli({
+      plan: plan(),
+      transforms: {},
+      argv: ["run", "daily_etl", "--partition", "2026-01-02"],
+      env: env(home),
+      io: io2,
+      stageHandlers: fileHandlers(home),
+    });
+    expect(io2.stderr).toBe("");
+    expect(code2).toBe(0);
+  });
+
+  it("gives clear usage errors with exit 2", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-exec-"));
+    const cases: [string[], string][] = [
+      [["run", "nope"], 'unknown job "nope"'],
+      [["run", "daily_etl", "--partition", "2025-12-01"], "before the first partition"],
+      [["backfill", "daily_etl", "--from", "2026-01-03"], "needs --from"],
+      [
+        [
+          "backfill",
+          "daily_etl",
+          "--from",
+          "2026-01-03",
+          "--to",
+          "2026-01-04",
+          "--concurrency",
+          "0",
+        ],
+        "positive integer",
+      ],
+      [["run", "daily_etl", "--select", "zzz/*", "--partition", "2026-01-02"], "matches none"],
+    ];
+    for (const [argv, msg] of cases) {
+      const io = captureIo();
+      const code = await runCli({
+        plan: plan(),
+        transforms: {},
+        argv,
+        env: env(home),
+        io,
+        stageHandlers: fileHandlers(home),
+      });
+      expect({ argv, code, msg: io.stderr.includes(msg) }).toEqual({ argv, code: 2, msg: true });
+    }
+  });
+});

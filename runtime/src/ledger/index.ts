@@ -1,0 +1,19 @@
+/** The run ledger: PostgreSQL when ETL_LEDGER_URL is set, else files under ETL_HOME. */
+import type { ResolvedResources } from "../resources.js";
+import { FileLedger } from "./file.js";
+import { PostgresLedger } from "./postgres.js";
+import type { Ledger } from "./types.js";
+
+export * from "./file.js";
+export * from "./postgres.js";
+export * from "./types.js";
+
+/** Opens the ledger the resources select. */
+export function openLedger(
+  resources: Pick<ResolvedResources, "etlHome" | "ledgerUrl" | "tenantId">,
+): Ledger {
+  if (resources.ledgerUrl !== null) {
+    return PostgresLedger.fromUrl(resources.ledgerUrl);
+  }
+  return new FileLedger(resources.etlHome, resources.tenantId);
+}
