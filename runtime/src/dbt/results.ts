@@ -43,6 +43,8 @@ export interface DbtCheckResult {
   /** Rows the test found (dbt's `failures`); null when the test did not run. */
   failures: number | null;
   message: string | null;
+  /** The test's configured severity (from the run's manifest; "error" when unknown). */
+  severity: "warn" | "error";
   /** A failed (error severity) or errored test: the asset's dependents must not run. */
   blocking: boolean;
 }
@@ -97,6 +99,7 @@ export function outcomesFromRunResults(
   assets: readonly AssetPlan[],
   results: DbtRunResults | null,
   notRunMessage: string,
+  severities: ReadonlyMap<string, "warn" | "error"> = new Map(),
 ): Record<string, DbtAssetOutcome> {
   const byId = new Map((results?.results ?? []).map((r) => [r.unique_id, r]));
   const out: Record<string, DbtAssetOutcome> = {};
@@ -114,6 +117,7 @@ export function outcomesFromRunResults(
           status: "not_run",
           failures: null,
           message: notRunMessage,
+          severity: severities.get(t.uniqueId) ?? "error",
           blocking: false,
         };
       }
@@ -124,6 +128,7 @@ export function outcomesFromRunResults(
         status,
         failures: tr.failures ?? null,
         message: tr.message ?? null,
+        severity: severities.get(t.uniqueId) ?? (status === "warn" ? "warn" : "error"),
         blocking: status === "fail" || status === "error",
       };
     });
@@ -150,6 +155,31 @@ export function outcomesFromRunResults(
       checks,
       blocking: status !== "success" || checks.some((c) => c.blocking),
     };
+  }
+  return out;
+}
+
+const ManifestSeveritySchema = z.looseObject({
+  nodes: z.record(
+    z.string(),
+    z.looseObject({
+      resource_type: z.string(),
+      config: z.looseObject({ severity: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
+/** Test severities by unique id, from the manifest dbt wrote for the run (unknown text = error). */
+export function testSeverities(manifest: unknown): Map<string, "warn" | "error"> {
+  const out = new Map<string, "warn" | "error">();
+  const parsed = ManifestSeveritySchema.safeParse(manifest);
+  if (!parsed.success) {
+    return out;
+  }
+  for (const [id, node] of Object.entries(parsed.data.nodes)) {
+    if (node.resource_type === "test") {
+      out.set(id, node.config?.severity?.toLowerCase() === "warn" ? "warn" : "error");
+    }
   }
   return out;
 }

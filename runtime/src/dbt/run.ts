@@ -16,6 +16,7 @@ import {
   type DbtRunResults,
   DbtRunResultsSchema,
   outcomesFromRunResults,
+  testSeverities,
 } from "./results.js";
 
 export interface RunDbtOptions {
@@ -187,10 +188,23 @@ export async function runDbt(opts: RunDbtOptions): Promise<RunDbtResult> {
     } else {
       error = `dbt exited with code ${exit.code} before writing run_results.json (see the dbt log lines above)`;
     }
+    const manifestPath = path.join(work.targetPath, "manifest.json");
+    let severities = new Map<string, "warn" | "error">();
+    if (existsSync(manifestPath)) {
+      try {
+        severities = testSeverities(JSON.parse(await readFile(manifestPath, "utf8")));
+      } catch (err) {
+        // Severity is a label on the record; the outcome itself comes from run_results.
+        logger.warn("could not read test severities from dbt's manifest", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
     const outcomes = outcomesFromRunResults(
       dbtAssets,
       results,
       error ?? "dbt did not run this node (not selected, or stopped before it)",
+      severities,
     );
     for (const o of Object.values(outcomes)) {
       const failedChecks = o.checks.filter((c) => c.status !== "pass");
