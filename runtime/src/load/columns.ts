@@ -81,7 +81,7 @@ export function columnsFromOutput(columns: readonly OutputColumn[]): ColumnsResu
  */
 export function hiveTypeOf(type: string): string {
   if (type === "timestamp(6) with time zone" || type.startsWith("timestamp(")) {
-    return "timestamp";
+    return "timestamp(6)";
   }
   if (type.startsWith("array(")) {
     return `array(${hiveTypeOf(type.slice("array(".length, -1))})`;

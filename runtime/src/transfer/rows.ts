@@ -321,7 +321,9 @@ function buildData(kind: Kind, cells: Cell[]): Data {
         offsets[i + 1] = (offsets[i] ?? 0) + p.length;
       });
       const data = new Uint8Array(offsets[length] ?? 0);
-      parts.forEach((p, i) => data.set(p, offsets[i] ?? 0));
+      parts.forEach((p, i) => {
+        data.set(p, offsets[i] ?? 0);
+      });
       return makeData({
         type: type as Utf8,
         length,
