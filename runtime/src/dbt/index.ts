@@ -3,3 +3,4 @@ export * from "./profile.js";
 export * from "./results.js";
 export * from "./run.js";
 export * from "./sources.js";
+export * from "./stage.js";
