@@ -11,7 +11,7 @@ REPO_ROOT="$(cd "${STACK_DIR}/../.." && pwd)"
 export STACK_DIR REPO_ROOT
 
 # Start order matters: Trino needs PostgreSQL (its Iceberg catalog) and S3 (its warehouse).
-COMPONENTS=(postgres s3 trino)
+COMPONENTS=(postgres s3 trino dbt)
 
 # shellcheck source=lib/common.sh
 source "${STACK_DIR}/lib/common.sh"
@@ -21,6 +21,8 @@ source "${STACK_DIR}/lib/postgres.sh"
 source "${STACK_DIR}/lib/s3.sh"
 # shellcheck source=lib/trino.sh
 source "${STACK_DIR}/lib/trino.sh"
+# shellcheck source=lib/dbt.sh
+source "${STACK_DIR}/lib/dbt.sh"
 
 usage() {
   cat >&2 <<EOF
