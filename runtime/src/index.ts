@@ -15,6 +15,7 @@ export * from "./progress/index.js";
 export * from "./resources.js";
 export * from "./retry/index.js";
 export * from "./schedule/cron.js";
+export * from "./schedule/serve.js";
 export * from "./storage/index.js";
 export * from "./transfer/types.js";
 export * from "./types/decimal.js";

@@ -20,7 +20,7 @@ import {
   processIo,
   type SelectedContext,
 } from "./io.js";
-import { backfillCommand, runCommand, statusCommand } from "./jobs.js";
+import { backfillCommand, runCommand, serveCommand, statusCommand } from "./jobs.js";
 import { listCommand } from "./list.js";
 import { validateCommand } from "./validate.js";
 
@@ -54,13 +54,6 @@ interface CommandDef {
 }
 
 const GLOBAL: OptionSpec = { debug: "boolean", help: "boolean" };
-
-const notYet =
-  (name: string): Handler =>
-  (ctx) => {
-    ctx.io.err(`error: command "${name}" is not available in this build of @etl/runtime yet\n`);
-    return EXIT_FAILURE;
-  };
 
 const COMMANDS: Readonly<Record<string, CommandDef>> = {
   list: {
@@ -109,7 +102,7 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     options: { all: "boolean", "catch-up": "boolean", "no-catch-up": "boolean" },
     positionals: 0,
     needsEnvironment: true,
-    handler: notYet("serve"),
+    handler: (ctx) => serveCommand(ctx as SelectedContext),
   },
 };
 

@@ -1,4 +1,5 @@
-/** `run`, `backfill` and `status`: the commands that execute jobs or report on them. */
+/** `run`, `backfill`, `status` and `serve`: the commands that execute jobs or report on them. */
+import path from "node:path";
 
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
@@ -22,6 +23,7 @@ import {
   resolveResources,
 } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
+import { scheduledJobs, serve } from "../schedule/serve.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
 
@@ -308,3 +310,58 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
 }
 
 export type { AssetSummary };
+
+export async function serveCommand(ctx: SelectedContext): Promise<number> {
+  if (ctx.args.flags.has("catch-up") && ctx.args.flags.has("no-catch-up")) {
+    ctx.io.err("error: --catch-up and --no-catch-up exclude each other\n");
+    return EXIT_USAGE;
+  }
+  const sched = scheduledJobs(ctx.envPlan.jobs, ctx.args.flags.has("all"));
+  if (!sched.ok) {
+    ctx.io.err(`${sched.errors.map((e) => `error: ${e}`).join("\n")}\n`);
+    return EXIT_USAGE;
+  }
+  if (sched.jobs.length === 0) {
+    ctx.io.err(
+      "error: no job has a schedule with auto_start: true (use --all to serve every scheduled job)\n",
+    );
+    return EXIT_USAGE;
+  }
+  const s = openSession(ctx);
+  if (s === null) return EXIT_USAGE;
+  try {
+    let failures = 0;
+    await serve({
+      jobs: sched.jobs,
+      stateDir: path.join(s.resources.etlHome, "schedules", ctx.plan.tenant.id),
+      catchUp: ctx.args.flags.has("catch-up"),
+      logger: s.logger,
+      signal: ctx.signal,
+      launch: async (fire) => {
+        try {
+          const outcome = await executeOne(ctx, s, fire.job, fire.partition, "schedule", {});
+          if (outcome.kind === "completed") {
+            ctx.io.out(formatSummary(outcome));
+            if (outcome.run.status !== "succeeded") failures += 1;
+          } else {
+            s.logger.warn("scheduled run not started", {
+              job: fire.job.name,
+              reason: outcome.message,
+            });
+          }
+        } catch (e) {
+          failures += 1;
+          s.logger.error("scheduled run failed", {
+            job: fire.job.name,
+            partition: fire.partition,
+            error: e instanceof Error ? e.message : String(e),
+          });
+        }
+      },
+    });
+    ctx.io.err(`serve stopped${failures > 0 ? ` (${failures} failed runs)` : ""}\n`);
+    return EXIT_OK;
+  } finally {
+    await s.ledger.close();
+  }
+}
