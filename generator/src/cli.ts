@@ -1,0 +1,82 @@
+/**
+ * `npm run generate [-- --tenant <id>] [-- --check] [--debug] [--root <dir>]`: compiles tenants into
+ * generated/. Exit 0 on success (or when --check finds generated/ up to date), 1 on problems or a
+ * stale generated/, 2 on usage errors.
+ */
+import { parseArgs } from "node:util";
+import { generate } from "./generate.js";
+import { formatProblems } from "./problems.js";
+import { findRoot } from "./root.js";
+import { changes, foreignDirs, unifiedDiff, write } from "./write.js";
+
+function main(argv: string[]): number {
+  const parsed = parseArgs({
+    args: argv,
+    options: {
+      tenant: { type: "string", multiple: true },
+      check: { type: "boolean", default: false },
+      debug: { type: "boolean", default: false },
+      root: { type: "string" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const root = parsed.values.root ?? findRoot(process.cwd());
+  if (root === null) {
+    console.error(
+      "error: run this inside the repository (no tenants/ and generator/ folder found upwards)",
+    );
+    return 2;
+  }
+  const only = parsed.values.tenant;
+  const result = generate({ root, ...(only === undefined ? {} : { tenants: only }) });
+  if (!result.ok) {
+    process.stderr.write(formatProblems(result.problems));
+    return 1;
+  }
+  const out = { files: result.files, ownedDirs: result.ownedDirs, pruneStale: only === undefined };
+  const foreign = foreignDirs(root, out);
+  if (foreign.length > 0) {
+    console.error(
+      `error: ${foreign.join(", ")} exist${foreign.length === 1 ? "s" : ""} but ${foreign.length === 1 ? "was" : "were"} not generated (no marker file); move ${foreign.length === 1 ? "it" : "them"} away, nothing was written`,
+    );
+    return 1;
+  }
+  if (parsed.values.check) {
+    const list = changes(root, out);
+    if (list.length === 0) {
+      console.log(
+        `generated/ is up to date (${result.files.size} files, ${result.models.length} tenants)`,
+      );
+      return 0;
+    }
+    process.stdout.write(unifiedDiff(list));
+    console.error(
+      `\ngenerated/ is stale: ${list.length} file(s) differ; run npm run generate and commit the result`,
+    );
+    return 1;
+  }
+  const done = write(root, out);
+  const count = (k: string) => done.filter((c) => c.kind === k).length;
+  console.log(
+    `generated ${result.models.map((m) => m.id).join(", ")}: ${count("add")} added, ${count("change")} changed, ${count("delete")} deleted, ${result.files.size - count("add") - count("change")} unchanged`,
+  );
+  return 0;
+}
+
+const debug = process.argv.includes("--debug");
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  // Usage errors from parseArgs and internal errors end here: one line, the stack only with --debug.
+  const err = e instanceof Error ? e : new Error(String(e));
+  const usage =
+    "code" in err && typeof err.code === "string" && err.code.startsWith("ERR_PARSE_ARGS");
+  console.error(
+    `error: ${err.message}${usage ? "\nusage: npm run generate [-- --tenant <id>] [--check] [--debug]" : ""}`,
+  );
+  if (debug && err.stack !== undefined) {
+    console.error(err.stack);
+  }
+  process.exitCode = usage ? 2 : 1;
+}

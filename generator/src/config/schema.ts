@@ -1,0 +1,253 @@
+/**
+ * Strict zod schemas of tenants/<id>/config.yaml: the seed's schema (tenant_config.py) with every
+ * object strict, so an unknown or misspelt key is an error instead of being dropped. Defaults are
+ * the seed's. Extensions are marked "extension" and documented in docs/config-reference.md.
+ */
+import { z } from "zod";
+
+/** Strings that may hold `${VAR}` references; numbers are accepted where the seed had ints. */
+const valueString = z.union([z.string(), z.number().transform((n) => String(n))]);
+
+const environmentName = z.enum(["dev", "staging", "prod"]);
+
+export const SourceDatabaseSchema = z.strictObject({
+  host: valueString.default("localhost"),
+  port: valueString.default("5432"),
+  database: valueString,
+  username: valueString,
+  password: valueString.default(""),
+  schema: valueString.default("public"),
+});
+
+export const StorageSchema = z.strictObject({
+  bucket: valueString.default("data-lake"),
+  base_path: valueString,
+});
+
+export const TargetDatabaseSchema = z.strictObject({
+  trino_host: valueString.default("localhost"),
+  trino_port: valueString.default("8080"),
+  trino_user: valueString.default("trino"),
+  trino_password: valueString.default(""),
+  trino_http_scheme: valueString.default("http"),
+  target_catalog: valueString.default("iceberg"),
+  target_schema: valueString.default("aps"),
+});
+
+export const ScheduleSchema = z.strictObject({
+  cron: z.string().default("0 1 * * *"),
+  timezone: z.string().default("Asia/Seoul"),
+  auto_start: z.boolean().default(false),
+});
+
+/** A job entry: built-in jobs take enabled/schedule/concurrency; user jobs also a selection. */
+export const JobSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: ScheduleSchema.nullable().optional(),
+  /** extension: how many independent assets may run at once. */
+  concurrency: z.number().int().positive().optional(),
+  /** extension (user jobs): asset key globs, e.g. `project_01/*\/lot_history`. */
+  selection: z.array(z.string().min(1)).min(1).optional(),
+  /** extension (user jobs). */
+  description: z.string().optional(),
+});
+
+export const TrinoOutputSchema = z.strictObject({
+  target_table: z.string(),
+  target_schema: z.string().default("aps"),
+  key_columns: z.array(z.string()).default([]),
+  /** extension */
+  write_mode: z.enum(["merge", "replace_partition", "append", "full_refresh"]).optional(),
+  /** extension */
+  tenant_column: z.string().default("project_id"),
+});
+
+export const DbtTransformSchema = z.strictObject({
+  dbt_select: z.string().default(""),
+  dbt_exclude: z.string().default(""),
+});
+
+export const PipelineEnvOverrideSchema = z.strictObject({
+  save_to_s3: z.boolean().optional(),
+  save_to_trino: z.boolean().optional(),
+});
+
+const severity = z.enum(["warn", "error"]).default("error");
+
+/** extension: data checks run on a pipeline's final output. */
+export const CheckSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("not_null"),
+    name: z.string().optional(),
+    column: z.string(),
+    severity,
+  }),
+  z.strictObject({
+    type: z.literal("unique"),
+    name: z.string().optional(),
+    columns: z.array(z.string()).min(1),
+    severity,
+  }),
+  z.strictObject({
+    type: z.literal("accepted_values"),
+    name: z.string().optional(),
+    column: z.string(),
+    values: z.array(z.union([z.string(), z.number().transform((n) => String(n))])).min(1),
+    severity,
+  }),
+  z.strictObject({
+    type: z.literal("range"),
+    name: z.string().optional(),
+    column: z.string(),
+    min: z.number().nullable().default(null),
+    max: z.number().nullable().default(null),
+    severity,
+  }),
+  z.strictObject({
+    type: z.literal("regex"),
+    name: z.string().optional(),
+    column: z.string(),
+    pattern: z.string(),
+    severity,
+  }),
+  z.strictObject({
+    type: z.literal("row_count"),
+    name: z.string().optional(),
+    min: z.number().int().nullable().default(null),
+    max: z.number().int().nullable().default(null),
+    severity,
+  }),
+]);
+
+/** extension: a transform's declared output column, `name: trino_type` or `{type, nullable}`. */
+export const OutputColumnConfigSchema = z.union([
+  z.string(),
+  z.strictObject({ type: z.string(), nullable: z.boolean().default(true) }),
+]);
+
+/** extension: the TypeScript transform of a pipeline with has_transfer. */
+export const TransferSchema = z.strictObject({
+  module: z.string(),
+  export: z.string(),
+  output: z.strictObject({
+    columns: z.record(z.string(), OutputColumnConfigSchema),
+  }),
+});
+
+export const IncrementalSchema = z.strictObject({
+  cursor_column: z.string(),
+  /** `90s`, `15m`, `2h`, `1d` or a number of seconds. */
+  lookback: z.union([z.string(), z.number().int().nonnegative()]).default(0),
+});
+
+export const ExtractOptionsSchema = z.strictObject({
+  compression: z.enum(["zstd", "snappy", "none"]).default("zstd"),
+  row_group_rows: z.number().int().positive().default(100_000),
+  max_file_rows: z.number().int().positive().default(1_000_000),
+});
+
+export const PipelineSchema = z.strictObject({
+  source_table: z.string().optional(),
+  query: z.string().optional(),
+  date_column: z.string().nullable().optional(),
+  save_to_s3: z.boolean().default(true),
+  has_transfer: z.boolean().default(false),
+  transfer_inputs: z.array(z.string()).nullable().optional(),
+  has_dbt_transform: z.boolean().default(false),
+  dbt_transform: DbtTransformSchema.nullable().optional(),
+  save_to_trino: z.boolean().default(false),
+  trino_output: TrinoOutputSchema.nullable().optional(),
+  environments: z.partialRecord(environmentName, PipelineEnvOverrideSchema).optional(),
+  incremental: IncrementalSchema.optional(),
+  transfer: TransferSchema.optional(),
+  checks: z.array(CheckSchema).default([]),
+  extract: ExtractOptionsSchema.default({
+    compression: "zstd",
+    row_group_rows: 100_000,
+    max_file_rows: 1_000_000,
+  }),
+});
+
+export const EnvironmentToggleSchema = z.strictObject({ enabled: z.boolean().default(true) });
+
+export const DbtSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  project_dir: z.string().nullable().optional(),
+  target: z.string().default("dev"),
+  target_schema: z.string().default("analytics"),
+  /** extension */
+  manifest_path: z.string().optional(),
+  /** extension */
+  external_sources: z.union([z.array(z.string()), z.literal("all")]).default([]),
+});
+
+export const PartitionsSchema = z.strictObject({
+  start_date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date written YYYY-MM-DD")
+    .default("2024-01-01"),
+  timezone: z.string().default("Asia/Seoul"),
+});
+
+export const TenantSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  enabled: z.boolean().default(true),
+  environments: z
+    .strictObject({
+      dev: EnvironmentToggleSchema.default({ enabled: true }),
+      staging: EnvironmentToggleSchema.default({ enabled: true }),
+      prod: EnvironmentToggleSchema.default({ enabled: true }),
+    })
+    .default({ dev: { enabled: true }, staging: { enabled: true }, prod: { enabled: true } }),
+  source_database: SourceDatabaseSchema,
+  storage: StorageSchema,
+  target_database: TargetDatabaseSchema.default({
+    trino_host: "localhost",
+    trino_port: "8080",
+    trino_user: "trino",
+    trino_password: "",
+    trino_http_scheme: "http",
+    target_catalog: "iceberg",
+    target_schema: "aps",
+  }),
+  /** extension */
+  partitions: PartitionsSchema.default({ start_date: "2024-01-01", timezone: "Asia/Seoul" }),
+  jobs: z.record(z.string(), JobSchema).default({}),
+  assets: z
+    .strictObject({ pipelines: z.record(z.string(), PipelineSchema).default({}) })
+    .default({ pipelines: {} }),
+  dbt: DbtSchema.default({
+    enabled: false,
+    target: "dev",
+    target_schema: "analytics",
+    external_sources: [],
+  }),
+  tags: z
+    .record(z.string(), z.union([z.string(), z.number().transform((n) => String(n))]))
+    .default({}),
+});
+
+export const TenantFileSchema = z.strictObject({ tenant: TenantSchema });
+
+export type TenantConfig = z.infer<typeof TenantSchema>;
+export type PipelineConfig = z.infer<typeof PipelineSchema>;
+export type JobConfig = z.infer<typeof JobSchema>;
+export type CheckConfig = z.infer<typeof CheckSchema>;
+
+/** The seed's built-in jobs, in the seed's order. dbt_transform is off unless enabled. */
+export const BUILTIN_JOBS = [
+  "daily_etl",
+  "master_sync",
+  "wip_pipeline",
+  "cycle_time_pipeline",
+  "equipment_pipeline",
+  "dbt_transform",
+] as const;
+export type BuiltinJob = (typeof BUILTIN_JOBS)[number];
+
+/** Keys that the seed accepted but this tool refuses, with what to do instead. */
+export const REMOVED_KEYS: Readonly<Record<string, string>> = {
+  use_custom_code:
+    "remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}",
+};

@@ -1,0 +1,123 @@
+/** Emits generated/all/ (`@etl/all`): one entrypoint serving every enabled tenant. */
+import { VariableDeclarationKind } from "ts-morph";
+import type { TenantModel } from "../model/build.js";
+import { packageName } from "../model/translate.js";
+import { GENERATOR_VERSION } from "../version.js";
+import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs, tsProject } from "./common.js";
+import { allReadme, markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./templates.js";
+
+/** Every file of generated/all/ for the enabled tenants among `models`. */
+export function emitAll(models: readonly TenantModel[]): FileMap {
+  const enabled = models
+    .filter((m) => m.plan.tenant.enabled)
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const inputs = enabled
+    .map((m) => m.inputs.find((i) => i.endsWith("config.yaml")) ?? "")
+    .filter((i) => i !== "");
+  const header = headerLines(inputs);
+  const files: FileMap = new Map();
+  const put = (rel: string, text: string) => files.set(`generated/all/${rel}`, text);
+  put(MARKER_FILE, markerFile({ header }));
+  put(
+    "package.json",
+    packageJson({
+      header: header.join(" "),
+      name: "@etl/all",
+      version: GENERATOR_VERSION,
+      description: "Every enabled tenant behind one entrypoint: etl-all <tenant> <command>",
+      binName: "etl-all",
+      dependencies: [
+        { name: "@etl/runtime" },
+        ...enabled.map((m) => ({ name: packageName(m.id) })),
+      ],
+    }),
+  );
+  put("tsconfig.json", tsconfigJson({ header }));
+  put("tsconfig.test.json", tsconfigTestJson({ header }));
+  put("src/tenants.ts", emitTenants(enabled, inputs));
+  put("src/index.ts", emitAllIndex(inputs));
+  put("src/main.ts", emitAllMain(inputs));
+  put(
+    "README.md",
+    allReadme({
+      header: mdHeader(inputs),
+      tenants: enabled.map((m) => ({
+        id: m.id,
+        name: m.plan.tenant.name,
+        packageName: packageName(m.id),
+      })),
+    }),
+  );
+  return files;
+}
+
+function emitTenants(enabled: readonly TenantModel[], inputs: readonly string[]): string {
+  const sf = tsProject().createSourceFile("tenants.ts", "");
+  sf.addImportDeclaration({
+    isTypeOnly: true,
+    namedImports: ["TenantPlan", "TransformRegistry"],
+    moduleSpecifier: "@etl/runtime",
+  });
+  for (const m of enabled) {
+    sf.addImportDeclaration({
+      namespaceImport: `tenant_${m.id}`,
+      moduleSpecifier: packageName(m.id),
+    });
+  }
+  sf.addInterface({
+    isExported: true,
+    name: "TenantEntry",
+    properties: [
+      { name: "plan", type: "TenantPlan", isReadonly: true },
+      { name: "transforms", type: "TransformRegistry", isReadonly: true },
+    ],
+  });
+  const entries = enabled.map(
+    (m) => `  ${m.id}: { plan: tenant_${m.id}.plan, transforms: tenant_${m.id}.transforms },`,
+  );
+  sf.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["Every enabled tenant, each with its own plan and transforms (never merged)."],
+    declarations: [
+      {
+        name: "tenants",
+        type: "Readonly<Record<string, TenantEntry>>",
+        initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
+      },
+    ],
+  });
+  return printTs(sf, inputs);
+}
+
+function emitAllIndex(inputs: readonly string[]): string {
+  const sf = tsProject().createSourceFile("index.ts", "");
+  sf.addExportDeclaration({ namedExports: ["tenants"], moduleSpecifier: "./tenants.js" });
+  sf.addExportDeclaration({
+    isTypeOnly: true,
+    namedExports: ["TenantEntry"],
+    moduleSpecifier: "./tenants.js",
+  });
+  return printTs(sf, inputs);
+}
+
+function emitAllMain(inputs: readonly string[]): string {
+  const sf = tsProject().createSourceFile("main.ts", "");
+  sf.addImportDeclaration({ namedImports: ["runCli"], moduleSpecifier: "@etl/runtime" });
+  sf.addImportDeclaration({ namedImports: ["tenants"], moduleSpecifier: "./tenants.js" });
+  sf.addStatements(`const [tenant, ...argv] = process.argv.slice(2);
+const ids = Object.keys(tenants).sort();
+const entry = tenant === undefined ? undefined : tenants[tenant];
+if (tenant === "tenants") {
+  process.stdout.write(\`\${ids.join("\\n")}\\n\`);
+} else if (entry === undefined) {
+  process.stderr.write(
+    \`\${tenant === undefined ? "" : \`error: unknown tenant "\${tenant}"\\n\`}usage: etl-all <tenant> <command> [options]\\n       etl-all tenants\\ntenants: \${ids.join(", ")}\\n\`,
+  );
+  process.exitCode = 2;
+} else {
+  // Each call resolves the tenant's own resources from its own plan: nothing is shared.
+  process.exitCode = await runCli({ plan: entry.plan, transforms: entry.transforms, argv });
+}`);
+  return `#!/usr/bin/env node\n${printTs(sf, inputs)}`;
+}

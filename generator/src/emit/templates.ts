@@ -1,0 +1,170 @@
+/** Handlebars templates of the non-TypeScript files of a generated package. */
+import Handlebars from "handlebars";
+
+/** An isolated Handlebars environment: no global helper registry is shared or mutated. */
+const hb = Handlebars.create();
+hb.registerHelper("json", (value: unknown) => new hb.SafeString(JSON.stringify(value)));
+
+const compile = (text: string) => hb.compile(text, { noEscape: true, strict: true });
+
+export const packageJson = compile(`{
+  "//": {{json header}},
+  "name": {{json name}},
+  "version": {{json version}},
+  "private": true,
+  "type": "module",
+  "description": {{json description}},
+  "bin": {
+    {{json binName}}: "./dist/main.js"
+  },
+  "exports": {
+    ".": {
+      "source": "./src/index.ts",
+      "types": "./dist/index.d.ts",
+      "default": "./dist/index.js"
+    }
+  },
+  "files": [
+    "dist"
+  ],
+  "scripts": {
+    "build": "tsc -p tsconfig.json",
+    "typecheck": "tsc -p tsconfig.test.json",
+    "test": "vitest run"
+  },
+  "dependencies": {
+{{#each dependencies}}
+    {{json name}}: "*"{{#unless @last}},{{/unless}}
+{{/each}}
+  }
+}
+`);
+
+export const tsconfigJson = compile(`{{#each header}}
+// {{this}}
+{{/each}}
+{
+  "extends": "../../tsconfig.base.json",
+  "compilerOptions": {
+    "rootDir": "src",
+    "outDir": "dist"
+  },
+  "include": ["src/**/*.ts"],
+  "exclude": ["src/**/*.test.ts"]
+}
+`);
+
+export const tsconfigTestJson = compile(`{{#each header}}
+// {{this}}
+{{/each}}
+{
+  "extends": "./tsconfig.json",
+  "compilerOptions": {
+    "rootDir": ".",
+    "noEmit": true
+  },
+  "include": ["src/**/*.ts", "test/**/*.ts", "vitest.config.ts"],
+  "exclude": []
+}
+`);
+
+export const markerFile = compile(`{{#each header}}
+# {{this}}
+{{/each}}
+# This folder is owned by the generator: it rewrites it and deletes files it no longer emits.
+`);
+
+export const tenantReadme = compile(`{{header}}
+# {{name}} (\`{{id}}\`)
+
+Standalone ETL package of tenant \`{{id}}\`, compiled from \`{{configFile}}\`.
+Package \`{{packageName}}\`, command \`{{binName}}\`.
+
+\`\`\`sh
+npx turbo run build --filter={{packageName}}
+node generated/{{id}}/dist/main.js list            # assets, jobs, schedules (--json)
+node generated/{{id}}/dist/main.js validate        # configuration and environment variables
+ETL_ENVIRONMENT=dev node generated/{{id}}/dist/main.js run daily_etl --partition 2024-01-02
+npx turbo run test --filter={{packageName}}
+\`\`\`
+
+## Environments
+
+| Environment | Enabled | Assets | Jobs |
+| --- | --- | --- | --- |
+{{#each environments}}
+| {{name}} | {{#if enabled}}yes{{else}}no{{/if}} | {{assetCount}} | {{jobCount}} |
+{{/each}}
+
+## Lineage
+
+Every asset of any environment; the table below says where each one exists.
+
+\`\`\`mermaid
+graph LR
+{{#each nodes}}
+  {{id}}["{{label}}"]
+{{/each}}
+{{#each edges}}
+  {{from}} --> {{to}}
+{{/each}}
+\`\`\`
+
+| Asset | Stage | Partitioned | dev | staging | prod |
+| --- | --- | --- | --- | --- | --- |
+{{#each assets}}
+| \`{{key}}\` | {{stage}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{dev}} | {{staging}} | {{prod}} |
+{{/each}}
+
+## Jobs
+
+| Job | Description | Assets | Partitioned | Concurrency | dev | staging | prod |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{{#each jobs}}
+| \`{{name}}\` | {{description}} | {{assetCount}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{concurrency}} | {{dev}} | {{staging}} | {{prod}} |
+{{/each}}
+
+## Schedules
+
+{{#if schedules.length}}
+| Job | Cron | Time zone | Starts automatically |
+| --- | --- | --- | --- |
+{{#each schedules}}
+| \`{{job}}\` | \`{{cron}}\` | {{timezone}} | {{#if autoStart}}yes{{else}}no (start with \`serve\`){{/if}} |
+{{/each}}
+{{else}}
+No job of this tenant has a schedule.
+{{/if}}
+
+Daily partitions start on {{partitions.startDate}} and follow the {{partitions.timezone}} time zone.
+
+## Environment variables
+
+Read at run time only; nothing from the generating machine is stored in this package.
+\`ETL_ENVIRONMENT\` (dev, staging, prod; default dev) picks the environment.
+
+| Variable | Default |
+| --- | --- |
+{{#each envVars}}
+| \`{{name}}\` | {{#if hasDefault}}\`{{default}}\`{{else}}(required){{/if}} |
+{{/each}}
+`);
+
+export const allReadme = compile(`{{header}}
+# All tenants (\`@etl/all\`)
+
+One entrypoint for every enabled tenant; each tenant keeps its own plan, transforms and
+resources (only the environment variables its plan references are visible to it).
+
+\`\`\`sh
+npx turbo run build --filter=@etl/all
+node generated/all/dist/main.js tenants                # the tenants served
+node generated/all/dist/main.js <tenant> list --json   # any command of etl-<tenant>
+\`\`\`
+
+| Tenant | Name | Package |
+| --- | --- | --- |
+{{#each tenants}}
+| \`{{id}}\` | {{name}} | \`{{packageName}}\` |
+{{/each}}
+`);

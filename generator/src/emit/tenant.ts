@@ -1,0 +1,497 @@
+/** Emits one tenant's package, generated/<id>/, from its model. Pure: model in, FileMap out. */
+import { type AssetPlan, ENVIRONMENTS, type EnvRef, type SourceColumn } from "@etl/runtime/plan";
+import { mapColumn, tsTypeOf } from "@etl/runtime/types";
+import { StructureKind, VariableDeclarationKind } from "ts-morph";
+import type { PipelineModel, TenantModel } from "../model/build.js";
+import {
+  camel,
+  inputsTypeName,
+  outputTypeName,
+  packageName,
+  rowTypeName,
+  transformTypeName,
+} from "../model/translate.js";
+import { GENERATOR_VERSION } from "../version.js";
+import {
+  type FileMap,
+  headerLines,
+  MARKER_FILE,
+  mdHeader,
+  printTs,
+  tsHeader,
+  tsLiteral,
+  tsProject,
+  withLf,
+} from "./common.js";
+import {
+  markerFile,
+  packageJson,
+  tenantReadme,
+  tsconfigJson,
+  tsconfigTestJson,
+} from "./templates.js";
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const propName = (n: string) => (IDENT.test(n) ? n : JSON.stringify(n));
+
+/** Every file of generated/<id>/. */
+export function emitTenant(m: TenantModel): FileMap {
+  const dir = `generated/${m.id}`;
+  const files: FileMap = new Map();
+  const put = (rel: string, text: string) => files.set(`${dir}/${rel}`, text);
+  const header = headerLines(m.inputs);
+  put(MARKER_FILE, markerFile({ header }));
+  put(
+    "package.json",
+    packageJson({
+      header: header.join(" "),
+      name: packageName(m.id),
+      version: GENERATOR_VERSION,
+      description: `ETL package of tenant ${m.id} (${m.plan.tenant.name}), generated from ${m.inputs[0] ?? "its config"}`,
+      binName: `etl-${m.id}`,
+      dependencies: [{ name: "@etl/runtime" }],
+    }),
+  );
+  put("tsconfig.json", tsconfigJson({ header }));
+  put("tsconfig.test.json", tsconfigTestJson({ header }));
+  put("vitest.config.ts", emitVitestConfig(m.inputs));
+  put("src/plan.ts", emitPlan(m));
+  put("src/rows.ts", emitRows(m));
+  put("src/index.ts", emitIndex(m));
+  put("src/main.ts", emitMain(m.inputs, "./plan.js", "./transforms/index.js"));
+  put("src/transforms/index.ts", emitRegistry(m));
+  for (const [name, file] of [...m.transforms.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    put(`src/transforms/${name}.ts`, `${tsHeader([file.path])}\n${withLf(file.text)}`);
+  }
+  for (const [name, file] of [...m.transformTests.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    put(`src/transforms/${name}`, `${tsHeader([file.path])}\n${withLf(file.text)}`);
+  }
+  put("test/plan.test.ts", emitPlanTest(m));
+  put("README.md", emitReadme(m));
+  return files;
+}
+
+function emitVitestConfig(inputs: readonly string[]): string {
+  const sf = tsProject().createSourceFile("vitest.config.ts", "");
+  sf.addImportDeclaration({ namedImports: ["defineConfig"], moduleSpecifier: "vitest/config" });
+  sf.addExportAssignment({
+    isExportEquals: false,
+    expression: `defineConfig({\n  test: {\n    include: ["src/**/*.test.ts", "test/**/*.test.ts"],\n  },\n})`,
+  });
+  return printTs(sf, inputs);
+}
+
+function emitPlan(m: TenantModel): string {
+  const sf = tsProject().createSourceFile("plan.ts", "");
+  sf.addImportDeclaration({
+    isTypeOnly: true,
+    namedImports: ["TenantPlan"],
+    moduleSpecifier: "@etl/runtime",
+  });
+  sf.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      `The resolved plan of tenant ${m.id} for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.\n\`\${VAR}\` references stay references (\`{ env }\` / \`{ template }\`) until then.`,
+    ],
+    declarations: [{ name: "plan", type: "TenantPlan", initializer: tsLiteral(m.plan) }],
+  });
+  return printTs(sf, m.inputs);
+}
+
+function columnType(c: SourceColumn): string {
+  const mapped = mapColumn(c);
+  // The model refuses unmapped columns, so this fallback is never printed for a valid model.
+  const base = mapped.ok ? tsTypeOf(mapped.type) : "unknown";
+  return c.nullable ? `${base} | null` : base;
+}
+
+function emitRows(m: TenantModel): string {
+  const sf = tsProject().createSourceFile("rows.ts", "");
+  const needsRow = m.pipelines.some((p) => p.columns === null);
+  const needsTransform = m.pipelines.some((p) => p.transfer !== null);
+  const imports = [...(needsRow ? ["Row"] : []), ...(needsTransform ? ["Transform"] : [])];
+  if (imports.length > 0) {
+    sf.addImportDeclaration({
+      isTypeOnly: true,
+      namedImports: imports,
+      moduleSpecifier: "@etl/runtime",
+    });
+  }
+  for (const p of m.pipelines) {
+    emitPipelineRows(sf, p);
+  }
+  if (m.pipelines.length === 0) {
+    sf.addStatements("export {};");
+  }
+  return printTs(sf, m.inputs);
+}
+
+function emitPipelineRows(
+  sf: ReturnType<ReturnType<typeof tsProject>["createSourceFile"]>,
+  p: PipelineModel,
+): void {
+  if (p.columns === null) {
+    sf.addTypeAlias({
+      isExported: true,
+      name: rowTypeName(p.name),
+      type: "Row",
+      docs: [
+        `A source row of pipeline ${p.name}. No introspection snapshot yet: run \`npm run introspect -- --tenant <id>\` for a typed row.`,
+      ],
+    });
+  } else {
+    sf.addInterface({
+      isExported: true,
+      name: rowTypeName(p.name),
+      docs: [`A source row of pipeline ${p.name}, from the introspection snapshot.`],
+      properties: p.columns.map((c) => ({
+        kind: StructureKind.PropertySignature,
+        name: propName(c.name),
+        type: columnType(c),
+        docs: [
+          `${c.pgType}${c.domainBase === null ? "" : ` (domain over ${c.domainBase})`}${c.enumLabels === null ? "" : ` (${c.enumLabels.join(" | ")})`}${c.nullable ? "" : ", not null"}`,
+        ],
+      })),
+    });
+  }
+  const t = p.transfer;
+  if (t === null) {
+    return;
+  }
+  sf.addInterface({
+    isExported: true,
+    name: outputTypeName(p.name),
+    docs: [`An output row of the transform of pipeline ${p.name} (transfer.output.columns).`],
+    properties: t.output.map((c) => ({
+      kind: StructureKind.PropertySignature,
+      name: propName(c.name),
+      type: c.nullable ? `${c.ts} | null` : c.ts,
+      docs: [`${c.type}${c.nullable ? "" : ", not null"}`],
+    })),
+  });
+  sf.addInterface({
+    isExported: true,
+    name: inputsTypeName(p.name),
+    docs: [`The inputs of the transform of pipeline ${p.name} (transfer_inputs), by pipeline.`],
+    properties: t.inputs.map((i) => ({
+      kind: StructureKind.PropertySignature,
+      name: propName(i),
+      type: rowTypeName(i),
+    })),
+  });
+  sf.addTypeAlias({
+    isExported: true,
+    name: transformTypeName(p.name),
+    type: `Transform<${inputsTypeName(p.name)}, ${outputTypeName(p.name)}>`,
+    docs: [`The type ${t.module}.${t.exportName} must satisfy.`],
+  });
+}
+
+function emitRegistry(m: TenantModel): string {
+  const sf = tsProject().createSourceFile("index.ts", "");
+  const withTransfer = m.pipelines.filter((p) => p.transfer !== null);
+  sf.addImportDeclaration({
+    isTypeOnly: true,
+    namedImports: ["TransformRegistry"],
+    moduleSpecifier: "@etl/runtime",
+  });
+  if (withTransfer.length > 0) {
+    sf.addImportDeclaration({
+      isTypeOnly: true,
+      namedImports: withTransfer.map((p) => transformTypeName(p.name)),
+      moduleSpecifier: "../rows.js",
+    });
+  }
+  const byModule = new Map<string, Set<string>>();
+  for (const p of withTransfer) {
+    if (p.transfer !== null) {
+      const set = byModule.get(p.transfer.module) ?? new Set<string>();
+      set.add(p.transfer.exportName);
+      byModule.set(p.transfer.module, set);
+    }
+  }
+  const alias = (module: string, exp: string) => `${camel(module)}_${exp}`;
+  for (const [module, exps] of [...byModule.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    sf.addImportDeclaration({
+      namedImports: [...exps].sort().map((e) => ({ name: e, alias: alias(module, e) })),
+      moduleSpecifier: `./${module}.js`,
+    });
+  }
+  for (const p of withTransfer) {
+    if (p.transfer === null) {
+      continue;
+    }
+    sf.addVariableStatement({
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [`Pipeline ${p.name}: a wrong input or output shape fails tsc here.`],
+      declarations: [
+        {
+          name: `${camel(p.name)}Transform`,
+          type: transformTypeName(p.name),
+          initializer: alias(p.transfer.module, p.transfer.exportName),
+        },
+      ],
+    });
+  }
+  const entries = withTransfer.map((p) => `  ${propName(p.name)}: ${camel(p.name)}Transform,`);
+  sf.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["The tenant's transforms by pipeline name."],
+    declarations: [
+      {
+        name: "transforms",
+        type: "TransformRegistry",
+        initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
+      },
+    ],
+  });
+  return printTs(sf, m.inputs);
+}
+
+function emitIndex(m: TenantModel): string {
+  const sf = tsProject().createSourceFile("index.ts", "");
+  sf.addExportDeclaration({ namedExports: ["plan"], moduleSpecifier: "./plan.js" });
+  sf.addExportDeclaration({ isTypeOnly: true, moduleSpecifier: "./rows.js" });
+  sf.addExportDeclaration({
+    namedExports: ["transforms"],
+    moduleSpecifier: "./transforms/index.js",
+  });
+  return printTs(sf, m.inputs);
+}
+
+/** The entrypoint: a shebang, then the header, then one call into the runtime. */
+export function emitMain(
+  inputs: readonly string[],
+  planPath: string,
+  transformsPath: string,
+): string {
+  const sf = tsProject().createSourceFile("main.ts", "");
+  sf.addImportDeclaration({ namedImports: ["runCli"], moduleSpecifier: "@etl/runtime" });
+  sf.addImportDeclaration({ namedImports: ["plan"], moduleSpecifier: planPath });
+  sf.addImportDeclaration({ namedImports: ["transforms"], moduleSpecifier: transformsPath });
+  sf.addStatements(
+    "process.exitCode = await runCli({ plan, transforms, argv: process.argv.slice(2) });",
+  );
+  return `#!/usr/bin/env node\n${printTs(sf, inputs)}`;
+}
+
+function emitPlanTest(m: TenantModel): string {
+  const expected = Object.fromEntries(
+    ENVIRONMENTS.map((env) => {
+      const e = m.plan.environments[env];
+      return [
+        env,
+        {
+          enabled: e.enabled,
+          assets: Object.fromEntries(e.assets.map((a) => [a.key, a.deps])),
+          jobs: Object.fromEntries(
+            e.jobs.map((j) => [
+              j.name,
+              { assets: j.assets, partitioned: j.partitioned, schedule: j.schedule },
+            ]),
+          ),
+        },
+      ];
+    }),
+  );
+  const transferPipelines = m.pipelines.filter((p) => p.transfer !== null).map((p) => p.name);
+  const sf = tsProject().createSourceFile("plan.test.ts", "");
+  sf.addImportDeclaration({
+    namedImports: ["ENVIRONMENTS", "TenantPlanSchema"],
+    moduleSpecifier: "@etl/runtime",
+  });
+  sf.addImportDeclaration({
+    namedImports: ["describe", "expect", "it"],
+    moduleSpecifier: "vitest",
+  });
+  sf.addImportDeclaration({ namedImports: ["plan"], moduleSpecifier: "../src/plan.js" });
+  sf.addImportDeclaration({
+    namedImports: ["transforms"],
+    moduleSpecifier: "../src/transforms/index.js",
+  });
+  sf.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      `What ${m.inputs[0] ?? "the config"} says, per environment: assets with their dependencies, jobs and schedules.`,
+    ],
+    declarations: [{ name: "expected", initializer: `${tsLiteral(expected)} as const` }],
+  });
+  sf.addStatements(`describe("plan of tenant ${m.id}", () => {
+  it("satisfies the runtime's plan contract", () => {
+    const parsed = TenantPlanSchema.safeParse(plan);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
+
+  it.each(ENVIRONMENTS)("%s: enablement, assets and dependencies follow the config", (env) => {
+    const e = plan.environments[env];
+    expect(e.enabled).toBe(expected[env].enabled);
+    expect(Object.fromEntries(e.assets.map((a) => [a.key, a.deps]))).toEqual(expected[env].assets);
+  });
+
+  it.each(ENVIRONMENTS)("%s: jobs and schedules follow the config", (env) => {
+    const jobs = plan.environments[env].jobs;
+    expect(
+      Object.fromEntries(
+        jobs.map((j) => [j.name, { assets: j.assets, partitioned: j.partitioned, schedule: j.schedule }]),
+      ),
+    ).toEqual(expected[env].jobs);
+  });
+
+  it.each(ENVIRONMENTS)("%s: every dependency and job asset exists, and the graph has no cycle", (env) => {
+    const e = plan.environments[env];
+    const keys = new Set(e.assets.map((a) => a.key));
+    for (const a of e.assets) {
+      for (const d of a.deps) {
+        expect(keys.has(d), \`\${a.key} depends on \${d}\`).toBe(true);
+      }
+    }
+    for (const j of e.jobs) {
+      for (const k of j.assets) {
+        expect(keys.has(k), \`job \${j.name} selects \${k}\`).toBe(true);
+      }
+    }
+    const deps = new Map(e.assets.map((a) => [a.key, a.deps]));
+    const done = new Set<string>();
+    const visit = (k: string, path: string[]): void => {
+      expect(path.includes(k), \`cycle through \${k}\`).toBe(false);
+      if (done.has(k)) {
+        return;
+      }
+      for (const d of deps.get(k) ?? []) {
+        visit(d, [...path, k]);
+      }
+      done.add(k);
+    };
+    for (const k of keys) {
+      visit(k, []);
+    }
+  });
+
+  it("registers a transform for exactly the pipelines with a transfer step", () => {
+    expect(Object.keys(transforms).sort()).toEqual(${JSON.stringify(transferPipelines)});
+    for (const fn of Object.values(transforms)) {
+      expect(typeof fn).toBe("function");
+    }
+  });
+
+  it("keeps every \${VAR} a reference", () => {
+    const text = JSON.stringify(plan);
+    for (const name of plan.envVars) {
+      expect(text).toContain(\`"env":"\${name}"\`);
+    }
+  });
+});`);
+  return printTs(sf, m.inputs);
+}
+
+function mermaidId(key: string): string {
+  return key.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+function emitReadme(m: TenantModel): string {
+  const envs = m.plan.environments;
+  const all = new Map<string, AssetPlan>();
+  for (const env of ENVIRONMENTS) {
+    for (const a of envs[env].assets) {
+      if (!all.has(a.key)) {
+        all.set(a.key, a);
+      }
+    }
+  }
+  const assets = [...all.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const has = (env: (typeof ENVIRONMENTS)[number], key: string) =>
+    envs[env].assets.some((a) => a.key === key) ? "yes" : "-";
+  const edges = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    for (const a of envs[env].assets) {
+      for (const d of a.deps) {
+        edges.add(`${mermaidId(d)} --> ${mermaidId(a.key)}`);
+      }
+    }
+  }
+  const jobNames = [...new Set(ENVIRONMENTS.flatMap((e) => envs[e].jobs.map((j) => j.name)))];
+  const jobs = jobNames.map((name) => {
+    const first = ENVIRONMENTS.map((e) => envs[e].jobs.find((j) => j.name === name)).find(
+      (j) => j !== undefined,
+    );
+    const inEnv = (e: (typeof ENVIRONMENTS)[number]) => {
+      const j = envs[e].jobs.find((x) => x.name === name);
+      return j === undefined ? "-" : `${j.assets.length} assets`;
+    };
+    return {
+      name,
+      description: first?.description ?? "",
+      assetCount: first?.assets.length ?? 0,
+      partitioned: first?.partitioned ?? false,
+      concurrency: first?.concurrency ?? 1,
+      dev: inEnv("dev"),
+      staging: inEnv("staging"),
+      prod: inEnv("prod"),
+    };
+  });
+  const schedules = jobNames.flatMap((name) => {
+    const j = ENVIRONMENTS.map((e) => envs[e].jobs.find((x) => x.name === name)).find(
+      (x) => x?.schedule,
+    );
+    return j?.schedule ? [{ job: name, ...j.schedule }] : [];
+  });
+  const refs = new Map<string, EnvRef>();
+  const r = envs.dev.resources;
+  for (const v of [
+    ...Object.values(r.source),
+    ...Object.values(r.storage),
+    ...Object.values(r.trino),
+  ]) {
+    const list =
+      typeof v === "string"
+        ? []
+        : "env" in v
+          ? [v]
+          : v.template.flatMap((p) => (typeof p === "string" ? [] : [p]));
+    for (const ref of list) {
+      if (!refs.has(ref.env)) {
+        refs.set(ref.env, ref);
+      }
+    }
+  }
+  const envVars = [...refs.values()]
+    .sort((a, b) => (a.env < b.env ? -1 : 1))
+    .map((ref) => ({
+      name: ref.env,
+      hasDefault: ref.default !== undefined,
+      default: ref.default === "" ? '""' : (ref.default ?? ""),
+    }));
+  return tenantReadme({
+    header: mdHeader(m.inputs),
+    name: m.plan.tenant.name,
+    id: m.id,
+    configFile: m.inputs.find((i) => i.endsWith("config.yaml")) ?? "",
+    packageName: packageName(m.id),
+    binName: `etl-${m.id}`,
+    environments: ENVIRONMENTS.map((e) => ({
+      name: e,
+      enabled: envs[e].enabled,
+      assetCount: envs[e].assets.length,
+      jobCount: envs[e].jobs.length,
+    })),
+    nodes: assets.map((a) => ({ id: mermaidId(a.key), label: a.key.slice(m.id.length + 1) })),
+    edges: [...edges].sort().map((e) => {
+      const [from, to] = e.split(" --> ");
+      return { from, to };
+    }),
+    assets: assets.map((a) => ({
+      key: a.key,
+      stage: a.stage,
+      partitioned: a.partitioned,
+      dev: has("dev", a.key),
+      staging: has("staging", a.key),
+      prod: has("prod", a.key),
+    })),
+    jobs,
+    schedules,
+    partitions: envs.dev.partitions,
+    envVars,
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * The seed's built-ins: the default pipelines of get_default_assets_config (used when a tenant
+ * declares no pipelines) and the three per-pipeline jobs, fixed to name the pipelines that exist
+ * (the seed looked their transfer assets up as aps_wip/cycle_time/equipment_utilization, which
+ * never existed).
+ */
+import type { PipelineConfig } from "../config/schema.js";
+
+const EXTRACT_DEFAULTS = {
+  compression: "zstd",
+  row_group_rows: 100_000,
+  max_file_rows: 1_000_000,
+} as const;
+
+function builtin(
+  source: string,
+  dateColumn: string,
+  target: { table: string; schema: string; keys: string[] },
+  transfer: {
+    module: string;
+    export: string;
+    inputs: string[] | null;
+    columns: Record<string, string>;
+  },
+): PipelineConfig {
+  return {
+    source_table: source,
+    date_column: dateColumn,
+    save_to_s3: true,
+    has_transfer: true,
+    transfer_inputs: transfer.inputs,
+    has_dbt_transform: false,
+    save_to_trino: true,
+    trino_output: {
+      target_table: target.table,
+      target_schema: target.schema,
+      key_columns: target.keys,
+      tenant_column: "project_id",
+    },
+    transfer: {
+      module: transfer.module,
+      export: transfer.export,
+      output: { columns: transfer.columns },
+    },
+    checks: [],
+    extract: { ...EXTRACT_DEFAULTS },
+  };
+}
+
+/** Output columns of the built-in WIP transform. */
+export const WIP_COLUMNS: Record<string, string> = {
+  snapshot_date: "date",
+  process_step: "varchar",
+  product_code: "varchar",
+  wip_qty: "bigint",
+  lot_count: "integer",
+  avg_qty_per_lot: "double",
+};
+
+/** Output columns of the built-in cycle-time transform. */
+export const CYCLE_TIME_COLUMNS: Record<string, string> = {
+  snapshot_date: "date",
+  process_step: "varchar",
+  product_code: "varchar",
+  avg_cycle_time: "double",
+  min_cycle_time: "double",
+  max_cycle_time: "double",
+  lot_count: "integer",
+};
+
+/** Output columns of the built-in equipment-utilisation transform. */
+export const EQUIPMENT_COLUMNS: Record<string, string> = {
+  snapshot_date: "date",
+  equipment_id: "varchar",
+  run_minutes: "bigint",
+  idle_minutes: "bigint",
+  down_minutes: "bigint",
+  utilization_rate: "double",
+};
+
+/** get_default_assets_config of the seed, with the transforms named explicitly. */
+export function defaultPipelines(): Record<string, PipelineConfig> {
+  return {
+    equipment_event: builtin(
+      "equipment_event",
+      "event_time",
+      {
+        table: "equipment_utilization",
+        schema: "monitoring",
+        keys: ["project_id", "snapshot_date", "equipment_id"],
+      },
+      {
+        module: "equipment_utilization",
+        export: "equipmentUtilization",
+        inputs: null,
+        columns: EQUIPMENT_COLUMNS,
+      },
+    ),
+    lot_history: builtin(
+      "lot_history",
+      "created_at",
+      {
+        table: "aps_input_wip",
+        schema: "aps",
+        keys: ["project_id", "snapshot_date", "process_step", "product_code"],
+      },
+      { module: "wip", export: "wip", inputs: null, columns: WIP_COLUMNS },
+    ),
+    process_result: builtin(
+      "process_result",
+      "measured_at",
+      {
+        table: "aps_input_cycle_time",
+        schema: "aps",
+        keys: ["project_id", "snapshot_date", "process_step", "product_code"],
+      },
+      {
+        module: "cycle_time",
+        export: "cycleTime",
+        inputs: ["lot_history", "process_result"],
+        columns: CYCLE_TIME_COLUMNS,
+      },
+    ),
+  };
+}
+
+/** The seed's per-pipeline jobs: the pipeline they run and their description. */
+export const PIPELINE_JOBS: Readonly<Record<string, { pipeline: string; description: string }>> = {
+  wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
+  cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },
+  equipment_pipeline: {
+    pipeline: "equipment_event",
+    description: "Equipment Utilization Pipeline",
+  },
+};
+
+/** Default concurrency of a job: independent assets run two at a time. */
+export const DEFAULT_CONCURRENCY = 2;

@@ -1,0 +1,54 @@
+/**
+ * Where dbt assets enter the model: the manifest is read and translated by generator/src/dbt/
+ * (owned with the dbt work); this adapter only feeds it the tenant's facts.
+ */
+import type { AssetPlan, PipelinePlan } from "@etl/runtime/plan";
+import type { SourceFile } from "../config/load.js";
+import { dbtAssets, readManifest } from "../dbt/index.js";
+import type { Problem } from "../problems.js";
+
+export interface DbtAssetsInput {
+  tenant: string;
+  configFile: string;
+  manifest: SourceFile | null;
+  manifestPath: string;
+  pipelines: readonly PipelinePlan[];
+  externalSources: readonly string[] | "all";
+}
+
+export interface DbtAssets {
+  assets: AssetPlan[];
+  problems: Problem[];
+}
+
+/** dbt assets of one dbt-enabled tenant, or the problems that prevent them. */
+export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
+  if (input.manifest === null) {
+    return {
+      assets: [],
+      problems: [
+        {
+          file: input.manifestPath,
+          line: 0,
+          col: 0,
+          path: "",
+          message: `dbt is enabled for tenant ${input.tenant} but its manifest does not exist`,
+          hint: `build it with npm run dbt -- parse --tenant ${input.tenant} and commit it, or set dbt.enabled: false`,
+        },
+      ],
+    };
+  }
+  const read = readManifest(input.manifest.path, input.manifest.text);
+  if (!read.ok) {
+    return { assets: [], problems: read.problems };
+  }
+  const result = dbtAssets({
+    tenantId: input.tenant,
+    manifest: read.manifest,
+    manifestPath: input.manifest.path,
+    pipelines: input.pipelines.map((p) => ({ name: p.name, partitioned: p.dateColumn !== null })),
+    externalSources: input.externalSources,
+    configFile: input.configFile,
+  });
+  return { assets: result.assets, problems: result.problems };
+}

@@ -1,0 +1,75 @@
+/** A problem found in the tenants' inputs, reported to a person who can fix it. */
+export interface Problem {
+  /** Path relative to the repository root, POSIX separators. */
+  file: string;
+  /** 1-based line and column, 0 when unknown. */
+  line: number;
+  col: number;
+  /** Dotted path inside the YAML (e.g. `tenant.assets.pipelines.lot_history.date_colum`), or "". */
+  path: string;
+  message: string;
+  /** What to do about it, when we can tell. */
+  hint?: string;
+}
+
+/** Sorts problems by file, position, path and message so output is stable. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      cmp(a.file, b.file) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      cmp(a.path, b.path) ||
+      cmp(a.message, b.message),
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `file:line:col path: message (hint)` — one line per problem. */
+export function formatProblem(p: Problem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
+  const at = p.path === "" ? "" : ` ${p.path}:`;
+  const hint = p.hint === undefined ? "" : `\n    fix: ${p.hint}`;
+  return `${where}${at} ${p.message}${hint}`;
+}
+
+/** Every problem, then a count line. */
+export function formatProblems(problems: readonly Problem[]): string {
+  const sorted = sortProblems(problems);
+  const n = sorted.length;
+  return `${sorted.map(formatProblem).join("\n")}\n\n${n} problem${n === 1 ? "" : "s"} found; nothing was written.\n`;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      const left = prev[j - 1] ?? 0;
+      prev[j] = Math.min(up + 1, left + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The closest candidate within a small edit distance, if any. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of [...candidates].sort()) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestD <= limit ? best : undefined;
+}
