@@ -1,0 +1,190 @@
+/**
+ * Deployment files of one tenant package: deploy/Dockerfile (builds that package alone from the
+ * monorepo, via `turbo prune`) and deploy/k8s/*.yaml (one CronJob per scheduled job, its variables
+ * from a Secret whose keys are the tenant's variables). Pure: plan in, FileMap out. No values of the
+ * variables are emitted: the Secret template lists keys with empty values to be filled by operators.
+ */
+import type { JobPlan, TenantPlan } from "@etl/runtime/plan";
+import { stringify } from "yaml";
+import { type FileMap, headerLines } from "./common.js";
+
+export interface DeployInput {
+  id: string;
+  /** Repository-relative input files, for headers. */
+  inputs: readonly string[];
+  plan: TenantPlan;
+}
+
+/** Variables every deployed package may need besides its own (shared storage, dbt). */
+const SHARED_SECRET_KEYS = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_REGION",
+  "AWS_SECRET_ACCESS_KEY",
+  "ETL_LEDGER_URL",
+  "S3_ENDPOINT_URL",
+];
+
+const NODE_IMAGE = "node:20-bookworm-slim";
+
+function hashComment(inputs: readonly string[]): string {
+  return `${headerLines(inputs)
+    .map((l) => `# ${l}`)
+    .join("\n")}\n`;
+}
+
+/** Kubernetes object names: lowercase RFC 1123 labels. */
+function k8sName(...parts: string[]): string {
+  return parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 52);
+}
+
+function dockerfile(input: DeployInput): string {
+  const pkg = `@etl/tenant-${input.id}`;
+  const dbt = input.plan.environments.prod.dbt ?? input.plan.environments.dev.dbt;
+  const lines = [
+    hashComment(input.inputs).trimEnd(),
+    `# Build from the repository root: docker build -f generated/${input.id}/deploy/Dockerfile .`,
+    "",
+    `FROM ${NODE_IMAGE} AS prune`,
+    "WORKDIR /repo",
+    "RUN npm install -g turbo@2",
+    "COPY . .",
+    "# Keeps only this package and what it depends on (runtime), with a pruned lockfile.",
+    `RUN turbo prune ${pkg} --docker`,
+    "",
+    `FROM ${NODE_IMAGE} AS build`,
+    "WORKDIR /repo",
+    "COPY --from=prune /repo/out/json/ .",
+    "RUN npm ci",
+    "COPY --from=prune /repo/out/full/ .",
+    `RUN npx turbo run build --filter=${pkg} && npm prune --omit=dev`,
+    "",
+  ];
+  if (dbt !== null) {
+    lines.push(
+      `FROM ${NODE_IMAGE} AS dbt`,
+      "RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*",
+      'RUN python3 -m venv /opt/dbt && /opt/dbt/bin/pip install --no-cache-dir "dbt-core~=1.10" "dbt-trino~=1.10" "trino>=0.334"',
+      "",
+    );
+  }
+  lines.push(`FROM ${dbt === null ? NODE_IMAGE : "dbt"}`);
+  lines.push(
+    "ENV NODE_ENV=production ETL_ENVIRONMENT=prod ETL_HOME=/var/lib/etl",
+    ...(dbt === null ? [] : ["ENV DBT_BIN=/opt/dbt/bin/dbt"]),
+    "WORKDIR /app",
+    "COPY --from=build /repo /app",
+    ...(dbt === null ? [] : [`COPY ${dbt.projectDir}/ /app/${dbt.projectDir}/`]),
+    "RUN mkdir -p /var/lib/etl && chown node:node /var/lib/etl",
+    "USER node",
+    `ENTRYPOINT ["node", "generated/${input.id}/dist/main.js"]`,
+    'CMD ["list"]',
+    "",
+  );
+  return lines.join("\n");
+}
+
+function secretName(id: string): string {
+  return k8sName("etl", id, "env");
+}
+
+function cronJob(input: DeployInput, job: JobPlan): unknown {
+  const schedule = job.schedule;
+  if (schedule === null) {
+    throw new Error(`job ${job.name} has no schedule`);
+  }
+  const secret = secretName(input.id);
+  const keys = [...new Set([...input.plan.envVars, ...SHARED_SECRET_KEYS])].sort();
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: {
+      name: k8sName("etl", input.id, job.name),
+      labels: {
+        "app.kubernetes.io/name": k8sName("etl", input.id),
+        "app.kubernetes.io/component": k8sName(job.name),
+        "etl/tenant": input.id,
+      },
+    },
+    spec: {
+      schedule: schedule.cron,
+      timeZone: schedule.timezone,
+      // The run lock also refuses overlaps; Forbid avoids starting pods only to be refused.
+      concurrencyPolicy: "Forbid",
+      suspend: !schedule.autoStart,
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 5,
+      jobTemplate: {
+        spec: {
+          // The executor retries transient failures itself; a failed pod is a real failure.
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: { "etl/tenant": input.id, "etl/job": job.name } },
+            spec: {
+              restartPolicy: "Never",
+              containers: [
+                {
+                  name: "etl",
+                  image: `etl-${input.id}:latest`,
+                  args: ["run", job.name],
+                  env: [
+                    { name: "ETL_ENVIRONMENT", value: "prod" },
+                    ...keys.map((k) => ({
+                      name: k,
+                      valueFrom: {
+                        secretKeyRef: {
+                          name: secret,
+                          key: k,
+                          optional: !input.plan.envVars.includes(k),
+                        },
+                      },
+                    })),
+                  ],
+                  resources: {
+                    requests: { cpu: "250m", memory: "512Mi" },
+                    limits: { memory: "2Gi" },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function secretTemplate(input: DeployInput): unknown {
+  const keys = [...new Set([...input.plan.envVars, ...SHARED_SECRET_KEYS])].sort();
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: secretName(input.id), labels: { "etl/tenant": input.id } },
+    type: "Opaque",
+    stringData: Object.fromEntries(keys.map((k) => [k, ""])),
+  };
+}
+
+function yamlDoc(input: DeployInput, doc: unknown): string {
+  return `${hashComment(input.inputs)}${stringify(doc, { lineWidth: 0, sortMapEntries: false })}`;
+}
+
+/** deploy/Dockerfile and deploy/k8s/*.yaml of generated/<id>/. */
+export function emitDeploy(input: DeployInput): FileMap {
+  const dir = `generated/${input.id}/deploy`;
+  const files: FileMap = new Map();
+  files.set(`${dir}/Dockerfile`, dockerfile(input));
+  files.set(`${dir}/k8s/secret.template.yaml`, yamlDoc(input, secretTemplate(input)));
+  const jobs = [...input.plan.environments.prod.jobs]
+    .filter((j) => j.schedule !== null)
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const job of jobs) {
+    files.set(`${dir}/k8s/cronjob-${k8sName(job.name)}.yaml`, yamlDoc(input, cronJob(input, job)));
+  }
+  return files;
+}
