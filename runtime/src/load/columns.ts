@@ -16,7 +16,9 @@ export const LoadColumnSchema = z.strictObject({
 });
 export type LoadColumn = z.infer<typeof LoadColumnSchema>;
 
-export type ColumnsResult = { ok: true; columns: LoadColumn[] } | { ok: false; errors: string[] };
+export type LoadColumnsResult =
+  | { ok: true; columns: LoadColumn[] }
+  | { ok: false; errors: string[] };
 
 /** Prefix reserved for the load's own helper columns inside generated statements. */
 export const RESERVED_PREFIX = "__etl_";
@@ -44,7 +46,7 @@ function checkNames(columns: LoadColumn[], origin: string): string[] {
 }
 
 /** Load columns of extracted data, from introspected source columns (same mapping as extract). */
-export function columnsFromSource(columns: readonly SourceColumn[]): ColumnsResult {
+export function columnsFromSource(columns: readonly SourceColumn[]): LoadColumnsResult {
   const out: LoadColumn[] = [];
   const errors: string[] = [];
   for (const c of columns) {
@@ -60,7 +62,7 @@ export function columnsFromSource(columns: readonly SourceColumn[]): ColumnsResu
 }
 
 /** Load columns of transform output, from the declared output columns (Trino type names). */
-export function columnsFromOutput(columns: readonly OutputColumn[]): ColumnsResult {
+export function columnsFromOutput(columns: readonly OutputColumn[]): LoadColumnsResult {
   const out: LoadColumn[] = [];
   const errors: string[] = [];
   for (const c of columns) {

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
 import type { PipelinePlan, WriteMode } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
-import { InvalidIdentifierError, quoteIdent, stringLiteral } from "../trino/sql.js";
+import { InvalidIdentifierError, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import { type LoadColumn, RESERVED_PREFIX, stagedExpr } from "./columns.js";
 import {
   createStagingTable,
@@ -103,7 +103,7 @@ function plan(opts: LoadPartitionOptions): Plan {
     .filter((c) => c.name !== tenantColumn);
   for (const c of [...dataColumns.map((d) => d.name), tenantColumn]) {
     try {
-      quoteIdent(c, "column");
+      quoteTrinoIdent(c, "column");
     } catch (err) {
       errors.push(err instanceof Error ? err.message : String(err));
     }
@@ -196,7 +196,7 @@ function zoneLiteralPart(timeZone: string): string {
  * Predicate selecting one daily partition on `ref`: the half-open day in the tenant's time zone
  * (the same window extract selects), so no row at or after midnight is missed or double counted.
  */
-export function partitionPredicate(
+export function trinoPartitionPredicate(
   ref: string,
   column: LoadColumn,
   partition: { date: string; timeZone: string },
@@ -220,9 +220,9 @@ export function partitionPredicate(
 /** SELECT over the staging table producing the target's columns (tenant column included). */
 function sourceSelect(pl: Plan, staging: string, tenantId: string): string {
   const cols = pl.dataColumns.map(
-    (c) => `${stagedExpr(quoteIdent(c.name), c.type)} AS ${quoteIdent(c.name)}`,
+    (c) => `${stagedExpr(quoteTrinoIdent(c.name), c.type)} AS ${quoteTrinoIdent(c.name)}`,
   );
-  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteIdent(pl.tenantColumn)}`);
+  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoIdent(pl.tenantColumn)}`);
   return `SELECT ${cols.join(", ")} FROM ${staging}`;
 }
 
@@ -232,7 +232,7 @@ function allColumns(pl: Plan): string[] {
 
 function insertClause(pl: Plan, alias: string): string {
   const cols = allColumns(pl);
-  return `INSERT (${cols.map((c) => quoteIdent(c)).join(", ")}) VALUES (${cols.map((c) => `${alias}.${quoteIdent(c)}`).join(", ")})`;
+  return `INSERT (${cols.map((c) => quoteTrinoIdent(c)).join(", ")}) VALUES (${cols.map((c) => `${alias}.${quoteTrinoIdent(c)}`).join(", ")})`;
 }
 
 /**
@@ -241,8 +241,8 @@ function insertClause(pl: Plan, alias: string): string {
  * matches (and deletes) the old rows; staged rows never match, so they are inserted.
  */
 function replaceStatement(pl: Plan, target: string, source: string, scope: string): string {
-  const op = quoteIdent(`${RESERVED_PREFIX}op`);
-  const present = quoteIdent(`${RESERVED_PREFIX}present`);
+  const op = quoteTrinoIdent(`${RESERVED_PREFIX}op`);
+  const present = quoteTrinoIdent(`${RESERVED_PREFIX}present`);
   return [
     `MERGE INTO ${target} AS t`,
     `USING (SELECT ops.${op}, s.* FROM (VALUES 'I', 'D') AS ops(${op})`,
@@ -255,28 +255,28 @@ function replaceStatement(pl: Plan, target: string, source: string, scope: strin
 
 /** One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. */
 function mergeStatement(pl: Plan, target: string, source: string): string {
-  const keys = pl.keyColumns.map((k) => quoteIdent(k));
+  const keys = pl.keyColumns.map((k) => quoteTrinoIdent(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
   // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
   const orderable = others.filter((c) => !c.type.startsWith("array("));
   const order =
     orderable.length === 0
       ? "1"
-      : orderable.map((c) => `${quoteIdent(c.name)} DESC NULLS LAST`).join(", ");
-  const rn = quoteIdent(`${RESERVED_PREFIX}rn`);
+      : orderable.map((c) => `${quoteTrinoIdent(c.name)} DESC NULLS LAST`).join(", ");
+  const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
   const on = keys.map((k) => `t.${k} IS NOT DISTINCT FROM s.${k}`).join(" AND ");
   const changed = others
-    .map((c) => `t.${quoteIdent(c.name)} IS DISTINCT FROM s.${quoteIdent(c.name)}`)
+    .map((c) => `t.${quoteTrinoIdent(c.name)} IS DISTINCT FROM s.${quoteTrinoIdent(c.name)}`)
     .join(" OR ");
   const cols = allColumns(pl);
   const lines = [
     `MERGE INTO ${target} AS t`,
-    `USING (SELECT ${cols.map((c) => quoteIdent(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
-    `ON t.${quoteIdent(pl.tenantColumn)} = s.${quoteIdent(pl.tenantColumn)} AND ${on}`,
+    `USING (SELECT ${cols.map((c) => quoteTrinoIdent(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
+    `ON t.${quoteTrinoIdent(pl.tenantColumn)} = s.${quoteTrinoIdent(pl.tenantColumn)} AND ${on}`,
   ];
   if (others.length > 0) {
     lines.push(
-      `WHEN MATCHED AND (${changed}) THEN UPDATE SET ${others.map((c) => `${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(", ")}`,
+      `WHEN MATCHED AND (${changed}) THEN UPDATE SET ${others.map((c) => `${quoteTrinoIdent(c.name)} = s.${quoteTrinoIdent(c.name)}`).join(", ")}`,
     );
   }
   lines.push(`WHEN NOT MATCHED THEN ${insertClause(pl, "s")}`);
@@ -293,7 +293,7 @@ async function snapshotOf(
   t: TargetTable,
   queryId: string,
 ): Promise<{ id: string | null; summary: Record<string, string> }> {
-  const snaps = `${quoteIdent(t.catalog)}.${quoteIdent(t.schema)}.${quoteIdent(`${t.table.toLowerCase()}$snapshots`)}`;
+  const snaps = `${quoteTrinoIdent(t.catalog)}.${quoteTrinoIdent(t.schema)}.${quoteTrinoIdent(`${t.table.toLowerCase()}$snapshots`)}`;
   const mine = await client.rows(
     `SELECT CAST(snapshot_id AS varchar) AS id, summary FROM ${snaps} WHERE element_at(summary, 'trino_query_id') = ${stringLiteral(queryId)} ORDER BY committed_at DESC LIMIT 1`,
   );
@@ -358,7 +358,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
       opts.staged.location,
     );
     const source = sourceSelect(pl, staging, opts.tenantId);
-    const tenantScope = `t.${quoteIdent(pl.tenantColumn)} = ${stringLiteral(opts.tenantId)}`;
+    const tenantScope = `t.${quoteTrinoIdent(pl.tenantColumn)} = ${stringLiteral(opts.tenantId)}`;
     const range =
       pl.partitionColumn !== null && opts.partition !== null
         ? { column: pl.partitionColumn, partition: opts.partition }
@@ -369,7 +369,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     const outside =
       range === null
         ? "0"
-        : `count_if(NOT coalesce(${partitionPredicate(`s.${quoteIdent(range.column.name)}`, range.column, range.partition)}, false))`;
+        : `count_if(NOT coalesce(${trinoPartitionPredicate(`s.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}, false))`;
     const counted = await client.execute(
       `SELECT CAST(count(*) AS varchar), CAST(${outside} AS varchar) FROM (${source}) AS s`,
       { session },
@@ -388,11 +388,11 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
       case "append": {
         // Multiset difference against what this tenant already has in the partition: a rerun of
         // the same data appends nothing, new rows are appended, existing rows are never changed.
-        const cols = allColumns(pl).map((c) => quoteIdent(c));
+        const cols = allColumns(pl).map((c) => quoteTrinoIdent(c));
         const scope =
           range === null
             ? tenantScope
-            : `${tenantScope} AND ${partitionPredicate(`t.${quoteIdent(range.column.name)}`, range.column, range.partition)}`;
+            : `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}`;
         statement = `INSERT INTO ${target} (${cols.join(", ")}) ${source} EXCEPT ALL SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${target} AS t WHERE ${scope}`;
         break;
       }
@@ -403,7 +403,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
         if (range === null) {
           throw new LoadError("replace_partition without a partition");
         }
-        const scope = `${tenantScope} AND ${partitionPredicate(`t.${quoteIdent(range.column.name)}`, range.column, range.partition)}`;
+        const scope = `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}`;
         statement = replaceStatement(pl, target, source, scope);
         break;
       }

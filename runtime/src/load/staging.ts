@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
-import { quoteIdent, stringLiteral } from "../trino/sql.js";
+import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import { hiveTypeOf, type LoadColumn } from "./columns.js";
 
 export const STAGING_PREFIX = "etl_stg_";
@@ -48,13 +48,13 @@ export function stagingCreatedAt(name: string): Date | null {
 }
 
 function ref(place: StagingPlace, table: string): string {
-  return `${quoteIdent(place.catalog, "staging catalog")}.${quoteIdent(place.schema, "staging schema")}.${quoteIdent(table, "staging table")}`;
+  return `${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}.${quoteTrinoIdent(table, "staging table")}`;
 }
 
 /** Creates the staging schema when missing. */
 export async function ensureStagingSchema(client: TrinoClient, place: StagingPlace): Promise<void> {
   await client.execute(
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(place.catalog, "staging catalog")}.${quoteIdent(place.schema, "staging schema")}`,
+    `CREATE SCHEMA IF NOT EXISTS ${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}`,
   );
 }
 
@@ -67,7 +67,7 @@ export async function createStagingTable(
   location: string,
 ): Promise<string> {
   const name = ref(place, table);
-  const cols = columns.map((c) => `${quoteIdent(c.name, "column")} ${hiveTypeOf(c.type)}`);
+  const cols = columns.map((c) => `${quoteTrinoIdent(c.name, "column")} ${hiveTypeOf(c.type)}`);
   await client.execute(
     `CREATE TABLE ${name} (${cols.join(", ")}) WITH (external_location = ${stringLiteral(location)}, format = 'PARQUET')`,
     { session: stagingSession(place) },
@@ -96,7 +96,7 @@ export async function sweepStagingTables(
   now: Date = new Date(),
 ): Promise<string[]> {
   const rows = await client.rows(
-    `SELECT table_name FROM ${quoteIdent(place.catalog, "staging catalog")}.information_schema.tables WHERE table_schema = ${stringLiteral(place.schema.toLowerCase())} AND table_name LIKE ${stringLiteral(`${STAGING_PREFIX}%`)}`,
+    `SELECT table_name FROM ${quoteTrinoIdent(place.catalog, "staging catalog")}.information_schema.tables WHERE table_schema = ${stringLiteral(place.schema.toLowerCase())} AND table_name LIKE ${stringLiteral(`${STAGING_PREFIX}%`)}`,
   );
   const cutoff = now.getTime() - olderThanHours * 3_600_000;
   const dropped: string[] = [];

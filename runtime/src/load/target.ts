@@ -3,7 +3,7 @@
  * new columns, and refused with a clear message when a column's type changed.
  */
 import type { TrinoClient } from "../trino/client.js";
-import { normaliseType, qualifiedName, quoteIdent, stringLiteral } from "../trino/sql.js";
+import { normaliseType, quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
 
 export interface TargetTable {
@@ -19,7 +19,7 @@ export class TargetSchemaError extends Error {
 }
 
 export function targetName(t: TargetTable): string {
-  return qualifiedName(t.catalog, t.schema, t.table);
+  return trinoQualifiedName(t.catalog, t.schema, t.table);
 }
 
 /** Columns of an existing table (lower-cased names, normalised types), or null when absent. */
@@ -28,7 +28,7 @@ export async function describeTable(
   t: TargetTable,
 ): Promise<LoadColumn[] | null> {
   const rows = await client.rows(
-    `SELECT column_name, data_type FROM ${quoteIdent(t.catalog, "catalog")}.information_schema.columns WHERE table_schema = ${stringLiteral(t.schema.toLowerCase())} AND table_name = ${stringLiteral(t.table.toLowerCase())} ORDER BY ordinal_position`,
+    `SELECT column_name, data_type FROM ${quoteTrinoIdent(t.catalog, "catalog")}.information_schema.columns WHERE table_schema = ${stringLiteral(t.schema.toLowerCase())} AND table_name = ${stringLiteral(t.table.toLowerCase())} ORDER BY ordinal_position`,
   );
   if (rows.length === 0) {
     return null;
@@ -57,15 +57,15 @@ export async function ensureTargetTable(
   partitionColumn: string | null,
 ): Promise<EnsureResult> {
   await client.execute(
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.catalog, "catalog")}.${quoteIdent(t.schema, "schema")}`,
+    `CREATE SCHEMA IF NOT EXISTS ${quoteTrinoIdent(t.catalog, "catalog")}.${quoteTrinoIdent(t.schema, "schema")}`,
   );
   const existing = await describeTable(client, t);
   if (existing === null) {
-    const cols = wanted.map((c) => `${quoteIdent(c.name, "column")} ${c.type}`).join(", ");
+    const cols = wanted.map((c) => `${quoteTrinoIdent(c.name, "column")} ${c.type}`).join(", ");
     const props = ["format = 'PARQUET'"];
     if (partitionColumn !== null) {
-      // The partition transform is a string property; the column name was validated by quoteIdent.
-      quoteIdent(partitionColumn, "partition column");
+      // The partition transform is a string property; the column name was validated by quoteTrinoIdent.
+      quoteTrinoIdent(partitionColumn, "partition column");
       props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
     }
     // IF NOT EXISTS: two tenants may create a shared table at the same moment.
@@ -88,7 +88,7 @@ export async function ensureTargetTable(
     }
     // Concurrent loads may race on the same new column; IF NOT EXISTS keeps the loser quiet.
     await client.execute(
-      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name, "column")} ${c.type}`,
+      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteTrinoIdent(c.name, "column")} ${c.type}`,
     );
     added.push(c.name.toLowerCase());
   }

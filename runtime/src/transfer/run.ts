@@ -153,7 +153,16 @@ export async function runTransfer(opts: RunTransferOptions): Promise<TransferRes
   ) => TransformOutput<object>;
 
   const batcher = new OutputBatcher(p.name, spec.output);
-  const source = outputRows(call(inputs, context))[Symbol.asyncIterator]();
+  let produced: TransformOutput<object>;
+  try {
+    produced = call(inputs, context);
+  } catch (err) {
+    throw new TransferError(
+      `transform of pipeline ${p.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  const source = outputRows(produced)[Symbol.asyncIterator]();
   const prefix = runPrefix("transfer", p.name, opts.partition, opts.runId);
   const files: ManifestFile[] = [];
   const rowGroup = p.extract.rowGroupRows;

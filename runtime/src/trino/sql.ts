@@ -31,7 +31,7 @@ export class InvalidIdentifierError extends Error {
 }
 
 /** Validates and double-quotes one identifier (embedded quotes doubled, though IDENT has none). */
-export function quoteIdent(name: string, what = "identifier"): string {
+export function quoteTrinoIdent(name: string, what = "identifier"): string {
   const check = checkIdent(name, what);
   if (!check.ok) {
     throw new InvalidIdentifierError(check.reason);
@@ -40,8 +40,8 @@ export function quoteIdent(name: string, what = "identifier"): string {
 }
 
 /** `"catalog"."schema"."table"` with every part validated. */
-export function qualifiedName(catalog: string, schema: string, table: string): string {
-  return `${quoteIdent(catalog, "catalog")}.${quoteIdent(schema, "schema")}.${quoteIdent(table, "table")}`;
+export function trinoQualifiedName(catalog: string, schema: string, table: string): string {
+  return `${quoteTrinoIdent(catalog, "catalog")}.${quoteTrinoIdent(schema, "schema")}.${quoteTrinoIdent(table, "table")}`;
 }
 
 /** A SQL string literal: single quotes doubled; NUL refused because Trino cannot carry it. */

@@ -1,0 +1,164 @@
+/**
+ * Data checks declared on a pipeline's output (not_null, unique, accepted_values, range, regex,
+ * row_count), run as SQL on Trino over exactly the rows this load wrote: the partition's rows of
+ * this tenant in the target table, or the staged Parquet when the pipeline does not load.
+ */
+import { z } from "zod";
+import { type Logger, rootLogger } from "../logger.js";
+import type { CheckPlan, PipelinePlan } from "../plan.js";
+import type { TrinoClient } from "../trino/client.js";
+import { numberLiteral, quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+
+export const CheckResultSchema = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  severity: z.enum(["warn", "error"]),
+  passed: z.boolean(),
+  /** Failing rows (row_count: the row count when out of bounds; unique: duplicated keys). */
+  failing: z.number().int().nonnegative(),
+  /** Up to SAMPLE_SIZE offending values, as text. */
+  sample: z.array(z.string()),
+  queryId: z.string(),
+});
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+const SAMPLE_SIZE = 5;
+
+/** Rows to check: a relation (SQL) and a filter, plus session properties needed to read it. */
+export interface CheckScope {
+  from: string;
+  where: string;
+  session?: Record<string, string>;
+}
+
+/** A failing error-severity check: fails the asset and blocks its dependents. */
+export class CheckFailedError extends Error {
+  override readonly name = "CheckFailedError";
+  readonly transient = false;
+  constructor(
+    message: string,
+    readonly results: CheckResult[],
+  ) {
+    super(message);
+  }
+}
+
+function text(expr: string): string {
+  return `coalesce(CAST(${expr} AS varchar), 'NULL')`;
+}
+
+function checkSql(check: CheckPlan, scope: CheckScope): string {
+  const base = `FROM ${scope.from} WHERE ${scope.where}`;
+  const sample = (bad: string, value: string) =>
+    `CAST(count_if(${bad}) AS varchar), slice(array_distinct(array_agg(${text(value)}) FILTER (WHERE ${bad})), 1, ${SAMPLE_SIZE})`;
+  switch (check.type) {
+    case "not_null": {
+      const c = quoteTrinoIdent(check.column, "check column");
+      return `SELECT CAST(count_if(${c} IS NULL) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}`;
+    }
+    case "accepted_values": {
+      const c = quoteTrinoIdent(check.column, "check column");
+      const bad = `${c} IS NOT NULL AND CAST(${c} AS varchar) NOT IN (${check.values.map(stringLiteral).join(", ")})`;
+      return `SELECT ${sample(bad, c)} ${base}`;
+    }
+    case "range": {
+      const c = quoteTrinoIdent(check.column, "check column");
+      const parts: string[] = [];
+      if (check.min !== null) parts.push(`${c} < ${numberLiteral(check.min)}`);
+      if (check.max !== null) parts.push(`${c} > ${numberLiteral(check.max)}`);
+      const bad = parts.length === 0 ? "false" : `(${parts.join(" OR ")})`;
+      return `SELECT ${sample(bad, c)} ${base}`;
+    }
+    case "regex": {
+      const c = quoteTrinoIdent(check.column, "check column");
+      const bad = `${c} IS NOT NULL AND NOT regexp_like(CAST(${c} AS varchar), ${stringLiteral(check.pattern)})`;
+      return `SELECT ${sample(bad, c)} ${base}`;
+    }
+    case "unique": {
+      const cols = check.columns.map((c) => quoteTrinoIdent(c, "check column"));
+      const key =
+        cols.length === 1 ? text(cols[0] ?? "") : `concat_ws('|', ${cols.map(text).join(", ")})`;
+      return `SELECT CAST(count(*) AS varchar), slice(array_agg(k), 1, ${SAMPLE_SIZE}) FROM (SELECT ${key} AS k ${base} GROUP BY ${cols.join(", ")} HAVING count(*) > 1)`;
+    }
+    case "row_count":
+      return `SELECT CAST(count(*) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}`;
+  }
+}
+
+/** Runs every check over `scope`; never throws for a failing check (see enforceChecks). */
+export async function runChecks(
+  client: TrinoClient,
+  checks: readonly CheckPlan[],
+  scope: CheckScope,
+  logger: Logger = rootLogger,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const out = await client.execute(
+      checkSql(check, scope),
+      scope.session === undefined ? {} : { session: scope.session },
+    );
+    const row = out.rows[0] ?? [];
+    const count = Number(row[0] ?? 0);
+    const sample = Array.isArray(row[1]) ? row[1].map((v) => String(v)) : [];
+    let failing = count;
+    if (check.type === "row_count") {
+      const low = check.min !== null && count < check.min;
+      const high = check.max !== null && count > check.max;
+      failing = low || high ? count : 0;
+    }
+    const result: CheckResult = {
+      name: check.name,
+      type: check.type,
+      severity: check.severity,
+      passed: failing === 0 && !(check.type === "row_count" && failing !== 0),
+      failing,
+      sample,
+      queryId: out.queryId,
+    };
+    if (!result.passed) {
+      logger[check.severity === "error" ? "error" : "warn"]("data check failed", {
+        check: check.name,
+        type: check.type,
+        failing,
+        sample,
+      });
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** Throws CheckFailedError when any error-severity check failed. */
+export function enforceChecks(pipeline: string, results: readonly CheckResult[]): void {
+  const failed = results.filter((r) => !r.passed && r.severity === "error");
+  if (failed.length > 0) {
+    throw new CheckFailedError(
+      `pipeline ${pipeline}: ${failed.length} error-severity check(s) failed: ${failed
+        .map(
+          (r) =>
+            `${r.name} (${r.type}, ${r.failing} failing${r.sample.length > 0 ? `, e.g. ${r.sample.join(", ")}` : ""})`,
+        )
+        .join("; ")}`,
+      [...results],
+    );
+  }
+}
+
+/** Scope of a load's rows: this tenant's rows of the partition in the target table. */
+export function loadedScope(
+  pipeline: PipelinePlan,
+  catalog: string,
+  tenantId: string,
+  partitionWhere: string | null,
+): CheckScope {
+  const out = pipeline.trinoOutput;
+  if (out === null) {
+    throw new Error(`pipeline ${pipeline.name} does not load into Trino; check its staged data`);
+  }
+  const tenant = `${quoteTrinoIdent(out.tenantColumn)} = ${stringLiteral(tenantId)}`;
+  return {
+    from: trinoQualifiedName(catalog, out.schema, out.table),
+    where: partitionWhere === null ? tenant : `${tenant} AND ${partitionWhere}`,
+  };
+}

@@ -1,0 +1,5 @@
+export * from "./columns.js";
+export * from "./committed.js";
+export * from "./load.js";
+export * from "./staging.js";
+export * from "./target.js";
