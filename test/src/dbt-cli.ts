@@ -48,6 +48,7 @@ export function normaliseManifest(manifest: unknown, projectDir: string): unknow
     out.metadata.generated_at = "1970-01-01T00:00:00Z";
     out.metadata.invocation_id = "00000000-0000-0000-0000-000000000000";
     if ("invocation_started_at" in out.metadata) out.metadata.invocation_started_at = null;
+    if ("run_started_at" in out.metadata) out.metadata.run_started_at = "1970-01-01T00:00:00Z";
     out.metadata.env = {};
   }
   return out;
