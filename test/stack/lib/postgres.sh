@@ -7,7 +7,8 @@ PG_HOME="${ETL_STACK_HOME}/postgres"
 PG_DATA="${PG_HOME}/data"
 PG_LOG="${PG_HOME}/postgres.log"
 PG_OS_USER="postgres"
-PAGILA_DIR_DEFAULT="/work/shared/fixtures/postgres/pagila"
+# shared/ lies beside the checkout (sessions and CI) unless ETL_SHARED_DIR says otherwise.
+PAGILA_DIR_DEFAULT="${ETL_SHARED_DIR:-${REPO_ROOT}/../shared}/fixtures/postgres/pagila"
 
 pg_psql() {
   # Root talks to the cluster over TCP with the superuser's password, like every other client.
