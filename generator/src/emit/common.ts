@@ -1,5 +1,5 @@
 /** Helpers shared by the emitters: the do-not-edit header, literal printing, file maps. */
-import { IndentationText, Project, QuoteKind, type SourceFile } from "ts-morph";
+import { IndentationText, Project, QuoteKind, type SourceFile, ts } from "ts-morph";
 import { GENERATOR_VERSION } from "../version.js";
 
 /** Generated path (POSIX, relative to the repository root) to file content. */
@@ -41,6 +41,12 @@ export function tsProject(): Project {
 
 /** Prints a ts-morph source file with the header, LF line endings and one final newline. */
 export function printTs(sf: SourceFile, inputs: readonly string[]): string {
+  sf.formatText({
+    indentSize: 2,
+    tabSize: 2,
+    convertTabsToSpaces: true,
+    semicolons: ts.SemicolonPreference.Insert,
+  });
   const body = sf.getFullText().replace(/\r\n/g, "\n").replace(/\n+$/, "");
   return `${tsHeader(inputs)}\n${body}\n`;
 }

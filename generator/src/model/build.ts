@@ -20,6 +20,7 @@ import {
   TenantPlanSchema,
   type WriteMode,
 } from "@etl/runtime/plan";
+import { mapColumn } from "@etl/runtime/types";
 import { cronProblem, isValidTimeZone, parseDuration } from "../config/cron.js";
 import { parseConfigValue } from "../config/envref.js";
 import {
@@ -200,6 +201,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       snapshot[pname]?.columns ?? null,
       report,
       name,
+      problems,
     );
     if (built === null) {
       continue;
@@ -427,8 +429,23 @@ function buildPipeline(
   columns: SourceColumn[] | null,
   report: Report,
   name: NameFn,
+  problems: Problem[],
 ): { plan: PipelinePlan; model: PipelineModel } | null {
   let ok = name(at(), checkId("pipeline name", pname));
+  for (const [i, c] of (columns ?? []).entries()) {
+    const mapped = mapColumn(c);
+    if (!mapped.ok && t.introspection !== null) {
+      problems.push({
+        file: t.introspection.file,
+        line: 0,
+        col: 0,
+        path: `pipelines.${pname}.columns.${i}`,
+        message: `column "${c.name}" of pipeline "${pname}": ${mapped.reason}`,
+        hint: "cast the column in a query: (e.g. query: SELECT ..., col::text AS col FROM ...)",
+      });
+      ok = false;
+    }
+  }
   const colNames = columns === null ? null : new Set(columns.map((c) => c.name));
   const sourceColumn = (p: YamlPath, kind: string, col: string) => {
     if (!name(p, checkSourceName(kind, col))) {

@@ -6,6 +6,12 @@
  */
 import type { PipelineConfig } from "../config/schema.js";
 
+type Columns = PipelineConfig["transfer"] extends infer T
+  ? T extends { output: { columns: infer C } }
+    ? C
+    : never
+  : never;
+
 const EXTRACT_DEFAULTS = {
   compression: "zstd",
   row_group_rows: 100_000,
@@ -20,7 +26,7 @@ function builtin(
     module: string;
     export: string;
     inputs: string[] | null;
-    columns: Record<string, string>;
+    columns: Columns;
   },
 ): PipelineConfig {
   return {
@@ -48,7 +54,7 @@ function builtin(
 }
 
 /** Output columns of the built-in WIP transform. */
-export const WIP_COLUMNS: Record<string, string> = {
+export const WIP_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -58,7 +64,7 @@ export const WIP_COLUMNS: Record<string, string> = {
 };
 
 /** Output columns of the built-in cycle-time transform. */
-export const CYCLE_TIME_COLUMNS: Record<string, string> = {
+export const CYCLE_TIME_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -66,10 +72,11 @@ export const CYCLE_TIME_COLUMNS: Record<string, string> = {
   min_cycle_time: "double",
   max_cycle_time: "double",
   lot_count: "integer",
+  pass_rate: { type: "double", nullable: true },
 };
 
 /** Output columns of the built-in equipment-utilisation transform. */
-export const EQUIPMENT_COLUMNS: Record<string, string> = {
+export const EQUIPMENT_COLUMNS: Columns = {
   snapshot_date: "date",
   equipment_id: "varchar",
   run_minutes: "bigint",
