@@ -33,6 +33,8 @@ import {
 } from "./query.js";
 import { readWatermark, watermarkKey, writeWatermark } from "./watermark.js";
 
+/** Bytes the COPY stream may buffer ahead of the decoder (its backpressure threshold). */
+export const COPY_READ_AHEAD_BYTES = 1024 * 1024;
 /** Rows per Arrow batch handed to the Parquet writer (row groups are assembled from batches). */
 export const DEFAULT_BATCH_ROWS = 65_536;
 /** Bytes of decoded Arrow data per batch before it is cut early (wide rows). */
@@ -253,7 +255,10 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     const builders = columns.map((c) => createBuilder(c.wire, c.context));
     const fields = columns.map((c, i) => arrowField(c, (builders[i] as ColumnBuilder).type));
     const schema = new Schema(fields);
-    const copy = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+    // A 1 MiB read-ahead lets PostgreSQL keep producing while a batch is being encoded.
+    const copy = client.query(
+      copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`, { highWaterMark: COPY_READ_AHEAD_BYTES }),
+    );
     const reader = new CopyBinaryReader(copy[Symbol.asyncIterator](), builders);
     const nullCounts = new Map<string, number>(columns.map((c) => [c.source.name, 0]));
     const cursorIndex = cursor === null ? -1 : columns.indexOf(cursor);
