@@ -4,22 +4,111 @@
  * part of this build is simply absent, and the executor fails its assets with a clear
  * "not available" error rather than pretending.
  */
+import { type CheckResult, type CheckScope, runChecks } from "../checks/checks.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { extractPartition } from "../extract/extract.js";
-import { columnsFromOutput, columnsFromSource } from "../load/columns.js";
-import { loadPartition } from "../load/load.js";
+import { stagedFromManifest } from "../load/committed.js";
+import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
+import {
+  createStagingTable,
+  DEFAULT_STAGING_CATALOG,
+  DEFAULT_STAGING_SCHEMA,
+  dropStagingTable,
+  ensureStagingSchema,
+  type StagingPlace,
+  stagingSession,
+  stagingTableName,
+} from "../load/staging.js";
+import type { PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
 import { StageError } from "../retry/index.js";
 import { createStorage } from "../storage/index.js";
 import { readManifest } from "../storage/layout.js";
+import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
+import { quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
-import type { AssetOutcome, AssetRunContext, StageHandlers } from "./types.js";
+import type { AssetOutcome, AssetRunContext, CheckOutcome, StageHandlers } from "./types.js";
 
 /** Storage key segment of one attempt: retries never write into a failed attempt's folder. */
 function attemptId(ctx: AssetRunContext): string {
   return ctx.attempt === 1 ? ctx.runId : `${ctx.runId}-a${ctx.attempt}`;
+}
+
+/**
+ * The stage where a pipeline's data ends in this environment: its checks run there, over exactly
+ * what that stage produced (the loaded rows, else the committed transfer or extract Parquet).
+ */
+export function checkStage(ctx: Pick<AssetRunContext, "envPlan">, p: PipelinePlan): Stage {
+  const has = (stage: Stage) =>
+    ctx.envPlan.assets.some((a) => a.pipeline === p.name && a.stage === stage);
+  if (has("load")) return "load";
+  if (p.hasTransfer && has("transfer")) return "transfer";
+  return "extract";
+}
+
+function checkOutcomes(results: readonly CheckResult[]): CheckOutcome[] {
+  return results.map((r) => ({
+    name: r.name,
+    severity: r.severity,
+    passed: r.passed,
+    metadata: { type: r.type, failing: r.failing, sample: r.sample, queryId: r.queryId },
+  }));
+}
+
+/**
+ * Runs the pipeline's checks over the committed Parquet of `stage` through a temporary Hive table
+ * (the same bulk path the load uses), dropped afterwards even when a check query fails.
+ */
+async function checkStaged(
+  ctx: AssetRunContext,
+  p: PipelinePlan,
+  stage: "extract" | "transfer",
+  storage: Storage,
+): Promise<CheckOutcome[]> {
+  if (p.checks.length === 0 || checkStage(ctx, p) !== stage) return [];
+  const partition = p.dateColumn === null ? null : (ctx.partition?.date ?? null);
+  const manifest = await readManifest(storage, stage, p.name, partition);
+  if (manifest === null) {
+    throw new StageError(
+      `checks of ${p.name}: the ${stage} stage reported success but no committed ${stage} output exists for ${partition ?? "its snapshot"}`,
+      false,
+    );
+  }
+  if (!manifest.location.startsWith("s3://")) {
+    throw new StageError(
+      `checks of ${p.name} run on Trino, which cannot read local storage (${manifest.location}): set S3_BUCKET_NAME / storage.bucket, or remove the pipeline's checks`,
+      false,
+    );
+  }
+  const staged = stagedFromManifest(p, manifest);
+  const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
+  const place: StagingPlace = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
+  await ensureStagingSchema(client, place);
+  const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`);
+  const from = await createStagingTable(
+    client,
+    place,
+    table,
+    staged.columns.map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
+    staged.location,
+  );
+  let results: CheckResult[];
+  try {
+    const scope: CheckScope = { from, where: "true", session: stagingSession(place) };
+    results = await runChecks(client, p.checks, scope, ctx.logger);
+  } finally {
+    // A failed drop leaves an orphan that sweepStagingTables removes later; it must not mask the
+    // check outcome, but it is logged with the table name so it can be dropped by hand.
+    await dropStagingTable(client, place, table).catch((e: unknown) => {
+      ctx.logger.warn("could not drop the check staging table", {
+        table,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
+  }
+  return checkOutcomes(results);
 }
 
 function needPipeline(ctx: AssetRunContext) {
@@ -54,7 +143,7 @@ async function extractStage(ctx: AssetRunContext): Promise<AssetOutcome> {
       elapsedMs: r.elapsedMs,
       ...(r.watermark === null ? {} : { watermark: r.watermark }),
     },
-    checks: [],
+    checks: await checkStaged(ctx, p, "extract", storage),
   };
 }
 
@@ -77,7 +166,7 @@ async function transferStage(ctx: AssetRunContext): Promise<AssetOutcome> {
     runId: attemptId(ctx),
     logger: ctx.logger,
   });
-  return { metadata: { ...r }, checks: [] };
+  return { metadata: { ...r }, checks: await checkStaged(ctx, p, "transfer", storage) };
 }
 
 async function dbtStage(ctx: AssetRunContext): Promise<AssetOutcome> {
@@ -110,25 +199,17 @@ async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
   }
   const fromStage = p.hasTransfer ? "transfer" : "extract";
   const storage = createStorage(ctx.resources.storage, ctx.logger);
-  const manifest = await readManifest(storage, fromStage, p.name, ctx.partition?.date ?? null);
+  const partition =
+    ctx.partition === null ? null : { date: ctx.partition.date, timeZone: ctx.partition.timeZone };
+  const manifest = await readManifest(storage, fromStage, p.name, partition?.date ?? null);
   if (manifest === null) {
     throw new StageError(
-      `no committed ${fromStage} output for ${p.name} ${ctx.partition?.date ?? "snapshot"}: run the ${fromStage} asset first`,
+      `no committed ${fromStage} output for ${p.name} ${partition?.date ?? "snapshot"}: run the ${fromStage} asset first`,
       false,
     );
   }
-  const cols =
-    p.hasTransfer && p.transfer !== null
-      ? columnsFromOutput(p.transfer.output)
-      : p.columns === null
-        ? {
-            ok: false as const,
-            errors: [`pipeline ${p.name} has no introspected columns (npm run introspect)`],
-          }
-        : columnsFromSource(p.columns);
-  if (!cols.ok) {
-    throw new StageError(cols.errors.join("; "), false);
-  }
+  // Columns come from the manifest (what the files really hold), not the plan's snapshot.
+  const staged = stagedFromManifest(p, manifest);
   const catalog = resolveValue(p.trinoOutput.catalog, tenantEnv(ctx.plan, process.env));
   if (!catalog.ok) {
     throw new StageError(`missing environment variables: ${catalog.missing.join(", ")}`, false);
@@ -139,20 +220,30 @@ async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
     tenantId: ctx.plan.tenant.id,
     pipeline: p,
     catalog: catalog.value,
-    staged: {
-      stage: fromStage,
-      location: manifest.location,
-      runId: manifest.runId,
-      columns: cols.columns,
-    },
-    partition:
-      ctx.partition === null
-        ? null
-        : { date: ctx.partition.date, timeZone: ctx.partition.timeZone },
+    staged,
+    partition,
     logger: ctx.logger,
   });
   ctx.progress.update({ rows: result.rowsStaged });
-  return { metadata: { ...result }, checks: [] };
+  let checks: CheckOutcome[] = [];
+  if (p.checks.length > 0) {
+    // The rows this load is responsible for: this tenant's rows of the partition.
+    const out = p.trinoOutput;
+    let where = `${quoteTrinoIdent(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
+    const dateName = (
+      fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? "")
+    ).toLowerCase();
+    const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
+    if (partition !== null && p.dateColumn !== null && dateCol !== undefined) {
+      where += ` AND ${trinoPartitionPredicate(quoteTrinoIdent(dateName), { name: dateName, type: dateCol.type }, partition)}`;
+    }
+    const scope: CheckScope = {
+      from: trinoQualifiedName(catalog.value, out.schema, out.table),
+      where,
+    };
+    checks = checkOutcomes(await runChecks(client, p.checks, scope, ctx.logger));
+  }
+  return { metadata: { ...result }, checks };
 }
 
 /** Handlers for every stage implemented in this build. */
