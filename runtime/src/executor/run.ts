@@ -73,11 +73,11 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const tenant = o.plan.tenant.id;
   const owner = { runId, pid: process.pid, host: hostname() };
   const lockKey = { tenant, job: o.job.name, partition: o.partition };
-  let lock = await o.ledger.tryLock(lockKey, owner);
+  let lock = await o.ledger.tryLock(lockKey, owner, o.logger);
   while (!lock.ok && o.wait === true && !o.signal.aborted) {
     o.logger.info("waiting for run lock", { holder: lock.holder });
     await new Promise((r) => setTimeout(r, 2000));
-    lock = await o.ledger.tryLock(lockKey, owner);
+    lock = await o.ledger.tryLock(lockKey, owner, o.logger);
   }
   if (!lock.ok) {
     const h = lock.holder;
@@ -87,6 +87,11 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     };
   }
   const runLogger = o.logger.child({ runId, job: o.job.name, partition: o.partition });
+  // Losing the run lock stops the run like a signal does: in-flight assets are aborted, the rest
+  // are skipped, and the run is recorded failed with the reason.
+  const signal = AbortSignal.any([o.signal, lock.lost]);
+  const lockLost = (): string | null =>
+    lock.ok && lock.lost.aborted ? errorText(lock.lost.reason) : null;
   const run: RunRecord = {
     runId,
     tenant,
@@ -123,7 +128,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     };
 
     const status = await executeGraph(selected.assets, o.concurrency ?? o.job.concurrency, {
-      signal: o.signal,
+      signal: signal,
       skip: async (asset, reason) => {
         const now = new Date().toISOString();
         runLogger.warn("asset skipped", { asset: asset.key, reason });
@@ -176,14 +181,14 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
                   transforms: o.transforms,
                   logger: logger.child({ attempt }),
                   progress,
-                  signal: o.signal,
+                  signal: signal,
                   attempt,
                 };
                 return handler(ctx);
               },
               o.retry(asset.stage),
               {
-                signal: o.signal,
+                signal: signal,
                 onRetry: ({ attempt, delayMs, error: e }) =>
                   logger.warn("transient failure, retrying", {
                     attempt,
@@ -262,11 +267,16 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     run.succeeded = counts.succeeded;
     run.failed = counts.failed;
     run.skipped = counts.skipped;
-    run.status = o.signal.aborted
-      ? "cancelled"
-      : counts.failed + counts.skipped > 0
+    const lostReason = lockLost();
+    run.status =
+      lostReason !== null
         ? "failed"
-        : "succeeded";
+        : signal.aborted
+          ? "cancelled"
+          : counts.failed + counts.skipped > 0
+            ? "failed"
+            : "succeeded";
+    if (lostReason !== null) run.error = lostReason;
     run.finishedAt = new Date().toISOString();
     await o.ledger.putRun(run);
     runLogger.info("run finished", { status: run.status, ...counts });

@@ -4,10 +4,11 @@
  * record, never half of one.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import type { z } from "zod";
+import { z } from "zod";
+import { type Logger, rootLogger } from "../logger.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -24,7 +25,8 @@ import {
 
 /** A lock whose heartbeat is older than this belongs to a dead or hung process. */
 export const LOCK_STALE_MS = 60_000;
-const HEARTBEAT_MS = 10_000;
+/** How often a holder rewrites its heartbeat (and checks it still owns the lock). */
+export const HEARTBEAT_MS = 10_000;
 
 /** Writes `text` to `file` atomically (temp file + fsync + rename). */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
@@ -63,8 +65,22 @@ async function readAll<S extends z.ZodType>(dir: string, schema: S): Promise<z.i
   return out;
 }
 
-interface LockFile extends LockOwner {
-  heartbeatAt: string;
+const LockFileSchema = z.strictObject({
+  runId: z.string(),
+  pid: z.number().int(),
+  host: z.string(),
+  heartbeatAt: z.string(),
+});
+type LockFile = z.infer<typeof LockFileSchema>;
+
+function errorCode(e: unknown): unknown {
+  return typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
+}
+
+function sameLock(a: LockFile, b: LockFile): boolean {
+  return (
+    a.runId === b.runId && a.pid === b.pid && a.host === b.host && a.heartbeatAt === b.heartbeatAt
+  );
 }
 
 function processAlive(pid: number): boolean {
@@ -90,7 +106,11 @@ export class FileLedger implements Ledger {
   private readonly dir: string;
   private readonly lockDir: string;
 
-  constructor(etlHome: string, tenant: string) {
+  private readonly heartbeatMs: number;
+
+  /** `heartbeatMs` defaults to HEARTBEAT_MS; tests shorten it. */
+  constructor(etlHome: string, tenant: string, options: { heartbeatMs?: number } = {}) {
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.dir = path.join(etlHome, "ledger", safeName(tenant));
     this.lockDir = path.join(etlHome, "locks");
     this.description = `file ledger ${this.dir}`;
@@ -137,7 +157,7 @@ export class FileLedger implements Ledger {
     );
   }
 
-  async tryLock(key: LockKey, owner: LockOwner): Promise<LockResult> {
+  async tryLock(key: LockKey, owner: LockOwner, logger: Logger = rootLogger): Promise<LockResult> {
     await mkdir(this.lockDir, { recursive: true });
     const file = path.join(this.lockDir, `${safeName(lockName(key))}.lock`);
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -153,12 +173,13 @@ export class FileLedger implements Ledger {
           return true;
         },
         (e: unknown) => {
-          if ((e as { code?: unknown }).code === "EEXIST") return false;
+          if (errorCode(e) === "EEXIST") return false;
           throw new Error(`cannot create run lock ${file}`, { cause: e });
         },
       );
       if (created) {
-        return { ok: true, release: this.holdLock(file, owner) };
+        const held = this.holdLock(file, owner, logger);
+        return { ok: true, release: held.release, lost: held.lost };
       }
       const holder = await readLock(file);
       if (holder === null) {
@@ -167,12 +188,10 @@ export class FileLedger implements Ledger {
       if (!isStale(holder)) {
         return { ok: false, holder };
       }
-      // Move the stale lock aside (atomic), then compete for a fresh create like everyone else.
-      await rename(file, `${file}.stale.${randomUUID()}`).catch((e: unknown) => {
-        if ((e as { code?: unknown }).code !== "ENOENT") {
-          throw new Error(`cannot remove stale run lock ${file}`, { cause: e });
-        }
-      });
+      const restored = await this.takeOver(file, holder, logger);
+      if (restored !== null) {
+        return { ok: false, holder: restored };
+      }
     }
     const holder = await readLock(file);
     if (holder === null) {
@@ -181,20 +200,109 @@ export class FileLedger implements Ledger {
     return { ok: false, holder };
   }
 
-  private holdLock(file: string, owner: LockOwner): () => Promise<void> {
-    const timer = setInterval(() => {
+  /**
+   * Removes the stale lock `seen` so that everyone can compete for a fresh exclusive create.
+   * The move aside is atomic, but between our read and our rename another process may already
+   * have taken the lock over: so we check what we moved. If it is not the stale lock we judged,
+   * we put it back with link(), which fails rather than overwrite a lock created meanwhile; that
+   * holder's next heartbeat then sees it no longer owns the file and stops its run. Returns the
+   * live holder when we restored its lock, else null.
+   */
+  private async takeOver(file: string, seen: LockFile, logger: Logger): Promise<LockFile | null> {
+    const aside = `${file}.stale.${randomUUID()}`;
+    const moved = await rename(file, aside).then(
+      () => true,
+      (e: unknown) => {
+        if (errorCode(e) === "ENOENT") return false;
+        throw new Error(`cannot move stale run lock ${file} aside`, { cause: e });
+      },
+    );
+    if (!moved) return null;
+    const got = await readLock(aside);
+    if (got === null || sameLock(got, seen)) {
+      logger.warn("took over a stale run lock", { lock: file, holder: seen });
+      await rm(aside, { force: true });
+      return null;
+    }
+    const relinked = await link(aside, file).then(
+      () => true,
+      (e: unknown) => {
+        if (errorCode(e) === "EEXIST") return false;
+        throw new Error(`cannot restore run lock ${file} moved aside by mistake`, { cause: e });
+      },
+    );
+    await rm(aside, { force: true });
+    if (!relinked) {
+      logger.warn(
+        "a live run lock was displaced during a stale-lock takeover; its holder will stop",
+        {
+          lock: file,
+          displaced: got,
+        },
+      );
+      return null;
+    }
+    return got;
+  }
+
+  private holdLock(
+    file: string,
+    owner: LockOwner,
+    logger: Logger,
+  ): { release: () => Promise<void>; lost: AbortSignal } {
+    const lost = new AbortController();
+    let lastBeat = Date.now();
+    let beating = false;
+    const beat = async () => {
+      const current = await readLock(file);
+      if (current === null || current.runId !== owner.runId) {
+        lost.abort(
+          new Error(
+            `run lock ${file} was taken over by ${current === null ? "nobody (it was removed)" : `run ${current.runId} (pid ${current.pid} on ${current.host})`}`,
+          ),
+        );
+        return;
+      }
       const body: LockFile = { ...owner, heartbeatAt: new Date().toISOString() };
-      // A missed heartbeat only risks a takeover after LOCK_STALE_MS; the next beat retries.
-      writeFileAtomic(file, `${JSON.stringify(body)}\n`).catch(() => undefined);
-    }, HEARTBEAT_MS);
+      await writeFileAtomic(file, `${JSON.stringify(body)}\n`);
+      lastBeat = Date.now();
+    };
+    const timer = setInterval(() => {
+      if (beating || lost.signal.aborted) return;
+      beating = true;
+      beat()
+        .catch((e: unknown) => {
+          const ageMs = Date.now() - lastBeat;
+          logger.error("run lock heartbeat failed", {
+            lock: file,
+            runId: owner.runId,
+            lastHeartbeatAgeMs: ageMs,
+            error: e instanceof Error ? e.message : String(e),
+          });
+          // Once our heartbeat is nearly stale, another process may take the lock over at any
+          // moment; stop before that can happen rather than run two copies of the partition.
+          if (ageMs > LOCK_STALE_MS - this.heartbeatMs) {
+            lost.abort(
+              new Error(
+                `run lock ${file}: no heartbeat written for ${Math.round(ageMs / 1000)} s`,
+                { cause: e },
+              ),
+            );
+          }
+        })
+        .finally(() => {
+          beating = false;
+        });
+    }, this.heartbeatMs);
     timer.unref();
-    return async () => {
+    const release = async () => {
       clearInterval(timer);
       const current = await readLock(file);
       if (current !== null && current.runId === owner.runId) {
         await rm(file, { force: true });
       }
     };
+    return { release, lost: lost.signal };
   }
 
   async close(): Promise<void> {}
@@ -211,5 +319,17 @@ async function readLock(file: string): Promise<LockFile | null> {
       ? null
       : { runId: "?", pid: 0, host: "?", heartbeatAt: new Date(0).toISOString() };
   }
-  return JSON.parse(text) as LockFile;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`run lock ${file} is not valid JSON (delete it if no run is in progress)`, {
+      cause: e,
+    });
+  }
+  const lock = LockFileSchema.safeParse(parsed);
+  if (!lock.success) {
+    throw new Error(`run lock ${file} is not a lock record: ${lock.error.message}`);
+  }
+  return lock.data;
 }

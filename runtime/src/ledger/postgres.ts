@@ -5,6 +5,7 @@
  * no stale lock can outlive its holder; the etl_locks row only tells others who holds it.
  */
 import pg from "pg";
+import { type Logger, rootLogger } from "../logger.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -165,7 +166,7 @@ export class PostgresLedger implements Ledger {
     return r.rows.map((row) => CheckRecordSchema.parse(row.record));
   }
 
-  async tryLock(key: LockKey, owner: LockOwner): Promise<LockResult> {
+  async tryLock(key: LockKey, owner: LockOwner, logger: Logger = rootLogger): Promise<LockResult> {
     await this.init();
     const name = lockName(key);
     const client = await this.pool.connect();
@@ -197,20 +198,49 @@ export class PostgresLedger implements Ledger {
         [name, owner.runId, owner.pid, owner.host],
       );
       keep = true;
+      const lost = new AbortController();
+      // The advisory lock lives as long as this connection: if the connection breaks, the
+      // server has released the lock and someone else may take it, so the run must stop.
+      const onConnError = (e: Error) => {
+        logger.error("run lock connection failed", {
+          lock: name,
+          runId: owner.runId,
+          error: e.message,
+        });
+        lost.abort(new Error(`run lock ${name}: its PostgreSQL connection failed`, { cause: e }));
+      };
+      client.on("error", onConnError);
       const timer = setInterval(() => {
-        // The advisory lock is what protects; a failed heartbeat only makes the row look older.
+        if (lost.signal.aborted) return;
         client
           .query("UPDATE etl_locks SET heartbeat_at = now() WHERE lock_name = $1 AND run_id = $2", [
             name,
             owner.runId,
           ])
-          .catch(() => undefined);
+          .catch((e: unknown) => {
+            // A failing query on the lock's own connection means the session (and with it the
+            // advisory lock) can no longer be trusted.
+            logger.error("run lock heartbeat failed", {
+              lock: name,
+              runId: owner.runId,
+              error: e instanceof Error ? e.message : String(e),
+            });
+            lost.abort(new Error(`run lock ${name}: heartbeat failed`, { cause: e }));
+          });
       }, 10_000);
       timer.unref();
       return {
         ok: true,
+        lost: lost.signal,
         release: async () => {
           clearInterval(timer);
+          if (lost.signal.aborted) {
+            // The session is gone or broken: the server already dropped the advisory lock, and
+            // the etl_locks row only names a holder (it is overwritten by the next one).
+            client.off("error", onConnError);
+            client.release(true);
+            return;
+          }
           try {
             await client.query("DELETE FROM etl_locks WHERE lock_name = $1 AND run_id = $2", [
               name,
@@ -221,6 +251,7 @@ export class PostgresLedger implements Ledger {
               [name],
             );
           } finally {
+            client.off("error", onConnError);
             client.release();
           }
         },

@@ -1,5 +1,6 @@
 /** Records of the run ledger: runs, asset materialisations and check results. */
 import { z } from "zod";
+import type { Logger } from "../logger.js";
 
 export const RunStatusSchema = z.enum(["running", "succeeded", "failed", "cancelled"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -72,7 +73,16 @@ export interface LockOwner {
 }
 
 export type LockResult =
-  | { ok: true; release: () => Promise<void> }
+  | {
+      ok: true;
+      release: () => Promise<void>;
+      /**
+       * Aborted (with an Error saying why) when the holder can no longer prove it holds the lock:
+       * another process took it over, or heartbeats kept failing until others may consider it
+       * stale. The run must stop: going on could let two copies write the same partition.
+       */
+      lost: AbortSignal;
+    }
   | { ok: false; holder: LockOwner & { heartbeatAt: string } };
 
 /** The durable store every run writes to. Implementations: file (ETL_HOME) and PostgreSQL. */
@@ -86,7 +96,7 @@ export interface Ledger {
   materializations(tenant: string): Promise<MaterializationRecord[]>;
   checks(tenant: string): Promise<CheckRecord[]>;
   /** Takes the run lock of (tenant, job, partition), taking over a stale one. */
-  tryLock(key: LockKey, owner: LockOwner): Promise<LockResult>;
+  tryLock(key: LockKey, owner: LockOwner, logger?: Logger): Promise<LockResult>;
   close(): Promise<void>;
 }
 
