@@ -109,7 +109,7 @@ function assertPartitionArgs(plan: PipelinePlan, partition: string | null): void
 
 async function liveColumns(client: pg.Client, source: Source): Promise<SourceColumn[]> {
   if (source.query !== null) {
-    return introspectQuery(client, source.query);
+    return introspectQuery(client, source.schema, source.query);
   }
   if (source.table === null) {
     throw new Error("a pipeline needs either source_table or query");

@@ -2,7 +2,7 @@
  * The extract SELECT: which rows a partition and an incremental run take. COPY cannot take bind
  * parameters, so every value enters as a validated, quoted literal with an explicit type.
  */
-import { qualifiedName, quoteLiteral } from "../pg/sql.js";
+import { qualifiedName, quoteLiteral, subqueryText } from "../pg/sql.js";
 import type { LogicalType } from "../types/pg.js";
 import { formatDate, parseDate } from "../types/temporal.js";
 import type { ExtractColumn } from "./columns.js";
@@ -16,8 +16,7 @@ export interface Source {
 /** The FROM item: the table, or the custom query wrapped as a subquery (its own WHERE keeps working). */
 export function fromItem(source: Source): string {
   if (source.query !== null) {
-    const q = source.query.trim().replace(/;\s*$/, "");
-    return `(${q}) AS q`;
+    return `(${subqueryText(source.query)}) AS q`;
   }
   if (source.table === null) {
     throw new Error("a pipeline needs either source_table or query");

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { type SourceColumn, SourceColumnSchema } from "../plan.js";
+import { subqueryText, useSchema } from "./sql.js";
 
 // One type description for a (type oid, typmod) pair: domains report their base type, arrays their
 // element (resolved through a domain element to its base), enums (and arrays of enums) their labels.
@@ -61,12 +62,16 @@ function toColumns(rows: unknown[], what: string): SourceColumn[] {
   });
 }
 
-/** Live columns of `schema.relation`; an error names the relation when it does not exist. */
+/**
+ * Live columns of `schema.relation`; an error names the relation when it does not exist. Sets the
+ * session's search_path to `schema` (see useSchema), so type names are printed relative to it.
+ */
 export async function introspectRelation(
   client: Queryable,
   schema: string,
   relation: string,
 ): Promise<SourceColumn[]> {
+  await useSchema(client, schema);
   const result = await client.query(INTROSPECT_RELATION_SQL, [schema, relation]);
   if (result.rows.length === 0) {
     throw new Error(
@@ -77,11 +82,16 @@ export async function introspectRelation(
 }
 
 /**
- * Result columns of a custom query (run with LIMIT 0). PostgreSQL does not say whether a query
- * column can be null, so every one is nullable.
+ * Result columns of a custom query (run with LIMIT 0, search_path = `schema`). PostgreSQL does not
+ * say whether a query column can be null, so every one is nullable.
  */
-export async function introspectQuery(client: Queryable, query: string): Promise<SourceColumn[]> {
-  const probe = await client.query(`SELECT * FROM (${query}) AS q LIMIT 0`);
+export async function introspectQuery(
+  client: Queryable,
+  schema: string,
+  query: string,
+): Promise<SourceColumn[]> {
+  await useSchema(client, schema);
+  const probe = await client.query(`SELECT * FROM (${subqueryText(query)}) AS q LIMIT 0`);
   const names = probe.fields.map((f) => f.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
   if (dupes.length > 0) {

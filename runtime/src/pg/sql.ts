@@ -21,3 +21,22 @@ export function quoteLiteral(value: string): string {
 export function qualifiedName(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
+
+/** A custom query as a subquery body: trimmed, without a trailing semicolon. */
+export function subqueryText(query: string): string {
+  return query.trim().replace(/;\s*$/, "");
+}
+
+/**
+ * Makes `schema` the session's search path. format_type() qualifies a type name unless it is
+ * visible, so introspection must run with one fixed path to print the same names everywhere; custom
+ * queries then also resolve unqualified names in the tenant's schema.
+ */
+export async function useSchema(
+  client: Pick<import("pg").ClientBase, "query">,
+  schema: string,
+): Promise<void> {
+  await client.query("SELECT pg_catalog.set_config('search_path', $1, false)", [
+    quoteIdent(schema),
+  ]);
+}

@@ -100,7 +100,8 @@ export async function readParquet(bytes: Uint8Array): Promise<{
     file,
     metadata: raw,
     compressors,
-    utf8: true,
+    // Only STRING-annotated columns are text; bytea stays bytes.
+    utf8: false,
     parsers: {
       timestampFromMicroseconds: (v: bigint) => v,
       timestampFromMilliseconds: (v: bigint) => v * 1000n,
@@ -162,6 +163,9 @@ export async function pgRows(
     if (c.arrayElement !== null) {
       return `CASE WHEN ${ref} IS NULL THEN NULL ELSE to_json(ARRAY(SELECT x::text FROM unnest(${ref}) AS x))::text END`;
     }
+    // Unconstrained numeric is carried as decimal(38,10): compare it at that scale (values with
+    // more fractional digits are refused by the extract, never rounded).
+    if ((c.domainBase ?? c.pgType) === "numeric") return `round(${ref}, 10)::text`;
     return `${ref}::text`;
   });
   const bpchar = columns.map((c) =>
@@ -215,7 +219,9 @@ function render(
       return formatDecimal(unscaledOf(v), scale ?? type.scale);
     case "float32":
       // PostgreSQL prints the shortest text that reads back as the same float4.
-      return pgText !== null && Math.fround(Number(pgText)) === v ? pgText : `float4 ${String(v)}`;
+      return pgText !== null && Object.is(Math.fround(Number(pgText)), v)
+        ? pgText
+        : `float4 ${String(v)}`;
     case "float64":
       return pgText !== null && Object.is(Number(pgText), v) ? pgText : `float8 ${String(v)}`;
     case "bool":
