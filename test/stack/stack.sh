@@ -4,6 +4,7 @@
 #
 #   stack.sh up | down | status | env | reset
 #   stack.sh start <component> | stop <component>     component: postgres | s3 | trino | dbt
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # settings used by the other lib files sourced after this one
 # Shared settings and helpers of the local stack. Sourced by stack.sh; never run directly.
 
 # Where everything the stack installs or stores lives: outside the repo, survives `down`.

@@ -69,6 +69,7 @@ s3_start() {
   log "s3: starting versitygw on ${STACK_BIND_HOST}:${S3_PORT}"
   # The child writes its own pid before exec, so the pid file names the server itself. Keys go
   # through the environment, not argv, so they do not show in `ps`.
+  # shellcheck disable=SC2016  # $$ and $1 expand in the child shell, on purpose.
   ROOT_ACCESS_KEY_ID="$S3_ACCESS_KEY" ROOT_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
     setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$S3_PID_FILE" \
     "$S3_BIN" --port "${STACK_BIND_HOST}:${S3_PORT}" --region "$S3_REGION" --quiet \
