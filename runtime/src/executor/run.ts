@@ -128,7 +128,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     };
 
     const status = await executeGraph(selected.assets, o.concurrency ?? o.job.concurrency, {
-      signal: signal,
+      signal,
       skip: async (asset, reason) => {
         const now = new Date().toISOString();
         runLogger.warn("asset skipped", { asset: asset.key, reason });
@@ -181,14 +181,16 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
                   transforms: o.transforms,
                   logger: logger.child({ attempt }),
                   progress,
-                  signal: signal,
+                  signal,
                   attempt,
+                  selection: selected.assets,
+                  statusOf: (key) => summaries.get(key)?.status ?? null,
                 };
                 return handler(ctx);
               },
               o.retry(asset.stage),
               {
-                signal: signal,
+                signal,
                 onRetry: ({ attempt, delayMs, error: e }) =>
                   logger.warn("transient failure, retrying", {
                     attempt,

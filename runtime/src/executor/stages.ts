@@ -5,6 +5,7 @@
  * "not available" error rather than pretending.
  */
 import { type CheckResult, type CheckScope, runChecks } from "../checks/checks.js";
+import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { extractPartition } from "../extract/extract.js";
 import { stagedFromManifest } from "../load/committed.js";
@@ -19,7 +20,7 @@ import {
   stagingSession,
   stagingTableName,
 } from "../load/staging.js";
-import type { PipelinePlan, Stage } from "../plan.js";
+import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
 import { StageError } from "../retry/index.js";
 import { createStorage } from "../storage/index.js";
@@ -29,7 +30,13 @@ import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
 import { quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
-import type { AssetOutcome, AssetRunContext, CheckOutcome, StageHandlers } from "./types.js";
+import type {
+  AssetOutcome,
+  AssetRunContext,
+  CheckOutcome,
+  StageHandler,
+  StageHandlers,
+} from "./types.js";
 
 /** Storage key segment of one attempt: retries never write into a failed attempt's folder. */
 function attemptId(ctx: AssetRunContext): string {
@@ -169,27 +176,90 @@ async function transferStage(ctx: AssetRunContext): Promise<AssetOutcome> {
   return { metadata: { ...r }, checks: await checkStaged(ctx, p, "transfer", storage) };
 }
 
-async function dbtStage(ctx: AssetRunContext): Promise<AssetOutcome> {
-  const storage = createStorage(ctx.resources.storage, ctx.logger);
-  const r = await buildDbtAssets({
-    tenantId: ctx.plan.tenant.id,
-    envPlan: ctx.envPlan,
-    assets: [ctx.asset],
-    resources: ctx.resources,
-    storage,
-    partition: ctx.partition?.date ?? null,
-    logger: ctx.logger,
-    signal: ctx.signal,
-    env: tenantEnv(ctx.plan, process.env),
-  });
-  const mine = r.assets[ctx.asset.key];
-  if (mine === undefined || mine.status === "failed") {
-    throw new StageError(
-      `dbt ${ctx.asset.dbt?.name ?? ctx.asset.key}: ${mine?.message ?? r.error ?? "not built"}`,
-      false,
+/**
+ * The dbt assets one `dbt build` can take together with `ctx.asset`: assets of this run with the
+ * same partitioning, not started yet and not in an earlier batch, whose every upstream asset in
+ * the run has succeeded or is itself in the batch (dbt orders the batch by its own graph).
+ */
+export function dbtBatchMembers(
+  ctx: Pick<AssetRunContext, "asset" | "selection" | "statusOf">,
+  taken: ReadonlySet<string>,
+): AssetPlan[] {
+  const inRun = new Set(ctx.selection.map((a) => a.key));
+  const members: AssetPlan[] = [];
+  const chosen = new Set<string>();
+  for (const a of ctx.selection) {
+    const candidate =
+      a.key === ctx.asset.key ||
+      (a.stage === "dbt" &&
+        a.dbt !== null &&
+        a.partitioned === ctx.asset.partitioned &&
+        !taken.has(a.key) &&
+        ctx.statusOf(a.key) === null);
+    if (!candidate) continue;
+    const ready = a.deps.every(
+      (d) => !inRun.has(d) || chosen.has(d) || ctx.statusOf(d) === "succeeded",
     );
+    if (ready || a.key === ctx.asset.key) {
+      members.push(a);
+      chosen.add(a.key);
+    }
   }
-  return dbtAssetRecord(mine);
+  return members;
+}
+
+/**
+ * The dbt stage: the first dbt asset of a run that becomes ready builds, in one `dbt build`, every
+ * dbt asset of the run that can go with it; the others pick their outcome from that build. A retry
+ * (attempt 2+) builds its asset alone.
+ */
+function dbtStageHandler(): StageHandler {
+  const batches = new Map<string, { keys: Set<string>; result: Promise<RunDbtResult> }[]>();
+  const build = (ctx: AssetRunContext, assets: readonly AssetPlan[]) =>
+    buildDbtAssets({
+      tenantId: ctx.plan.tenant.id,
+      envPlan: ctx.envPlan,
+      assets,
+      resources: ctx.resources,
+      storage: createStorage(ctx.resources.storage, ctx.logger),
+      partition: ctx.partition?.date ?? null,
+      logger: ctx.logger,
+      signal: ctx.signal,
+      env: tenantEnv(ctx.plan, process.env),
+    });
+  return async (ctx) => {
+    let result: RunDbtResult;
+    if (ctx.attempt === 1) {
+      const runBatches = batches.get(ctx.runId) ?? [];
+      batches.set(ctx.runId, runBatches);
+      let batch = runBatches.find((b) => b.keys.has(ctx.asset.key));
+      if (batch === undefined) {
+        const taken = new Set(runBatches.flatMap((b) => [...b.keys]));
+        const members = dbtBatchMembers(ctx, taken);
+        ctx.logger.info("dbt build of a batch", { assets: members.map((m) => m.key) });
+        batch = { keys: new Set(members.map((m) => m.key)), result: build(ctx, members) };
+        runBatches.push(batch);
+      }
+      result = await batch.result;
+    } else {
+      result = await build(ctx, [ctx.asset]);
+    }
+    const mine = result.assets[ctx.asset.key];
+    if (mine === undefined || mine.status !== "success") {
+      throw new StageError(
+        `dbt ${ctx.asset.dbt?.name ?? ctx.asset.key}: ${mine?.status === "skipped" ? "skipped by dbt" : "failed"}: ${mine?.message ?? result.error ?? "not built"}`,
+        false,
+      );
+    }
+    return {
+      ...dbtAssetRecord(mine),
+      metadata: {
+        ...dbtAssetRecord(mine).metadata,
+        dbtInvocationId: result.invocationId,
+        dbtBatchSize: Object.keys(result.assets).length,
+      },
+    };
+  };
 }
 
 async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
@@ -248,5 +318,10 @@ async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
 
 /** Handlers for every stage implemented in this build. */
 export function defaultStageHandlers(): StageHandlers {
-  return { extract: extractStage, transfer: transferStage, load: loadStage, dbt: dbtStage };
+  return {
+    extract: extractStage,
+    transfer: transferStage,
+    load: loadStage,
+    dbt: dbtStageHandler(),
+  };
 }

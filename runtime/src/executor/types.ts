@@ -23,6 +23,10 @@ export interface AssetRunContext {
   signal: AbortSignal;
   /** 1 for the first try, 2+ on retries. */
   attempt: number;
+  /** Every asset of this run, in dependency order (lets a stage batch work, e.g. dbt). */
+  selection: readonly AssetPlan[];
+  /** Final status of an asset of this run; null while it is pending or running. */
+  statusOf: (key: string) => "succeeded" | "failed" | "skipped" | null;
 }
 
 export interface CheckOutcome {
