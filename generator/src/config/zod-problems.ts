@@ -68,13 +68,31 @@ function objectsAt(root: z.ZodType, path: YamlPath): z.ZodObject[] {
 
 /** Keys allowed at `path` by the schema. */
 export function knownKeys(root: z.ZodType, path: YamlPath): string[] {
-  const keys = new Set<string>();
+  const keys = new Set<string>(enumRecordKeys(root, path));
   for (const o of objectsAt(root, path)) {
     for (const k of Object.keys(o.shape as Record<string, unknown>)) {
       keys.add(k);
     }
   }
   return [...keys].sort();
+}
+
+/** Allowed keys of a record keyed by an enum (e.g. environments: dev, staging, prod). */
+function enumRecordKeys(root: z.ZodType, path: YamlPath): string[] {
+  if (path.length === 0) {
+    return [];
+  }
+  const parentObjects = objectsAt(root, path.slice(0, -1));
+  const last = String(path[path.length - 1]);
+  const out: string[] = [];
+  for (const o of parentObjects) {
+    const child = (o.shape as Record<string, z.ZodType>)[last];
+    const rec = child === undefined ? undefined : unwrap(child);
+    if (rec instanceof z.ZodRecord && rec.keyType instanceof z.ZodEnum) {
+      out.push(...(rec.keyType.options as string[]));
+    }
+  }
+  return out;
 }
 
 function describeInput(input: unknown): string {
@@ -175,13 +193,24 @@ export function zodProblems(
         break;
       }
       case "invalid_union": {
+        if (issue.input === undefined) {
+          const last = path[path.length - 1];
+          out.push({
+            ...at(path.slice(0, -1)),
+            path: joinPath(path),
+            message: `missing required key "${String(last)}"`,
+            hint: `add ${String(last)}: under ${joinPath(path.slice(0, -1)) || "the top level"}`,
+          });
+          break;
+        }
         const disc = "note" in issue && issue.note === "No matching discriminator";
         const keys = knownKeys(root, path);
+        const typePath = path[path.length - 1] === "type" ? path : [...path, "type"];
         out.push({
-          ...at(disc ? [...path, "type"] : path),
-          path: joinPath(disc ? [...path, "type"] : path),
+          ...at(disc ? typePath : path),
+          path: joinPath(disc ? typePath : path),
           message: disc
-            ? `unknown or missing check type, got ${describeInput((issue.input as Record<string, unknown> | undefined)?.type)}`
+            ? `unknown or missing check type, got ${describeInput(typeof issue.input === "object" && issue.input !== null && "type" in issue.input ? issue.input.type : issue.input)}`
             : `got ${describeInput(issue.input)}, which matches none of the accepted forms`,
           hint: disc
             ? "use type: not_null | unique | accepted_values | range | regex | row_count"

@@ -323,15 +323,12 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   // Environments.
   const environments = {} as Record<EnvironmentName, EnvironmentPlan>;
   const allKeys = new Set<string>();
+  const trinoWithoutOutput = new Map<string, string[]>();
   for (const env of ENVIRONMENTS) {
     const pipelines = basePipelines.map((p) => resolvePipeline(p, pipelineConfigs[p.name], env));
     for (const p of pipelines) {
       if (p.saveToTrino && p.trinoOutput === null) {
-        report(
-          declared ? [...T, "assets", "pipelines", p.name, "save_to_trino"] : [...T, "assets"],
-          `pipeline "${p.name}" saves to Trino in ${env} but has no trino_output`,
-          "add trino_output: {target_table, target_schema, key_columns}",
-        );
+        trinoWithoutOutput.set(p.name, [...(trinoWithoutOutput.get(p.name) ?? []), env]);
       }
     }
     const assets = [...pipelineAssets(cfg, pipelines), ...dbtAssets.assets].sort(byAssetOrder);
@@ -347,6 +344,13 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       jobs: buildJobs(cfg, pipelines, assets),
       dbt,
     };
+  }
+  for (const [pname, envs] of trinoWithoutOutput) {
+    report(
+      declared ? [...T, "assets", "pipelines", pname, "save_to_trino"] : [...T, "assets"],
+      `pipeline "${pname}" saves to Trino (in ${envs.join(", ")}) but has no trino_output`,
+      "add trino_output: {target_table, target_schema, key_columns}",
+    );
   }
   for (const [jname, job] of Object.entries(cfg.jobs)) {
     for (const [i, glob] of (job.selection ?? []).entries()) {
