@@ -247,7 +247,7 @@ function dbtStageHandler(): StageHandler {
     const mine = result.assets[ctx.asset.key];
     if (mine === undefined || mine.status !== "success") {
       throw new StageError(
-        `dbt ${ctx.asset.dbt?.name ?? ctx.asset.key}: ${mine?.status === "skipped" ? "skipped by dbt" : "failed"}: ${mine?.message ?? result.error ?? "not built"}`,
+        `dbt ${ctx.asset.dbt?.name ?? ctx.asset.key}: ${mine?.status === "skipped" ? "not built" : "failed"}: ${mine?.message ?? result.error ?? "not built"}`,
         false,
       );
     }
