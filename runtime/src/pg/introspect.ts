@@ -7,30 +7,32 @@ import type pg from "pg";
 import { type SourceColumn, SourceColumnSchema } from "../plan.js";
 import { subqueryText, useSchema } from "./sql.js";
 
-// One type description for a (type oid, typmod) pair: domains report their base type, arrays their
-// element (resolved through a domain element to its base), enums (and arrays of enums) their labels.
+// One type description for a (type oid, typmod) pair. Domains report their base type (bt); arrays,
+// also through a domain, their element (et), itself resolved through a domain to its base and
+// printed with the column's typmod (numeric(10,2)[] -> numeric(10,2)); enums, arrays of enums and
+// domains over either their labels.
 const TYPE_COLUMNS = `
   format_type(t.oid, x.typmod) AS "pgType",
   CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS "domainBase",
   CASE WHEN et.oid IS NOT NULL THEN
     CASE WHEN et.typtype = 'd' THEN format_type(et.typbasetype, et.typtypmod)
-         ELSE format_type(et.oid, x.typmod) END
+         ELSE format_type(et.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE x.typmod END) END
   END AS "arrayElement",
   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e
-    WHERE e.enumtypid = COALESCE(et.oid, CASE WHEN t.typtype = 'd' THEN t.typbasetype END, t.oid)
-  ) AS "enumLabels"`;
+    WHERE e.enumtypid = COALESCE(et.oid, bt.oid)) AS "enumLabels"`;
 
 const TYPE_JOINS = `
   JOIN pg_catalog.pg_type t ON t.oid = x.typid
-  LEFT JOIN pg_catalog.pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem`;
+  JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+  LEFT JOIN pg_catalog.pg_type et ON bt.typcategory = 'A' AND et.oid = bt.typelem`;
 
 /**
  * Columns of a table, view or materialized view, in attribute order. Parameters: $1 schema,
  * $2 relation name. Returns the SourceColumn fields (name, pgType, domainBase, arrayElement,
- * enumLabels, nullable).
+ * enumLabels, nullable); a column of a NOT NULL domain is not nullable.
  */
 export const INTROSPECT_RELATION_SQL = `
-SELECT x.name, ${TYPE_COLUMNS}, x.nullable
+SELECT x.name, ${TYPE_COLUMNS}, x.nullable AND NOT t.typnotnull AS nullable
 FROM (
   SELECT a.attnum, a.attname::text AS name, a.atttypid AS typid, a.atttypmod AS typmod,
          NOT a.attnotnull AS nullable
@@ -112,7 +114,7 @@ function describeDb(client: Queryable): string {
   return typeof c.database === "string" ? c.database : "(unknown)";
 }
 
-/** Stable hash of a column list: what the generator stores as PipelinePlan.schemaHash. */
+/** Stable hash of a column list: the same function as the generator's PipelinePlan.schemaHash. */
 export function schemaHashOf(columns: readonly SourceColumn[]): string {
   const canonical = columns.map((c) => [
     c.name,
@@ -122,7 +124,7 @@ export function schemaHashOf(columns: readonly SourceColumn[]): string {
     c.enumLabels,
     c.nullable,
   ]);
-  return `sha256:${createHash("sha256").update(JSON.stringify(canonical)).digest("hex")}`;
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
 
 /** One difference between a schema snapshot and the live source. */
