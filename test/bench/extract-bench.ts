@@ -1,22 +1,26 @@
 /**
- * Extract throughput and memory on a lot_history-shaped table (the seed's main sample table).
+ * One extract, measured: the unit `npm run bench` runs in a child process (so its peak RSS is the
+ * extract's alone), and a standalone probe of extract throughput.
  *
  *   tsx --conditions=source test/bench/extract-bench.ts --rows 1000000 [--compression zstd]
- *   /usr/bin/time -v tsx ... (peak RSS: "Maximum resident set size")
+ *   tsx --conditions=source test/bench/extract-bench.ts --database bench --table t \
+ *     [--storage local|s3] [--dir D] [--base-path P] [--partition YYYY-MM-DD --date-column c]
  *
- * Creates (once per row count) `lot_history_<rows>` in the database `extract_bench` of the stack's
- * PostgreSQL, measures the floor (psql's binary COPY to /dev/null), then extracts it to local storage
- * under a temporary folder and prints one JSON line: rows, seconds, rows/s, ratio to the floor,
- * Parquet bytes, files, peak RSS seen by the process.
+ * Without --table it creates (once per row count) `lot_history_<rows>` in the database
+ * `extract_bench` and measures the floor (psql's binary COPY to /dev/null) first. With --table it
+ * extracts that existing table and keeps the output (under --dir, or under --base-path in the
+ * stack's bucket) for the caller to verify. Prints one JSON line (ExtractRunSchema).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { PipelinePlan } from "@etl/runtime";
-import { extractPartition, LocalStorage, Logger } from "@etl/runtime";
+import type { PipelinePlan, Storage } from "@etl/runtime";
+import { extractPartition, LocalStorage, Logger, S3Storage } from "@etl/runtime";
 import pg from "pg";
+import { z } from "zod";
+import type { ExtractRun } from "./lib/extract-run.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,14 +29,30 @@ const { values } = parseArgs({
     "row-group": { type: "string", default: "131072" },
     "max-file-rows": { type: "string", default: "5000000" },
     "skip-floor": { type: "boolean", default: false },
+    database: { type: "string" },
+    schema: { type: "string", default: "public" },
+    table: { type: "string" },
+    storage: { type: "string", default: "local" },
+    dir: { type: "string" },
+    "base-path": { type: "string" },
+    partition: { type: "string" },
+    "date-column": { type: "string" },
+    "run-id": { type: "string", default: "bench" },
   },
 });
 const rows = Number(values.rows);
-const compression = values.compression as "zstd" | "snappy" | "none";
-const port = Number(process.env.ETL_TEST_PG_PORT ?? "55432");
-const conn = { host: "127.0.0.1", port, user: "etl", password: "etl" };
-const database = "extract_bench";
-const table = `lot_history_${rows}`;
+const compression = z.enum(["zstd", "snappy", "none"]).parse(values.compression);
+const storageKind = z.enum(["local", "s3"]).parse(values.storage);
+const port = Number(process.env.PGPORT ?? process.env.ETL_TEST_PG_PORT ?? "55432");
+const conn = {
+  host: process.env.PGHOST ?? "127.0.0.1",
+  port,
+  user: process.env.PGUSER ?? "etl",
+  password: process.env.PGPASSWORD ?? "etl",
+};
+const standalone = values.table === undefined;
+const database = values.database ?? "extract_bench";
+const table = values.table ?? `lot_history_${rows}`;
 
 async function prepare(): Promise<void> {
   const admin = new pg.Client({ ...conn, database: "postgres" });
@@ -68,16 +88,31 @@ function floorSeconds(): number {
     "bash",
     [
       "-c",
-      `psql -h 127.0.0.1 -p ${port} -U etl -d ${database} -c "COPY (SELECT * FROM ${table}) TO STDOUT (FORMAT binary)" > /dev/null`,
+      `psql -h ${conn.host} -p ${port} -U ${conn.user} -d ${database} -c "COPY (SELECT * FROM ${table}) TO STDOUT (FORMAT binary)" > /dev/null`,
     ],
-    { env: { ...process.env, PGPASSWORD: "etl" } },
+    { env: { ...process.env, PGPASSWORD: conn.password } },
   );
   return (performance.now() - start) / 1000;
 }
 
-await prepare();
-const floor = values["skip-floor"] ? null : floorSeconds();
-const dir = mkdtempSync(path.join(tmpdir(), "extract-bench-"));
+function storageFor(dir: string): Storage {
+  if (storageKind === "local") return new LocalStorage(dir, "bench");
+  const env = process.env;
+  return new S3Storage({
+    bucket: env.S3_BUCKET_NAME ?? "data-lake",
+    basePath: values["base-path"] ?? `bench/extract-${process.pid}`,
+    endpoint: env.S3_ENDPOINT_URL ?? "http://127.0.0.1:59000",
+    region: env.AWS_REGION ?? "us-east-1",
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? "etl-access-key",
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "etl-secret-key",
+    sessionToken: null,
+    forcePathStyle: true,
+  });
+}
+
+if (standalone) await prepare();
+const floor = !standalone || values["skip-floor"] ? null : floorSeconds();
+const dir = values.dir ?? mkdtempSync(path.join(tmpdir(), "extract-bench-"));
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -87,7 +122,7 @@ try {
     name: "lot_history",
     sourceTable: table,
     query: null,
-    dateColumn: null,
+    dateColumn: values["date-column"] ?? null,
     incremental: null,
     saveToS3: true,
     hasTransfer: false,
@@ -105,39 +140,40 @@ try {
       maxFileRows: Number(values["max-file-rows"]),
     },
   };
+  const storage = storageFor(dir);
   const cpuBefore = process.cpuUsage();
   const result = await extractPartition({
-    source: { ...conn, database, schema: "public" },
+    source: { ...conn, database, schema: values.schema },
     pipeline: plan,
-    partition: null,
+    partition: values.partition ?? null,
     timeZone: "UTC",
-    storage: new LocalStorage(dir, "bench"),
+    storage,
     tenantId: "bench",
-    runId: "bench",
-    logger: new Logger({}, undefined, "warn"),
+    runId: values["run-id"],
+    logger: new Logger({}, undefined, "error"),
   });
   const cpu = process.cpuUsage(cpuBefore);
   const seconds = result.elapsedMs / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  process.stdout.write(
-    `${JSON.stringify({
-      bench: "extract",
-      table,
-      rows: result.rowCount,
-      compression,
-      seconds: Math.round(seconds * 100) / 100,
-      rowsPerSecond: Math.round(result.rowCount / seconds),
-      floorSeconds: floor === null ? null : Math.round(floor * 100) / 100,
-      floorRowsPerSecond: floor === null ? null : Math.round(result.rowCount / floor),
-      ratioToFloor: floor === null ? null : Math.round((seconds / floor) * 100) / 100,
-      // CPU seconds of this process: meaningful even when other work shares the machine.
-      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
-      parquetBytes: result.bytes,
-      files: result.files.length,
-      peakRssMiB: Math.round(peakRss / 1024 / 1024),
-    })}\n`,
-  );
+  const run: ExtractRun = {
+    bench: "extract",
+    table,
+    storage: storageKind,
+    rows: result.rowCount,
+    compression,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rowsPerSecond: Math.round(result.rowCount / seconds),
+    floorSeconds: floor === null ? null : Math.round(floor * 100) / 100,
+    ratioToFloor: floor === null ? null : Math.round((seconds / floor) * 100) / 100,
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    parquetBytes: result.bytes,
+    files: result.files,
+    location: storageKind === "local" ? path.resolve(dir, "bench") : result.location,
+    peakRssMiB: Math.round(peakRss / 1024 / 1024),
+  };
+  process.stdout.write(`${JSON.stringify(run)}\n`);
 } finally {
   clearInterval(sampler);
-  rmSync(dir, { recursive: true, force: true });
+  // The standalone probe cleans up; a caller that named --dir verifies and removes it itself.
+  if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
 }
