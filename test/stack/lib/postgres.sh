@@ -59,6 +59,9 @@ port = ${PG_PORT}
 unix_socket_directories = ''
 max_connections = 200
 shared_buffers = 256MB
+# A test cluster: keep WAL small on disk.
+max_wal_size = 512MB
+min_wal_size = 80MB
 password_encryption = 'scram-sha-256'
 timezone = 'UTC'
 log_timezone = 'UTC'
@@ -137,27 +140,9 @@ pg_create_db() {
   fi
 }
 
-# Iceberg's JDBC catalog tables (schema version V1, as apache/iceberg JdbcUtil/JdbcCatalog define
-# them and Trino's IcebergJdbcClient reads and writes them).
+# Iceberg's JDBC catalog tables (test/stack/sql/iceberg-catalog.sql, shared with docker-compose).
 pg_create_iceberg_catalog_tables() {
-  pg_psql -d "$ICEBERG_CATALOG_DB" <<'SQL'
-CREATE TABLE IF NOT EXISTS iceberg_tables (
-  catalog_name VARCHAR(255) NOT NULL,
-  table_namespace VARCHAR(255) NOT NULL,
-  table_name VARCHAR(255) NOT NULL,
-  metadata_location VARCHAR(1000),
-  previous_metadata_location VARCHAR(1000),
-  iceberg_type VARCHAR(5),
-  PRIMARY KEY (catalog_name, table_namespace, table_name)
-);
-CREATE TABLE IF NOT EXISTS iceberg_namespace_properties (
-  catalog_name VARCHAR(255) NOT NULL,
-  namespace VARCHAR(255) NOT NULL,
-  property_key VARCHAR(255),
-  property_value VARCHAR(1000),
-  PRIMARY KEY (catalog_name, namespace, property_key)
-);
-SQL
+  pg_psql -d "$ICEBERG_CATALOG_DB" -f "${STACK_DIR}/sql/iceberg-catalog.sql"
 }
 
 # Loads the pagila fixture once. Schema and data go in one transaction, so the presence of the
