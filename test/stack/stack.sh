@@ -2,7 +2,7 @@
 # The local real stack without Docker: PostgreSQL 15, an S3 server, Trino 476 (Iceberg + Hive),
 # dbt-trino. See docs/stack.md.
 #
-#   stack.sh up | down | status | env | reset
+#   stack.sh up | down | status | env | reset | install
 #   stack.sh start <component> | stop <component>     component: postgres | s3 | trino | dbt
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -27,7 +27,7 @@ source "${STACK_DIR}/lib/dbt.sh"
 
 usage() {
   cat >&2 <<EOF
-usage: stack.sh up | down | status | env | reset
+usage: stack.sh up | down | status | env | reset | install
        stack.sh start <component> | stop <component>   (component: ${COMPONENTS[*]})
 EOF
   exit 2
@@ -60,6 +60,17 @@ cmd_up() {
     "$(component_fn "$c")_start"
   done
   log "up: all components ready in $(elapsed_since "$t0")"
+}
+
+# Installs every component without starting anything (e.g. to warm a machine or time it).
+cmd_install() {
+  local t0 c
+  t0="$(now_ms)"
+  mkdir -p "$ETL_STACK_HOME"
+  for c in "${COMPONENTS[@]}"; do
+    "$(component_fn "$c")_install"
+  done
+  log "install: done in $(elapsed_since "$t0")"
 }
 
 cmd_down() {
@@ -133,6 +144,7 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     reset) cmd_reset ;;
+    install) cmd_install ;;
     start | stop)
       (($# == 1)) || usage
       is_component "$1" || die "unknown component '$1' (expected one of: ${COMPONENTS[*]})"

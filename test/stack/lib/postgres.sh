@@ -192,6 +192,7 @@ pg_health() {
 
 # Drops and recreates the tenant and pagila databases and empties the Iceberg catalog.
 pg_reset() {
+  pg_is_running || die "reset needs postgres running (it drops and recreates databases): run up first"
   local db
   for db in "${TENANT_DATABASES[@]}" "$PAGILA_DB" "$ICEBERG_CATALOG_DB"; do
     log "postgres: DROP DATABASE ${db}"
