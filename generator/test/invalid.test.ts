@@ -401,5 +401,4 @@ describe("invalid tenants are refused with a pinned message", () => {
       "
     `);
   });
-
 });
