@@ -134,10 +134,24 @@ cmd_reset() {
   done
 }
 
+# Serializes commands that change state: two `up`s at once (parallel test runs) would otherwise
+# both see a component stopped and both start it on the same port.
+take_lock() {
+  mkdir -p "$ETL_STACK_HOME"
+  exec 9>"${ETL_STACK_HOME}/.stack.lock"
+  if ! flock -n 9; then
+    log "another stack.sh is running; waiting for it (up to 15 min)"
+    flock -w 900 9 || die "timed out waiting for ${ETL_STACK_HOME}/.stack.lock"
+  fi
+}
+
 main() {
   (($# >= 1)) || usage
   local cmd="$1"
   shift
+  case "$cmd" in
+    up | down | reset | install | start | stop) take_lock ;;
+  esac
   case "$cmd" in
     up) cmd_up ;;
     down) cmd_down ;;

@@ -46,8 +46,7 @@ dbt_install() {
 
 dbt_start() {
   dbt_install
-  log "dbt: $("${DBT_VENV}/bin/python" -m pip list --disable-pip-version-check 2>/dev/null |
-    awk '$1 == "dbt-core" || $1 == "dbt-trino" || $1 == "trino" { printf "%s %s  ", $1, $2 }')"
+  log "dbt: ready (${DBT_REQUIREMENTS[*]})"
 }
 
 # Nothing runs in the background.

@@ -197,6 +197,8 @@ trino_start() {
   trino_install
   if trino_is_running; then
     log "trino: already running (pid $(pid_from_file "$TRINO_PID_FILE"))"
+    # It may still be starting (e.g. started by `start trino` a moment ago): wait for it.
+    wait_until 180 trino_info_started || die "trino is running but not ready after 180s; see ${TRINO_SERVER_LOG}"
     return 0
   fi
   pg_is_running || die "trino needs postgres (its Iceberg catalog); run: stack.sh start postgres"
