@@ -3,6 +3,7 @@ import path from "node:path";
 
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
+import { RunHistory } from "../ledger/history.js";
 import {
   isPartitionMaterialized,
   type Ledger,
@@ -24,6 +25,7 @@ import {
 } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
 import { scheduledJobs, serve } from "../schedule/serve.js";
+import { createStorage } from "../storage/index.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
 
@@ -31,6 +33,8 @@ export interface Session {
   resources: ResolvedResources;
   ledger: Ledger;
   logger: Logger;
+  /** Run events as Parquet under the tenant's `_runs/` on its storage. */
+  history: RunHistory;
 }
 
 /** Resolves resources and opens the ledger; prints every problem and returns null on failure. */
@@ -45,7 +49,14 @@ export function openSession(ctx: SelectedContext): Session | null {
     return null;
   }
   const logger = rootLogger.child({ tenant: ctx.plan.tenant.id, environment: ctx.environment });
-  return { resources: r.resources, ledger: openLedger(r.resources), logger };
+  const history = new RunHistory(
+    createStorage(r.resources.storage, logger),
+    logger,
+    // History writes use the storage-bound stages' policy: S3 restarts heal within its window.
+    retryPolicyFor("extract", ctx.env),
+    ctx.signal,
+  );
+  return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
 }
 
 function findJob(ctx: SelectedContext, name: string): JobPlan | null {
@@ -99,6 +110,7 @@ async function executeOne(
     signal: ctx.signal,
     trigger,
     tty: ctx.io.isTTY ? ctx.io.err : null,
+    history: s.history,
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
   });

@@ -5,7 +5,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
+import {
+  assetEvent,
+  checkEvent,
+  type RunEvent,
+  type RunHistory,
+  runEvent,
+} from "../ledger/history.js";
+import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
 import type { Logger } from "../logger.js";
 import { partitionWindow } from "../partitions/index.js";
 import type { EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
@@ -37,6 +44,8 @@ export interface RunJobOptions {
   wait?: boolean;
   /** Overrides the job's concurrency. */
   concurrency?: number;
+  /** Where run events also go as Parquet (S3 `_runs/`); null or absent: ledger only. */
+  history?: RunHistory | null;
 }
 
 export interface AssetSummary {
@@ -111,8 +120,15 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     error: null,
   };
   const summaries = new Map<string, AssetSummary>();
+  const history = o.history ?? null;
+  const events: RunEvent[] = [];
+  const putCheck = async (c: CheckRecord) => {
+    await o.ledger.putCheck(c);
+    events.push(checkEvent(run, c));
+  };
   try {
     await o.ledger.putRun(run);
+    await history?.write(run, "start", [runEvent(run, "run_started")]);
     runLogger.info("run started", { assets: selected.assets.length, trigger: o.trigger });
     const window =
       o.partition === null
@@ -124,7 +140,9 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           };
     const pipelines = new Map(o.envPlan.pipelines.map((p) => [p.name, p]));
     const record = async (m: Omit<MaterializationRecord, "runId" | "tenant" | "job">) => {
-      await o.ledger.putMaterialization({ ...m, runId, tenant, job: o.job.name });
+      const full: MaterializationRecord = { ...m, runId, tenant, job: o.job.name };
+      await o.ledger.putMaterialization(full);
+      events.push(assetEvent(run, full));
     };
 
     const status = await executeGraph(selected.assets, o.concurrency ?? o.job.concurrency, {
@@ -203,7 +221,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
             const checkedAt = new Date().toISOString();
             const failedChecks: string[] = [];
             for (const c of r.value.checks) {
-              await o.ledger.putCheck({
+              await putCheck({
                 runId,
                 tenant,
                 assetKey: asset.key,
@@ -281,6 +299,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     if (lostReason !== null) run.error = lostReason;
     run.finishedAt = new Date().toISOString();
     await o.ledger.putRun(run);
+    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
     runLogger.info("run finished", { status: run.status, ...counts });
     return {
       kind: "completed",
@@ -303,6 +322,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await o.ledger.putRun(run).catch((e2: unknown) => {
       runLogger.error("could not record the failed run", { error: errorText(e2) });
     });
+    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
     throw new Error(`run ${runId} of ${o.job.name} failed`, { cause: e });
   } finally {
     await lock.release();

@@ -17,3 +17,4 @@ export function openLedger(
   }
   return new FileLedger(resources.etlHome, resources.tenantId);
 }
+export * from "./history.js";
