@@ -7,6 +7,8 @@ query) nor the dbt virtualenv to check Trino's health.
     trino-query.py [--server http://127.0.0.1:58080] [--user etl] [--catalog iceberg] SQL
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import sys
