@@ -73,6 +73,39 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Records as failed every other "running" run of this job and partition. Holding the run lock
+ * proves they are not running: their process died (SIGKILL, OOM, lost node) before it could
+ * record an outcome. Without this, `status` would show them running forever.
+ */
+async function closeInterrupted(
+  ledger: Ledger,
+  run: RunRecord,
+  history: RunHistory | null,
+  logger: Logger,
+): Promise<void> {
+  const runs = await ledger.runs(run.tenant);
+  for (const r of runs) {
+    if (
+      r.status !== "running" ||
+      r.runId === run.runId ||
+      r.job !== run.job ||
+      r.partition !== run.partition
+    ) {
+      continue;
+    }
+    const closed: RunRecord = {
+      ...r,
+      status: "failed",
+      finishedAt: new Date().toISOString(),
+      error: `interrupted: its process (pid ${r.pid} on ${r.host}) ended without recording an outcome; found by run ${run.runId}`,
+    };
+    await ledger.putRun(closed);
+    logger.warn("recorded an interrupted run as failed", { interruptedRun: r.runId });
+    await history?.write(closed, "end", [runEvent(closed, "run_finished")]);
+  }
+}
+
 export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const selected = selectAssets(o.envPlan.assets, o.job.assets, o.select);
   if (!selected.ok) {
@@ -126,9 +159,17 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await o.ledger.putCheck(c);
     events.push(checkEvent(run, c));
   };
+  // The start file is written in the background (storage may be retrying), and awaited before
+  // the end file so the two never race; the run does not wait for history to start working.
+  let started: Promise<unknown> = Promise.resolve();
+  const writeEnd = async () => {
+    await started;
+    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
+  };
   try {
     await o.ledger.putRun(run);
-    await history?.write(run, "start", [runEvent(run, "run_started")]);
+    started = history?.write(run, "start", [runEvent(run, "run_started")]) ?? started;
+    await closeInterrupted(o.ledger, run, history, runLogger);
     runLogger.info("run started", { assets: selected.assets.length, trigger: o.trigger });
     const window =
       o.partition === null
@@ -299,7 +340,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     if (lostReason !== null) run.error = lostReason;
     run.finishedAt = new Date().toISOString();
     await o.ledger.putRun(run);
-    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
+    await writeEnd();
     runLogger.info("run finished", { status: run.status, ...counts });
     return {
       kind: "completed",
@@ -322,7 +363,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await o.ledger.putRun(run).catch((e2: unknown) => {
       runLogger.error("could not record the failed run", { error: errorText(e2) });
     });
-    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
+    await writeEnd();
     throw new Error(`run ${runId} of ${o.job.name} failed`, { cause: e });
   } finally {
     await lock.release();
