@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ["source", "node"] },
   ssr: { resolve: { conditions: ["source", "node"] } },
   test: {
-    include: ["src/**/*.test.ts", "integration/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "integration/**/*.test.ts", "bench/**/*.test.ts"],
     // Integration tests share one real stack: run files one after another.
     fileParallelism: false,
     testTimeout: 300_000,

@@ -56,6 +56,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string", multiple: true },
     "no-peer": { type: "boolean", default: false },
+    merge: { type: "boolean", default: false },
     out: { type: "string", default: path.join(repoRoot, "test/bench/results") },
   },
   strict: true,
@@ -324,7 +325,7 @@ async function runOurs(
 
 const PEER_REQUIREMENTS = [
   "dlt[parquet,sql_database]==1.31.0",
-  "psycopg2-binary==2.9.13",
+  "psycopg[binary]==3.3.9",
   "pyarrow==26.0.1",
   "sqlalchemy==2.1.9",
 ];
@@ -692,14 +693,35 @@ const results: Results = {
   load: null,
   totalSeconds: 0,
 };
-if (wants("extract")) await benchExtract(results);
-if (wants("memory")) await benchMemory(results);
-if (wants("generate")) await benchGenerate(results);
-if (wants("load")) await benchLoad(results);
-results.machine.loadAverageAtEnd = os.loadavg().map((l) => round(l));
-results.totalSeconds = round((performance.now() - started) / 1000, 1);
-const checked = ResultsSchema.parse(results);
-mkdirSync(values.out, { recursive: true });
-writeFileSync(path.join(values.out, "latest.json"), `${JSON.stringify(checked, null, 2)}\n`);
-writeFileSync(path.join(values.out, "latest.md"), renderMarkdown(checked));
-process.stdout.write(`${summaryLines(checked).join("\n")}\n`);
+/** Writes the results so far: a long run stopped in a later section keeps the earlier ones. */
+function save(): Results {
+  results.machine.loadAverageAtEnd = os.loadavg().map((l) => round(l));
+  results.totalSeconds = round((performance.now() - started) / 1000, 1);
+  const checked = ResultsSchema.parse(results);
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(path.join(values.out, "latest.json"), `${JSON.stringify(checked, null, 2)}\n`);
+  writeFileSync(path.join(values.out, "latest.md"), renderMarkdown(checked));
+  return checked;
+}
+
+// --merge keeps the sections of the previous results file that this run does not measure.
+const previous = path.join(values.out, "latest.json");
+if (values.merge && existsSync(previous)) {
+  const prior = ResultsSchema.parse(JSON.parse(readFileSync(previous, "utf8")));
+  const kept = SECTIONS.filter((s) => !wants(s) && prior[s] !== null);
+  for (const s of kept) Object.assign(results, { [s]: prior[s] });
+  if (kept.length > 0) results.command = `${prior.command}; then ${results.command}`;
+}
+
+const sections: [Section, (r: Results) => Promise<void>][] = [
+  ["extract", benchExtract],
+  ["memory", benchMemory],
+  ["generate", benchGenerate],
+  ["load", benchLoad],
+];
+for (const [name, run] of sections) {
+  if (!wants(name)) continue;
+  await run(results);
+  save();
+}
+process.stdout.write(`${summaryLines(save()).join("\n")}\n`);
