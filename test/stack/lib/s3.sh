@@ -69,11 +69,12 @@ s3_start() {
   log "s3: starting versitygw on ${STACK_BIND_HOST}:${S3_PORT}"
   # The child writes its own pid before exec, so the pid file names the server itself. Keys go
   # through the environment, not argv, so they do not show in `ps`.
+  # 9>&-: the server must not inherit stack.sh's lock (fd 9), or it holds that lock forever.
   # shellcheck disable=SC2016  # $$ and $1 expand in the child shell, on purpose.
   ROOT_ACCESS_KEY_ID="$S3_ACCESS_KEY" ROOT_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
     setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$S3_PID_FILE" \
     "$S3_BIN" --port "${STACK_BIND_HOST}:${S3_PORT}" --region "$S3_REGION" --quiet \
-    posix "$S3_DATA" </dev/null >>"$S3_LOG" 2>&1 &
+    posix "$S3_DATA" </dev/null >>"$S3_LOG" 2>&1 9>&- &
   if ! wait_until 30 s3_curl -o /dev/null "${S3_ENDPOINT}/"; then
     die "versitygw did not answer on ${S3_ENDPOINT} within 30s; last log lines:$(printf '\n')$(tail -n 20 "$S3_LOG")"
   fi
