@@ -49,9 +49,12 @@ trino_download() {
   t0="$(now_ms)"
   log "trino: downloading io.trino:trino-server:${TRINO_VERSION}:tar.gz with mvn (about 940 MB)"
   # mvn uses its default repository; --strict-checksums fails the download on a checksum mismatch.
-  mvn -B -q --strict-checksums -Dmaven.repo.local="$TRINO_M2" dependency:get \
-    -Dartifact="io.trino:trino-server:${TRINO_VERSION}:tar.gz" -Dtransitive=false >&2 ||
-    die "mvn could not download io.trino:trino-server:${TRINO_VERSION}:tar.gz"
+  mkdir -p "$TRINO_HOME"
+  local mvn_log="${TRINO_HOME}/mvn-download.log"
+  if ! mvn -B -q --strict-checksums -Dmaven.repo.local="$TRINO_M2" dependency:get \
+    -Dartifact="io.trino:trino-server:${TRINO_VERSION}:tar.gz" -Dtransitive=false >"$mvn_log" 2>&1; then
+    die "mvn could not download io.trino:trino-server:${TRINO_VERSION}:tar.gz; last lines of ${mvn_log}:$(printf '\n')$(tail -n 20 "$mvn_log")"
+  fi
   [[ -f "$tarball" ]] || die "mvn finished but ${tarball} is missing"
   log "trino: downloaded in $(elapsed_since "$t0")"
 }
