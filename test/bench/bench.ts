@@ -153,7 +153,7 @@ function fillSql(table: string, rows: number, oneDay: boolean): string {
     ${created},
     CASE WHEN i % 19 = 0 THEN NULL ELSE date '2024-01-01' + (i % 365) END,
     jsonb_build_object('site', 'FAB' || (i % 3), 'seq', i, 'ok', i % 5 <> 0, 'tags', jsonb_build_array('a', i % 4))
-    FROM generate_series(1, ${rows}) AS i`;
+    FROM generate_series(1::bigint, ${rows}::bigint) AS i`;
 }
 
 interface Truth {
@@ -181,7 +181,11 @@ async function ensureTable(table: string, rows: number, oneDay: boolean): Promis
       const started = performance.now();
       await c.query(`DROP TABLE IF EXISTS ${table}`);
       await c.query(`CREATE TABLE ${table} (${COLUMNS.join(", ")})`);
-      await c.query(fillSql(table, rows, oneDay));
+      await c.query(fillSql(table, rows, oneDay)).catch((error: unknown) => {
+        throw new Error(`filling ${DATABASE}.public.${table}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      });
       await c.query(`VACUUM ANALYZE ${table}`);
       log(`  created in ${round((performance.now() - started) / 1000, 1)} s`);
     }
