@@ -142,6 +142,8 @@ export class TrinoClient {
     const trino = Trino.create({
       server: `${conn.scheme}://${conn.host}:${conn.port}`,
       source: opts.source ?? "etl-runtime",
+      // Without this capability Trino rounds timestamps in results to milliseconds.
+      extraHeaders: { "X-Trino-Client-Capabilities": "PARAMETRIC_DATETIME" },
       ...(conn.password === null ? {} : { auth: new BasicAuth(conn.user, conn.password) }),
     });
     return new TrinoClient(trino, conn.user, opts.logger ?? rootLogger);
