@@ -13,6 +13,8 @@ npm run -s generate
 npx turbo run build --filter="@etl/tenant-$TENANT"
 node "generated/$TENANT/dist/main.js" validate --connect
 node "generated/$TENANT/dist/main.js" run daily_etl --partition "$PARTITION"
+# Master data and its dbt models (one dbt build for the job's dbt assets).
+node "generated/$TENANT/dist/main.js" run master_sync
 node "generated/$TENANT/dist/main.js" status
 
 # What landed in Trino, through its REST API (no CLI needed).
@@ -27,8 +29,10 @@ query() {
     body=$(curl -sS -H "X-Trino-User: ${TRINO_USER:-etl}" "$next")
   done
 }
-echo "== tables in ${TRINO_CATALOG:-iceberg}.$TENANT"
-query "SHOW TABLES FROM ${TRINO_CATALOG:-iceberg}.$TENANT"
-for t in $(query "SHOW TABLES FROM ${TRINO_CATALOG:-iceberg}.$TENANT"); do
-  echo "== $t: $(query "SELECT count(*) FROM ${TRINO_CATALOG:-iceberg}.$TENANT.\"$t\"") rows"
+# project_01 loads into schema aps (trino_output) and builds dbt models into analytics.
+for schema in aps analytics; do
+  echo "== tables in ${TRINO_CATALOG:-iceberg}.$schema"
+  for t in $(query "SELECT table_name FROM ${TRINO_CATALOG:-iceberg}.information_schema.tables WHERE table_schema = '$schema' ORDER BY 1"); do
+    echo "   $t: $(query "SELECT count(*) FROM ${TRINO_CATALOG:-iceberg}.$schema.\"$t\"") rows"
+  done
 done
