@@ -29,10 +29,11 @@ query() {
     body=$(curl -sS -H "X-Trino-User: ${TRINO_USER:-etl}" "$next")
   done
 }
-# project_01 loads into schema aps (trino_output) and builds dbt models into analytics.
-for schema in aps analytics; do
-  echo "== tables in ${TRINO_CATALOG:-iceberg}.$schema"
-  for t in $(query "SELECT table_name FROM ${TRINO_CATALOG:-iceberg}.information_schema.tables WHERE table_schema = '$schema' ORDER BY 1"); do
-    echo "   $t: $(query "SELECT count(*) FROM ${TRINO_CATALOG:-iceberg}.$schema.\"$t\"") rows"
+# project_01 loads into schema aps (trino_output; nothing in dev, where save_to_trino is false) and
+# dbt builds into analytics_* (target schema + the models' custom schemas).
+CAT="${TRINO_CATALOG:-iceberg}"
+echo "== tables of $TENANT in $CAT"
+query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_schema.tables WHERE table_schema = 'aps' OR table_schema LIKE 'analytics%' ORDER BY 1" |
+  while read -r t; do
+    echo "   $t: $(query "SELECT count(*) FROM $CAT.${t%%.*}.\"${t#*.}\"") rows"
   done
-done
