@@ -6,12 +6,16 @@ const [dir, ...failedSteps] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   const report = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
   const p = report.numPassedTests ?? 0;
   const f = report.numFailedTests ?? 0;
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  process.stdout.write(`  ${file.replace(/\.json$/, "")}: ${p} passed, ${f} failed, ${s} skipped\n`);
+  process.stdout.write(
+    `  ${file.replace(/\.json$/, "")}: ${p} passed, ${f} failed, ${s} skipped\n`,
+  );
   passed += p;
   failed += f;
   skipped += s;
