@@ -113,7 +113,8 @@ pg_start() {
   touch "$PG_LOG"
   chown "$PG_OS_USER:" "$PG_LOG"
   log "postgres: starting on ${STACK_BIND_HOST}:${PG_PORT}"
-  pg_as_owner "${PG_BIN}/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
+  # 9>&-: the server must not inherit stack.sh's lock (fd 9), or it holds that lock forever.
+  pg_as_owner "${PG_BIN}/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null 9>&- ||
     die "postgres did not start; last log lines:$(printf '\n')$(tail -n 20 "$PG_LOG")"
   pg_bootstrap
   log "postgres: ready in $(elapsed_since "$t0")"

@@ -214,7 +214,7 @@ trino_start() {
   JAVA_HOME="$java_home" PATH="${java_home}/bin:${PATH}" \
     "${TRINO_INSTALL}/bin/launcher" start \
     --etc-dir "$TRINO_ETC" --data-dir "$TRINO_DATA" --pid-file "$TRINO_PID_FILE" \
-    --jvm-dir "$java_home" -D "node.data-dir=${TRINO_DATA}" >&2 ||
+    --jvm-dir "$java_home" -D "node.data-dir=${TRINO_DATA}" >&2 9>&- ||
     die "trino launcher failed; see ${TRINO_DATA}/var/log/launcher.log"
   if ! wait_until 180 trino_info_started; then
     die "trino did not finish starting within 180s; last log lines:$(printf '\n')$(tail -n 30 "$TRINO_SERVER_LOG")"
