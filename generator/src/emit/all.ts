@@ -1,10 +1,17 @@
 /** Emits generated/all/ (`@etl/all`): one entrypoint serving every enabled tenant. */
-import { VariableDeclarationKind } from "ts-morph";
 import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
 import { GENERATOR_VERSION } from "../version.js";
-import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs, tsProject } from "./common.js";
+import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs } from "./common.js";
 import { allReadme, markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./templates.js";
+import {
+  constDecl,
+  exportDecl,
+  importDecl,
+  interfaceDecl,
+  rawStatements,
+  type Statement,
+} from "./ts-print.js";
 
 /** Every file of generated/all/ for the enabled tenants among `models`. */
 export function emitAll(models: readonly TenantModel[]): FileMap {
@@ -52,60 +59,53 @@ export function emitAll(models: readonly TenantModel[]): FileMap {
 }
 
 function emitTenants(enabled: readonly TenantModel[], inputs: readonly string[]): string {
-  const sf = tsProject().createSourceFile("tenants.ts", "");
-  sf.addImportDeclaration({
-    isTypeOnly: true,
-    namedImports: ["TenantPlan", "TransformRegistry"],
-    moduleSpecifier: "@etl/runtime",
-  });
-  for (const m of enabled) {
-    sf.addImportDeclaration({
-      namespaceImport: `tenant_${m.id}`,
-      moduleSpecifier: packageName(m.id),
-    });
-  }
-  sf.addInterface({
-    isExported: true,
-    name: "TenantEntry",
-    properties: [
-      { name: "plan", type: "TenantPlan", isReadonly: true },
-      { name: "transforms", type: "TransformRegistry", isReadonly: true },
-    ],
-  });
+  const out: Statement[] = [
+    importDecl({
+      typeOnly: true,
+      named: ["TenantPlan", "TransformRegistry"],
+      module: "@etl/runtime",
+    }),
+    ...enabled.map((m) => importDecl({ namespace: `tenant_${m.id}`, module: packageName(m.id) })),
+  ];
   const entries = enabled.map(
     (m) => `  ${m.id}: { plan: tenant_${m.id}.plan, transforms: tenant_${m.id}.transforms },`,
   );
-  sf.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ["Every enabled tenant, each with its own plan and transforms (never merged)."],
-    declarations: [
-      {
-        name: "tenants",
-        type: "Readonly<Record<string, TenantEntry>>",
-        initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
-      },
-    ],
-  });
-  return printTs(sf, inputs);
+  out.push(
+    interfaceDecl({
+      exported: true,
+      name: "TenantEntry",
+      properties: [
+        { name: "plan", type: "TenantPlan", readonly: true },
+        { name: "transforms", type: "TransformRegistry", readonly: true },
+      ],
+    }),
+    constDecl({
+      exported: true,
+      docs: ["Every enabled tenant, each with its own plan and transforms (never merged)."],
+      name: "tenants",
+      type: "Readonly<Record<string, TenantEntry>>",
+      initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
+    }),
+  );
+  return printTs(out, inputs);
 }
 
 function emitAllIndex(inputs: readonly string[]): string {
-  const sf = tsProject().createSourceFile("index.ts", "");
-  sf.addExportDeclaration({ namedExports: ["tenants"], moduleSpecifier: "./tenants.js" });
-  sf.addExportDeclaration({
-    isTypeOnly: true,
-    namedExports: ["TenantEntry"],
-    moduleSpecifier: "./tenants.js",
-  });
-  return printTs(sf, inputs);
+  return printTs(
+    [
+      exportDecl({ named: ["tenants"], module: "./tenants.js" }),
+      exportDecl({ typeOnly: true, named: ["TenantEntry"], module: "./tenants.js" }),
+    ],
+    inputs,
+  );
 }
 
 function emitAllMain(inputs: readonly string[]): string {
-  const sf = tsProject().createSourceFile("main.ts", "");
-  sf.addImportDeclaration({ namedImports: ["runCli"], moduleSpecifier: "@etl/runtime" });
-  sf.addImportDeclaration({ namedImports: ["tenants"], moduleSpecifier: "./tenants.js" });
-  sf.addStatements(`const [tenant, ...argv] = process.argv.slice(2);
+  const body = printTs(
+    [
+      importDecl({ named: ["runCli"], module: "@etl/runtime" }),
+      importDecl({ named: ["tenants"], module: "./tenants.js" }),
+      rawStatements(`const [tenant, ...argv] = process.argv.slice(2);
 const ids = Object.keys(tenants).sort();
 const entry = tenant === undefined ? undefined : tenants[tenant];
 if (tenant === "tenants") {
@@ -118,6 +118,9 @@ if (tenant === "tenants") {
 } else {
   // Each call resolves the tenant's own resources from its own plan: nothing is shared.
   process.exitCode = await runCli({ plan: entry.plan, transforms: entry.transforms, argv });
-}`);
-  return `#!/usr/bin/env node\n${printTs(sf, inputs)}`;
+}`),
+    ],
+    inputs,
+  );
+  return `#!/usr/bin/env node\n${body}`;
 }

@@ -1,6 +1,6 @@
 /** Helpers shared by the emitters: the do-not-edit header, literal printing, file maps. */
-import { IndentationText, Project, QuoteKind, type SourceFile, ts } from "ts-morph";
 import { GENERATOR_VERSION } from "../version.js";
+import { printStatements, type Statement } from "./ts-print.js";
 
 /** Generated path (POSIX, relative to the repository root) to file content. */
 export type FileMap = Map<string, string>;
@@ -27,28 +27,9 @@ export function mdHeader(inputs: readonly string[]): string {
   return `<!--\n${headerLines(inputs).join("\n")}\n-->\n`;
 }
 
-/** A fresh in-memory ts-morph project with the repository's formatting conventions. */
-export function tsProject(): Project {
-  return new Project({
-    useInMemoryFileSystem: true,
-    manipulationSettings: {
-      indentationText: IndentationText.TwoSpaces,
-      quoteKind: QuoteKind.Double,
-      useTrailingCommas: true,
-    },
-  });
-}
-
-/** Prints a ts-morph source file with the header, LF line endings and one final newline. */
-export function printTs(sf: SourceFile, inputs: readonly string[]): string {
-  sf.formatText({
-    indentSize: 2,
-    tabSize: 2,
-    convertTabsToSpaces: true,
-    semicolons: ts.SemicolonPreference.Insert,
-  });
-  const body = sf.getFullText().replace(/\r\n/g, "\n").replace(/\n+$/, "");
-  return `${tsHeader(inputs)}\n${body}\n`;
+/** A TypeScript file: the header, a blank line, the statements, LF line endings, one final newline. */
+export function printTs(statements: readonly Statement[], inputs: readonly string[]): string {
+  return `${tsHeader(inputs)}\n${printStatements(statements)}\n`;
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -1,7 +1,6 @@
 /** Emits one tenant's package, generated/<id>/, from its model. Pure: model in, FileMap out. */
 import { type AssetPlan, ENVIRONMENTS, type EnvRef, type SourceColumn } from "@etl/runtime/plan";
 import { mapColumn, tsTypeOf } from "@etl/runtime/types";
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { PipelineModel, TenantModel } from "../model/build.js";
 import {
   camel,
@@ -20,7 +19,6 @@ import {
   printTs,
   tsHeader,
   tsLiteral,
-  tsProject,
   withLf,
 } from "./common.js";
 import {
@@ -30,6 +28,16 @@ import {
   tsconfigJson,
   tsconfigTestJson,
 } from "./templates.js";
+import {
+  constDecl,
+  exportDecl,
+  exportDefault,
+  importDecl,
+  interfaceDecl,
+  rawStatements,
+  type Statement,
+  typeAlias,
+} from "./ts-print.js";
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const propName = (n: string) => (IDENT.test(n) ? n : JSON.stringify(n));
@@ -72,31 +80,33 @@ export function emitTenant(m: TenantModel): FileMap {
 }
 
 function emitVitestConfig(inputs: readonly string[]): string {
-  const sf = tsProject().createSourceFile("vitest.config.ts", "");
-  sf.addImportDeclaration({ namedImports: ["defineConfig"], moduleSpecifier: "vitest/config" });
-  sf.addExportAssignment({
-    isExportEquals: false,
-    expression: `defineConfig({\n  test: {\n    include: ["src/**/*.test.ts", "test/**/*.test.ts"],\n  },\n})`,
-  });
-  return printTs(sf, inputs);
+  return printTs(
+    [
+      importDecl({ named: ["defineConfig"], module: "vitest/config" }),
+      exportDefault(
+        `defineConfig({\n  test: {\n    include: ["src/**/*.test.ts", "test/**/*.test.ts"],\n  },\n})`,
+      ),
+    ],
+    inputs,
+  );
 }
 
 function emitPlan(m: TenantModel): string {
-  const sf = tsProject().createSourceFile("plan.ts", "");
-  sf.addImportDeclaration({
-    isTypeOnly: true,
-    namedImports: ["TenantPlan"],
-    moduleSpecifier: "@etl/runtime",
-  });
-  sf.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [
-      `The resolved plan of tenant ${m.id} for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.\n\`\${VAR}\` references stay references (\`{ env }\` / \`{ template }\`) until then.`,
+  return printTs(
+    [
+      importDecl({ typeOnly: true, named: ["TenantPlan"], module: "@etl/runtime" }),
+      constDecl({
+        exported: true,
+        docs: [
+          `The resolved plan of tenant ${m.id} for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.\n\`\${VAR}\` references stay references (\`{ env }\` / \`{ template }\`) until then.`,
+        ],
+        name: "plan",
+        type: "TenantPlan",
+        initializer: tsLiteral(m.plan),
+      }),
     ],
-    declarations: [{ name: "plan", type: "TenantPlan", initializer: tsLiteral(m.plan) }],
-  });
-  return printTs(sf, m.inputs);
+    m.inputs,
+  );
 }
 
 function columnType(c: SourceColumn): string {
@@ -107,101 +117,93 @@ function columnType(c: SourceColumn): string {
 }
 
 function emitRows(m: TenantModel): string {
-  const sf = tsProject().createSourceFile("rows.ts", "");
+  const out: Statement[] = [];
   const needsRow = m.pipelines.some((p) => p.columns === null);
   const needsTransform = m.pipelines.some((p) => p.transfer !== null);
   const imports = [...(needsRow ? ["Row"] : []), ...(needsTransform ? ["Transform"] : [])];
   if (imports.length > 0) {
-    sf.addImportDeclaration({
-      isTypeOnly: true,
-      namedImports: imports,
-      moduleSpecifier: "@etl/runtime",
-    });
+    out.push(importDecl({ typeOnly: true, named: imports, module: "@etl/runtime" }));
   }
   for (const p of m.pipelines) {
-    emitPipelineRows(sf, p);
+    emitPipelineRows(out, p);
   }
   if (m.pipelines.length === 0) {
-    sf.addStatements("export {};");
+    out.push(rawStatements("export {};"));
   }
-  return printTs(sf, m.inputs);
+  return printTs(out, m.inputs);
 }
 
-function emitPipelineRows(
-  sf: ReturnType<ReturnType<typeof tsProject>["createSourceFile"]>,
-  p: PipelineModel,
-): void {
+function emitPipelineRows(out: Statement[], p: PipelineModel): void {
   if (p.columns === null) {
-    sf.addTypeAlias({
-      isExported: true,
-      name: rowTypeName(p.name),
-      type: "Row",
-      docs: [
-        `A source row of pipeline ${p.name}. No introspection snapshot yet: run \`npm run introspect -- --tenant <id>\` for a typed row.`,
-      ],
-    });
-  } else {
-    sf.addInterface({
-      isExported: true,
-      name: rowTypeName(p.name),
-      docs: [`A source row of pipeline ${p.name}, from the introspection snapshot.`],
-      properties: p.columns.map((c) => ({
-        kind: StructureKind.PropertySignature,
-        name: propName(c.name),
-        type: columnType(c),
+    out.push(
+      typeAlias({
+        exported: true,
+        name: rowTypeName(p.name),
+        type: "Row",
         docs: [
-          `${c.pgType}${c.domainBase === null ? "" : ` (domain over ${c.domainBase})`}${c.enumLabels === null ? "" : ` (${c.enumLabels.join(" | ")})`}${c.nullable ? "" : ", not null"}`,
+          `A source row of pipeline ${p.name}. No introspection snapshot yet: run \`npm run introspect -- --tenant <id>\` for a typed row.`,
         ],
-      })),
-    });
+      }),
+    );
+  } else {
+    out.push(
+      interfaceDecl({
+        exported: true,
+        name: rowTypeName(p.name),
+        docs: [`A source row of pipeline ${p.name}, from the introspection snapshot.`],
+        properties: p.columns.map((c) => ({
+          name: propName(c.name),
+          type: columnType(c),
+          docs: [
+            `${c.pgType}${c.domainBase === null ? "" : ` (domain over ${c.domainBase})`}${c.enumLabels === null ? "" : ` (${c.enumLabels.join(" | ")})`}${c.nullable ? "" : ", not null"}`,
+          ],
+        })),
+      }),
+    );
   }
   const t = p.transfer;
   if (t === null) {
     return;
   }
-  sf.addInterface({
-    isExported: true,
-    name: outputTypeName(p.name),
-    docs: [`An output row of the transform of pipeline ${p.name} (transfer.output.columns).`],
-    properties: t.output.map((c) => ({
-      kind: StructureKind.PropertySignature,
-      name: propName(c.name),
-      type: c.nullable ? `${c.ts} | null` : c.ts,
-      docs: [`${c.type}${c.nullable ? "" : ", not null"}`],
-    })),
-  });
-  sf.addInterface({
-    isExported: true,
-    name: inputsTypeName(p.name),
-    docs: [`The inputs of the transform of pipeline ${p.name} (transfer_inputs), by pipeline.`],
-    properties: t.inputs.map((i) => ({
-      kind: StructureKind.PropertySignature,
-      name: propName(i),
-      type: rowTypeName(i),
-    })),
-  });
-  sf.addTypeAlias({
-    isExported: true,
-    name: transformTypeName(p.name),
-    type: `Transform<${inputsTypeName(p.name)}, ${outputTypeName(p.name)}>`,
-    docs: [`The type ${t.module}.${t.exportName} must satisfy.`],
-  });
+  out.push(
+    interfaceDecl({
+      exported: true,
+      name: outputTypeName(p.name),
+      docs: [`An output row of the transform of pipeline ${p.name} (transfer.output.columns).`],
+      properties: t.output.map((c) => ({
+        name: propName(c.name),
+        type: c.nullable ? `${c.ts} | null` : c.ts,
+        docs: [`${c.type}${c.nullable ? "" : ", not null"}`],
+      })),
+    }),
+    interfaceDecl({
+      exported: true,
+      name: inputsTypeName(p.name),
+      docs: [`The inputs of the transform of pipeline ${p.name} (transfer_inputs), by pipeline.`],
+      properties: t.inputs.map((i) => ({ name: propName(i), type: rowTypeName(i) })),
+    }),
+    typeAlias({
+      exported: true,
+      name: transformTypeName(p.name),
+      type: `Transform<${inputsTypeName(p.name)}, ${outputTypeName(p.name)}>`,
+      docs: [`The type ${t.module}.${t.exportName} must satisfy.`],
+    }),
+  );
 }
 
 function emitRegistry(m: TenantModel): string {
-  const sf = tsProject().createSourceFile("index.ts", "");
   const withTransfer = m.pipelines.filter((p) => p.transfer !== null);
-  sf.addImportDeclaration({
-    isTypeOnly: true,
-    namedImports: ["TransformRegistry"],
-    moduleSpecifier: "@etl/runtime",
-  });
+  const out: Statement[] = [
+    importDecl({ typeOnly: true, named: ["TransformRegistry"], module: "@etl/runtime" }),
+  ];
   if (withTransfer.length > 0) {
-    sf.addImportDeclaration({
-      isTypeOnly: true,
-      namedImports: withTransfer.map((p) => transformTypeName(p.name)),
-      moduleSpecifier: "../rows.js",
-    });
+    out.push(
+      importDecl({
+        typeOnly: true,
+        named: withTransfer.map((p) => transformTypeName(p.name)),
+        module: "../rows.js",
+      }),
+    );
   }
   const byModule = new Map<string, Set<string>>();
   for (const p of withTransfer) {
@@ -213,52 +215,48 @@ function emitRegistry(m: TenantModel): string {
   }
   const alias = (module: string, exp: string) => `${camel(module)}_${exp}`;
   for (const [module, exps] of [...byModule.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    sf.addImportDeclaration({
-      namedImports: [...exps].sort().map((e) => ({ name: e, alias: alias(module, e) })),
-      moduleSpecifier: `./${module}.js`,
-    });
+    out.push(
+      importDecl({
+        named: [...exps].sort().map((e) => ({ name: e, alias: alias(module, e) })),
+        module: `./${module}.js`,
+      }),
+    );
   }
   for (const p of withTransfer) {
     if (p.transfer === null) {
       continue;
     }
-    sf.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
-      docs: [`Pipeline ${p.name}: a wrong input or output shape fails tsc here.`],
-      declarations: [
-        {
-          name: `${camel(p.name)}Transform`,
-          type: transformTypeName(p.name),
-          initializer: alias(p.transfer.module, p.transfer.exportName),
-        },
-      ],
-    });
+    out.push(
+      constDecl({
+        docs: [`Pipeline ${p.name}: a wrong input or output shape fails tsc here.`],
+        name: `${camel(p.name)}Transform`,
+        type: transformTypeName(p.name),
+        initializer: alias(p.transfer.module, p.transfer.exportName),
+      }),
+    );
   }
   const entries = withTransfer.map((p) => `  ${propName(p.name)}: ${camel(p.name)}Transform,`);
-  sf.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ["The tenant's transforms by pipeline name."],
-    declarations: [
-      {
-        name: "transforms",
-        type: "TransformRegistry",
-        initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
-      },
-    ],
-  });
-  return printTs(sf, m.inputs);
+  out.push(
+    constDecl({
+      exported: true,
+      docs: ["The tenant's transforms by pipeline name."],
+      name: "transforms",
+      type: "TransformRegistry",
+      initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
+    }),
+  );
+  return printTs(out, m.inputs);
 }
 
 function emitIndex(m: TenantModel): string {
-  const sf = tsProject().createSourceFile("index.ts", "");
-  sf.addExportDeclaration({ namedExports: ["plan"], moduleSpecifier: "./plan.js" });
-  sf.addExportDeclaration({ isTypeOnly: true, moduleSpecifier: "./rows.js" });
-  sf.addExportDeclaration({
-    namedExports: ["transforms"],
-    moduleSpecifier: "./transforms/index.js",
-  });
-  return printTs(sf, m.inputs);
+  return printTs(
+    [
+      exportDecl({ named: ["plan"], module: "./plan.js" }),
+      exportDecl({ typeOnly: true, module: "./rows.js" }),
+      exportDecl({ named: ["transforms"], module: "./transforms/index.js" }),
+    ],
+    m.inputs,
+  );
 }
 
 /** The entrypoint: a shebang, then the header, then one call into the runtime. */
@@ -267,14 +265,18 @@ export function emitMain(
   planPath: string,
   transformsPath: string,
 ): string {
-  const sf = tsProject().createSourceFile("main.ts", "");
-  sf.addImportDeclaration({ namedImports: ["runCli"], moduleSpecifier: "@etl/runtime" });
-  sf.addImportDeclaration({ namedImports: ["plan"], moduleSpecifier: planPath });
-  sf.addImportDeclaration({ namedImports: ["transforms"], moduleSpecifier: transformsPath });
-  sf.addStatements(
-    "process.exitCode = await runCli({ plan, transforms, argv: process.argv.slice(2) });",
+  const body = printTs(
+    [
+      importDecl({ named: ["runCli"], module: "@etl/runtime" }),
+      importDecl({ named: ["plan"], module: planPath }),
+      importDecl({ named: ["transforms"], module: transformsPath }),
+      rawStatements(
+        "process.exitCode = await runCli({ plan, transforms, argv: process.argv.slice(2) });",
+      ),
+    ],
+    inputs,
   );
-  return `#!/usr/bin/env node\n${printTs(sf, inputs)}`;
+  return `#!/usr/bin/env node\n${body}`;
 }
 
 function emitPlanTest(m: TenantModel): string {
@@ -297,28 +299,23 @@ function emitPlanTest(m: TenantModel): string {
     }),
   );
   const transferPipelines = m.pipelines.filter((p) => p.transfer !== null).map((p) => p.name);
-  const sf = tsProject().createSourceFile("plan.test.ts", "");
-  sf.addImportDeclaration({
-    namedImports: ["ENVIRONMENTS", "TenantPlanSchema"],
-    moduleSpecifier: "@etl/runtime",
-  });
-  sf.addImportDeclaration({
-    namedImports: ["describe", "expect", "it"],
-    moduleSpecifier: "vitest",
-  });
-  sf.addImportDeclaration({ namedImports: ["plan"], moduleSpecifier: "../src/plan.js" });
-  sf.addImportDeclaration({
-    namedImports: ["transforms"],
-    moduleSpecifier: "../src/transforms/index.js",
-  });
-  sf.addVariableStatement({
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [
-      `What ${m.inputs[0] ?? "the config"} says, per environment: assets with their dependencies, jobs and schedules.`,
-    ],
-    declarations: [{ name: "expected", initializer: `${tsLiteral(expected)} as const` }],
-  });
-  sf.addStatements(`describe("plan of tenant ${m.id}", () => {
+  // The array as a formatter prints it: one space after each comma.
+  const transferList = `[${transferPipelines.map((n) => JSON.stringify(n)).join(", ")}]`;
+  const out: Statement[] = [
+    importDecl({ named: ["ENVIRONMENTS", "TenantPlanSchema"], module: "@etl/runtime" }),
+    importDecl({ named: ["describe", "expect", "it"], module: "vitest" }),
+    importDecl({ named: ["plan"], module: "../src/plan.js" }),
+    importDecl({ named: ["transforms"], module: "../src/transforms/index.js" }),
+    constDecl({
+      docs: [
+        `What ${m.inputs[0] ?? "the config"} says, per environment: assets with their dependencies, jobs and schedules.`,
+      ],
+      name: "expected",
+      initializer: `${tsLiteral(expected)} as const`,
+    }),
+  ];
+  out.push(
+    rawStatements(`describe("plan of tenant ${m.id}", () => {
   it("satisfies the runtime's plan contract", () => {
     const parsed = TenantPlanSchema.safeParse(plan);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
@@ -370,7 +367,7 @@ function emitPlanTest(m: TenantModel): string {
   });
 
   it("registers a transform for exactly the pipelines with a transfer step", () => {
-    expect(Object.keys(transforms).sort()).toEqual(${JSON.stringify(transferPipelines)});
+    expect(Object.keys(transforms).sort()).toEqual(${transferList});
     for (const fn of Object.values(transforms)) {
       expect(typeof fn).toBe("function");
     }
@@ -382,8 +379,9 @@ function emitPlanTest(m: TenantModel): string {
       expect(text).toContain(\`"env":"\${name}"\`);
     }
   });
-});`);
-  return printTs(sf, m.inputs);
+});`),
+  );
+  return printTs(out, m.inputs);
 }
 
 function mermaidId(key: string): string {
