@@ -16,6 +16,12 @@ export interface LogSink {
 }
 
 const secrets = new Set<string>();
+/** Secrets shorter than this are redacted only as whole words. */
+const SHORT_SECRET = 8;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** Registers a value that must never appear in any log line or error message. */
 export function registerSecret(value: string | undefined): void {
@@ -28,7 +34,15 @@ export function registerSecret(value: string | undefined): void {
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) {
-    out = out.split(s).join("***");
+    out =
+      s.length >= SHORT_SECRET
+        ? out.split(s).join("***")
+        : // A short secret (a local test password like "etl") is replaced only where it stands as a
+          // word of its own, so it does not mangle every name that happens to contain it.
+          out.replace(
+            new RegExp(`(?<![A-Za-z0-9_])${escapeRegExp(s)}(?![A-Za-z0-9_])`, "g"),
+            "***",
+          );
   }
   return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, "$1***@");
 }
