@@ -7,6 +7,7 @@
  * tenant's secrets can never read them by accident, and every storage path it writes is under its own
  * base path.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { registerSecret } from "./logger.js";
 import {
@@ -24,6 +25,7 @@ export const SHARED_ENV_VARS = [
   "ETL_HOME",
   "ETL_LEDGER_URL",
   "ETL_LOG_LEVEL",
+  "ETL_PROJECT_ROOT",
   "ETL_RETRY_ATTEMPTS",
   "ETL_RETRY_BASE_MS",
   "ETL_RETRY_MAX_MS",
@@ -248,7 +250,7 @@ export function resolveResources(
       ? null
       : {
           bin: nonEmpty(env.DBT_BIN) ?? "dbt",
-          projectDir: path.resolve(cwd, envPlan.dbt.projectDir),
+          projectDir: resolveDbtProjectDir(envPlan.dbt.projectDir, cwd, env),
           target: envPlan.dbt.target,
           targetSchema: envPlan.dbt.targetSchema,
         };
@@ -313,4 +315,27 @@ function trimSlashes(s: string): string {
 
 function nonEmpty(v: string | undefined): string | null {
   return v === undefined || v === "" ? null : v;
+}
+
+/**
+ * The plan names the dbt project relative to the repository root. `ETL_PROJECT_ROOT` names that
+ * root; else the nearest folder at or above `cwd` that holds the
+ * project (so a package runs from the repository root, a sub-folder, or an image whose working
+ * directory holds `tenants/`). When none holds it, the path under `cwd` is returned and the dbt
+ * stage reports it missing.
+ */
+export function resolveDbtProjectDir(relative: string, cwd: string, env: EnvSource): string {
+  const root = nonEmpty(env.ETL_PROJECT_ROOT);
+  if (root !== null) {
+    return path.resolve(cwd, root, relative);
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (existsSync(path.join(candidate, "dbt_project.yml"))) {
+      return candidate;
+    }
+    if (path.dirname(dir) === dir) {
+      return path.resolve(cwd, relative);
+    }
+  }
 }
