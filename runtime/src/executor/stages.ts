@@ -7,7 +7,7 @@
 import { type CheckResult, type CheckScope, runChecks } from "../checks/checks.js";
 import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
-import { extractPartition } from "../extract/extract.js";
+import { advanceWatermark, extractPartition } from "../extract/extract.js";
 import { stagedFromManifest } from "../load/committed.js";
 import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
 import {
@@ -125,10 +125,51 @@ function needPipeline(ctx: AssetRunContext) {
   return ctx.pipeline;
 }
 
-async function extractStage(ctx: AssetRunContext): Promise<AssetOutcome> {
+/**
+ * Watermarks of incremental extracts waiting for the pipeline's last stage of this run. A watermark
+ * advances only once the rows it covers are stored where the run takes them (loaded into Trino, or
+ * transferred, or extracted when nothing follows): if a later stage fails, or the process dies,
+ * the next run extracts those rows again instead of skipping them. (A transform that aggregates a
+ * whole partition sees only the new rows of an incremental input: docs/operations.md.)
+ */
+type PendingWatermarks = Map<string, { storage: Storage; value: string }>;
+
+function watermarkSlot(ctx: AssetRunContext, pipeline: string): string {
+  return `${ctx.runId}/${pipeline}/${ctx.partition?.date ?? "snapshot"}`;
+}
+
+/** The stage of `pipeline` that runs last in this run (extract when nothing follows it). */
+function lastStageOf(ctx: AssetRunContext, pipeline: string): "extract" | "transfer" | "load" {
+  const stages = new Set<Stage>(
+    ctx.selection.filter((a) => a.pipeline === pipeline).map((a) => a.stage),
+  );
+  return stages.has("load") ? "load" : stages.has("transfer") ? "transfer" : "extract";
+}
+
+async function advancePendingWatermark(
+  ctx: AssetRunContext,
+  p: PipelinePlan,
+  pending: PendingWatermarks,
+): Promise<void> {
+  const slot = watermarkSlot(ctx, p.name);
+  const wm = pending.get(slot);
+  if (wm === undefined) {
+    return;
+  }
+  await advanceWatermark(wm.storage, p, ctx.partition?.date ?? null, wm.value, attemptId(ctx));
+  pending.delete(slot);
+  ctx.logger.info("watermark advanced", { pipeline: p.name, watermark: wm.value });
+}
+
+async function extractStage(
+  ctx: AssetRunContext,
+  pending: PendingWatermarks,
+): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
   const storage = createStorage(ctx.resources.storage, ctx.logger);
+  const deferWatermark = p.incremental !== null && lastStageOf(ctx, p.name) !== "extract";
   const r = await extractPartition({
+    advanceWatermark: !deferWatermark,
     source: ctx.resources.source,
     pipeline: p,
     partition: ctx.partition?.date ?? null,
@@ -140,6 +181,9 @@ async function extractStage(ctx: AssetRunContext): Promise<AssetOutcome> {
     signal: ctx.signal,
   });
   ctx.progress.update({ rows: r.rowCount, bytes: r.bytes });
+  if (deferWatermark && r.watermark !== null && r.watermark.next !== null) {
+    pending.set(watermarkSlot(ctx, p.name), { storage, value: r.watermark.next });
+  }
   return {
     metadata: {
       rows: r.rowCount,
@@ -154,7 +198,10 @@ async function extractStage(ctx: AssetRunContext): Promise<AssetOutcome> {
   };
 }
 
-async function transferStage(ctx: AssetRunContext): Promise<AssetOutcome> {
+async function transferStage(
+  ctx: AssetRunContext,
+  pending: PendingWatermarks,
+): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
   const transform = Object.hasOwn(ctx.transforms, p.name) ? ctx.transforms[p.name] : undefined;
   if (transform === undefined) {
@@ -173,6 +220,9 @@ async function transferStage(ctx: AssetRunContext): Promise<AssetOutcome> {
     runId: attemptId(ctx),
     logger: ctx.logger,
   });
+  if (lastStageOf(ctx, p.name) === "transfer") {
+    await advancePendingWatermark(ctx, p, pending);
+  }
   return { metadata: { ...r }, checks: await checkStaged(ctx, p, "transfer", storage) };
 }
 
@@ -262,7 +312,7 @@ function dbtStageHandler(): StageHandler {
   };
 }
 
-async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
+async function loadStage(ctx: AssetRunContext, pending: PendingWatermarks): Promise<AssetOutcome> {
   const p = ctx.pipeline;
   if (p === null || p.trinoOutput === null) {
     throw new StageError(`asset ${ctx.asset.key} has no pipeline with a Trino output`, false);
@@ -295,6 +345,7 @@ async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
     logger: ctx.logger,
   });
   ctx.progress.update({ rows: result.rowsStaged });
+  await advancePendingWatermark(ctx, p, pending);
   let checks: CheckOutcome[] = [];
   if (p.checks.length > 0) {
     // The rows this load is responsible for: this tenant's rows of the partition.
@@ -318,10 +369,11 @@ async function loadStage(ctx: AssetRunContext): Promise<AssetOutcome> {
 
 /** Handlers for every stage implemented in this build. */
 export function defaultStageHandlers(): StageHandlers {
+  const pending: PendingWatermarks = new Map();
   return {
-    extract: extractStage,
-    transfer: transferStage,
-    load: loadStage,
+    extract: (ctx) => extractStage(ctx, pending),
+    transfer: (ctx) => transferStage(ctx, pending),
+    load: (ctx) => loadStage(ctx, pending),
     dbt: dbtStageHandler(),
   };
 }
