@@ -61,6 +61,8 @@ export interface ExtractOptions {
   limits?: { batchRows?: number; batchBytes?: number; maxFileBytes?: number };
   /** Seconds between progress log lines (default 5). */
   progressSeconds?: number;
+  /** Parquet encoding overrides (default: no dictionary encoding, see docs/decisions/parquet.md). */
+  encoding?: Pick<ParquetWriteOptions, "dictionary" | "dictionaryColumns">;
 }
 
 export const ExtractFileSchema = z.strictObject({
@@ -273,6 +275,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     const writeOptions: ParquetWriteOptions = {
       compression: plan.extract.compression,
       rowGroupRows: plan.extract.rowGroupRows,
+      ...opts.encoding,
       metadata: {
         "etl.tenant": opts.tenantId,
         "etl.pipeline": plan.name,

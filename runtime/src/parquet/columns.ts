@@ -22,7 +22,7 @@ import {
   TimeUnit,
   Utf8,
 } from "apache-arrow";
-import { decodeNumeric, describeRefusal, numericToText, writeInt128 } from "../types/decimal.js";
+import { decodeNumericInto, describeRefusal, numericToText } from "../types/decimal.js";
 import type { LogicalType } from "../types/pg.js";
 import { PG_DATE_NEG_INFINITY, PG_DATE_POS_INFINITY, PG_EPOCH_DAYS } from "../types/temporal.js";
 
@@ -454,15 +454,22 @@ class DecimalBuilder extends BaseBuilder {
     if (4 * i + 4 > this.words.length) {
       this.words = grow(this.words, 4 * i + 4, (n) => new Uint32Array(n));
     }
-    const r = decodeNumeric(view, offset, length, this.precision, this.scale);
-    if (!r.ok) {
+    const refusal = decodeNumericInto(
+      view,
+      offset,
+      length,
+      this.precision,
+      this.scale,
+      this.words,
+      i,
+    );
+    if (refusal !== null) {
       throw new UnrepresentableValueError(
         this.context,
         numericToText(view, offset),
-        `${describeRefusal(r.refusal, this.precision, this.scale)}; declare the column numeric(p,s) with a fitting precision and scale (p <= 38), or cast it in a custom query`,
+        `${describeRefusal(refusal, this.precision, this.scale)}; declare the column numeric(p,s) with a fitting precision and scale (p <= 38), or cast it in a custom query`,
       );
     }
-    writeInt128(this.words, i, r.unscaled);
     this.validity.push(true);
   }
   appendNull(): void {

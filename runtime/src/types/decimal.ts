@@ -91,6 +91,94 @@ export function decodeNumeric(
   return { ok: true, unscaled: sign === NUMERIC_NEG ? -unscaled : unscaled };
 }
 
+/** 10^n as doubles, exact up to 10^22; the fast path below only uses n <= 15. */
+const POW10_NUM: number[] = Array.from({ length: 16 }, (_, n) => 10 ** n);
+const TWO_32_NUM = 0x1_0000_0000;
+
+/**
+ * decodeNumeric + writeInt128 in one step: writes the unscaled value as 4 little-endian words at
+ * `index*4` of `words` and returns null, or returns the refusal (nothing written). Values whose
+ * digits, scaled integer and divisor all stay below 2^53 are computed in doubles, where integer
+ * arithmetic below 2^53 is exact, so no BigInt is allocated per value; anything larger takes the
+ * BigInt path. Both paths give the same words (see decimal.test.ts).
+ */
+export function decodeNumericInto(
+  view: DataView,
+  offset: number,
+  length: number,
+  precision: number,
+  scale: number,
+  words: Uint32Array,
+  index: number,
+): DecimalRefusal | null {
+  if (length >= 8) {
+    const ndigits = view.getInt16(offset);
+    const weight = view.getInt16(offset + 2);
+    const sign = view.getUint16(offset + 4);
+    if ((sign === NUMERIC_POS || sign === NUMERIC_NEG) && length === 8 + 2 * ndigits) {
+      let acc = 0;
+      let small = true;
+      for (let i = 0; i < ndigits; i++) {
+        if (acc >= 900_719_925_474) {
+          small = false;
+          break;
+        }
+        acc = acc * 10000 + view.getInt16(offset + 8 + 2 * i);
+      }
+      const exponent = 4 * (weight - (ndigits - 1)) + scale;
+      let unscaled = -1;
+      if (!small) {
+        // falls through to the BigInt path
+      } else if (ndigits === 0) {
+        unscaled = 0;
+      } else if (exponent >= 0) {
+        const factor = POW10_NUM[exponent];
+        if (factor !== undefined && acc <= Math.floor(Number.MAX_SAFE_INTEGER / factor)) {
+          unscaled = acc * factor;
+        }
+      } else {
+        const divisor = POW10_NUM[-exponent];
+        if (divisor !== undefined) {
+          if (acc % divisor !== 0) {
+            return { kind: "scale", dscale: view.getUint16(offset + 6) };
+          }
+          unscaled = acc / divisor;
+        }
+      }
+      if (unscaled >= 0) {
+        const limit = POW10_NUM[precision];
+        if (limit !== undefined && unscaled >= limit) {
+          return { kind: "precision" };
+        }
+        const lo = unscaled % TWO_32_NUM;
+        const hi = (unscaled - lo) / TWO_32_NUM;
+        const base = index * 4;
+        if (sign === NUMERIC_NEG && unscaled !== 0) {
+          // Two's complement of a magnitude below 2^53: invert and add one; the carry out of the
+          // low word only happens when it is 0, and the high words are all ones.
+          const nlo = (~lo >>> 0) + 1;
+          words[base] = nlo >>> 0;
+          words[base + 1] = ((~hi >>> 0) + (nlo === TWO_32_NUM ? 1 : 0)) >>> 0;
+          words[base + 2] = 0xffffffff;
+          words[base + 3] = 0xffffffff;
+        } else {
+          words[base] = lo;
+          words[base + 1] = hi;
+          words[base + 2] = 0;
+          words[base + 3] = 0;
+        }
+        return null;
+      }
+    }
+  }
+  const r = decodeNumeric(view, offset, length, precision, scale);
+  if (!r.ok) {
+    return r.refusal;
+  }
+  writeInt128(words, index, r.unscaled);
+  return null;
+}
+
 const TWO_32 = 0x1_0000_0000n;
 const MASK_128 = (1n << 128n) - 1n;
 
