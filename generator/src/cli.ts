@@ -9,7 +9,7 @@ import { formatProblems } from "./problems.js";
 import { findRoot } from "./root.js";
 import { changes, foreignDirs, unifiedDiff, write } from "./write.js";
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({
     args: argv,
     options: {
@@ -50,7 +50,7 @@ function main(argv: string[]): number {
       );
       return 0;
     }
-    process.stdout.write(unifiedDiff(list));
+    process.stdout.write(await unifiedDiff(list));
     console.error(
       `\ngenerated/ is stale: ${list.length} file(s) differ; run npm run generate and commit the result`,
     );
@@ -66,7 +66,7 @@ function main(argv: string[]): number {
 
 const debug = process.argv.includes("--debug");
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   // Usage errors from parseArgs and internal errors end here: one line, the stack only with --debug.
   const err = e instanceof Error ? e : new Error(String(e));

@@ -12,7 +12,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { createTwoFilesPatch } from "diff";
 import { type FileMap, MARKER_FILE } from "./emit/common.js";
 
 /** Build products and caches inside generated packages: neither compared nor deleted. */
@@ -111,8 +110,12 @@ export function changes(root: string, out: Output): Change[] {
   return result.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** A unified diff of the changes, paths relative to the repository root. */
-export function unifiedDiff(list: readonly Change[]): string {
+/**
+ * A unified diff of the changes, paths relative to the repository root. The diff library is
+ * loaded here, on the only path that prints one, to keep it out of every other run's start-up.
+ */
+export async function unifiedDiff(list: readonly Change[]): Promise<string> {
+  const { createTwoFilesPatch } = await import("diff");
   return list
     .map((c) =>
       createTwoFilesPatch(

@@ -34,37 +34,82 @@ export function printTs(statements: readonly Statement[], inputs: readonly strin
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** A TypeScript literal of JSON-like data, indented, keys unquoted where possible. */
-export function tsLiteral(value: unknown, indent = 0): string {
-  const pad = "  ".repeat(indent + 1);
-  const end = "  ".repeat(indent);
-  if (value === null) {
-    return "null";
-  }
+/** Whether the literal of `value` spans lines for sure: it is or holds a non-empty object. */
+function holdsObject(value: unknown): boolean {
   if (Array.isArray(value)) {
-    if (value.length === 0) {
-      return "[]";
-    }
-    const items = value.map((v) => tsLiteral(v, indent + 1));
-    const flat = `[${items.join(", ")}]`;
-    if (flat.length <= 80 && !flat.includes("\n")) {
-      return flat;
-    }
-    return `[\n${items.map((i) => `${pad}${i},`).join("\n")}\n${end}]`;
+    return value.some(holdsObject);
   }
-  if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(
-      ([, v]) => v !== undefined,
-    );
-    if (entries.length === 0) {
+  if (value === null || typeof value !== "object") {
+    return false;
+  }
+  return Object.values(value).some((v) => v !== undefined);
+}
+
+/**
+ * A TypeScript literal of JSON-like data, indented, keys unquoted where possible: objects one key
+ * per line, arrays on one line when they hold no object and fit in 80 characters. Plans run to
+ * megabytes, so key spellings and indents are computed once per call.
+ */
+export function tsLiteral(value: unknown, indent = 0): string {
+  const keys = new Map<string, string>();
+  const pads: string[] = [];
+  const pad = (level: number): string => {
+    let p = pads[level];
+    if (p === undefined) {
+      p = "  ".repeat(level);
+      pads[level] = p;
+    }
+    return p;
+  };
+  const key = (k: string): string => {
+    let r = keys.get(k);
+    if (r === undefined) {
+      r = IDENT.test(k) ? k : JSON.stringify(k);
+      keys.set(k, r);
+    }
+    return r;
+  };
+  const flat = (v: unknown, level: number): string => {
+    if (v === null) {
+      return "null";
+    }
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        return "[]";
+      }
+      const items = v.map((x) => flat(x, level + 1));
+      const line = `[${items.join(", ")}]`;
+      if (line.length <= 80 && !line.includes("\n")) {
+        return line;
+      }
+      return `[\n${items.map((i) => `${pad(level + 1)}${i},`).join("\n")}\n${pad(level)}]`;
+    }
+    if (typeof v === "object") {
       return "{}";
     }
-    const items = entries.map(
-      ([k, v]) => `${IDENT.test(k) ? k : JSON.stringify(k)}: ${tsLiteral(v, indent + 1)}`,
-    );
-    return `{\n${items.map((i) => `${pad}${i},`).join("\n")}\n${end}}`;
-  }
-  return JSON.stringify(value);
+    return `${JSON.stringify(v)}`;
+  };
+  const write = (v: unknown, level: number): string => {
+    if (!holdsObject(v)) {
+      return flat(v, level);
+    }
+    const inner = pad(level + 1);
+    if (Array.isArray(v)) {
+      let s = "[\n";
+      for (const x of v) {
+        s += `${inner}${write(x, level + 1)},\n`;
+      }
+      return `${s}${pad(level)}]`;
+    }
+    let s = "{\n";
+    for (const [k, x] of Object.entries(v as object)) {
+      if (x !== undefined) {
+        s += `${inner}${key(k)}: ${write(x, level + 1)},\n`;
+      }
+    }
+    return `${s}${pad(level)}}`;
+  };
+  return write(value, indent);
 }
 
 /** Adds a header comment to a JSON-with-comments or other `//`-capable file. */

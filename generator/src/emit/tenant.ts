@@ -399,8 +399,11 @@ function emitReadme(m: TenantModel): string {
     }
   }
   const assets = [...all.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const keysIn = Object.fromEntries(
+    ENVIRONMENTS.map((e) => [e, new Set(envs[e].assets.map((a) => a.key))]),
+  );
   const has = (env: (typeof ENVIRONMENTS)[number], key: string) =>
-    envs[env].assets.some((a) => a.key === key) ? "yes" : "-";
+    keysIn[env]?.has(key) === true ? "yes" : "-";
   const edges = new Set<string>();
   for (const env of ENVIRONMENTS) {
     for (const a of envs[env].assets) {
