@@ -151,7 +151,7 @@ function fillSql(table: string, rows: number, oneDay: boolean): string {
     CASE WHEN i % 13 = 0 THEN NULL ELSE i % 7 = 0 END,
     CASE WHEN i % 17 = 0 THEN NULL ELSE timestamptz '2024-01-01 00:00:00+00' + i * interval '997 milliseconds' END,
     ${created},
-    CASE WHEN i % 19 = 0 THEN NULL ELSE date '2024-01-01' + (i % 365) END,
+    CASE WHEN i % 19 = 0 THEN NULL ELSE date '2024-01-01' + (i % 365)::int END,
     jsonb_build_object('site', 'FAB' || (i % 3), 'seq', i, 'ok', i % 5 <> 0, 'tags', jsonb_build_array('a', i % 4))
     FROM generate_series(1::bigint, ${rows}::bigint) AS i`;
 }

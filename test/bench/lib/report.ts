@@ -123,7 +123,7 @@ export function targetLines(r: Results): string[] {
     const big = r.memory.points[r.memory.points.length - 1];
     if (big !== undefined) {
       out.push(
-        `peak RSS < 512 MiB at ${fmt(big.rows)} rows: ${big.peakRssMiB} MiB (${mark(big.peakRssMiB < 512)}); big/base ${r.memory.bigOverBase}x`,
+        `peak RSS < 512 MiB at 10,000,000 rows: ${big.peakRssMiB} MiB at ${fmt(big.rows)} rows (${big.rows >= 10_000_000 ? mark(big.peakRssMiB < 512) : "not measured at 10M"}); largest/base ${r.memory.bigOverBase}x`,
       );
     }
   }
@@ -131,8 +131,9 @@ export function targetLines(r: Results): string[] {
     const all = r.generate.runs[1];
     const one = r.generate.runs[3];
     if (all !== undefined) {
+      const full = r.generate.corpus.tenants >= 100;
       out.push(
-        `generate ${r.generate.corpus.tenants} tenants < 10 s: ${all.seconds} s (${mark(all.seconds < 10)})`,
+        `generate 100 tenants < 10 s: ${all.seconds} s for ${r.generate.corpus.tenants} tenants (${full ? mark(all.seconds < 10) : "not measured at 100 tenants"})`,
       );
     }
     if (one !== undefined) {
