@@ -7,13 +7,14 @@
  *     --table lot_history_1000000 --variants parse,ipc,zstd,zstd-nodict
  */
 import { readFileSync } from "node:fs";
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from "apache-arrow";
 import pg from "pg";
 import { arrowField, planColumns } from "../src/extract/columns.js";
 import { type ColumnBuilder, createBuilder } from "../src/parquet/columns.js";
+import { WorkerParquetEncoder } from "../src/parquet/worker-encoder.js";
 import { type ParquetWriteOptions, parquetStream } from "../src/parquet/writer.js";
 import { CopyBinaryReader } from "../src/pg/copy-binary.js";
 import { introspectRelation } from "../src/pg/introspect.js";
@@ -79,17 +80,23 @@ async function* batches(): AsyncGenerator<RecordBatch> {
 }
 
 async function encode(options: ParquetWriteOptions): Promise<number> {
-  const out = await parquetStream(batches(), options);
+  return drain(await parquetStream(batches(), options));
+}
+
+async function drain(out: Readable): Promise<number> {
   let bytes = 0;
+  let chunks = 0;
   await pipeline(
     out,
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
+        chunks++;
         cb();
       },
     }),
   );
+  process.stderr.write(`${chunks} output chunks\n`);
   return bytes;
 }
 
@@ -123,6 +130,14 @@ const variants: Record<string, () => Promise<number>> = {
   none: () => encode({ ...base, compression: "none" }),
   snappy: () => encode({ ...base, compression: "snappy" }),
   zstd: () => encode(base),
+  async worker() {
+    const encoder = new WorkerParquetEncoder();
+    try {
+      return await drain(encoder.stream(batches(), base));
+    } finally {
+      await encoder.close();
+    }
+  },
 };
 const extra = (process.env.VARIANT_OPTIONS ?? "").trim();
 if (extra !== "") {
@@ -135,12 +150,14 @@ for (let r = 0; r < Number(values.repeat); r++) {
     const run = variants[name];
     if (run === undefined) throw new Error(`unknown variant ${name}`);
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const out = await run();
+    const elu = performance.eventLoopUtilization(elu0);
     const wall = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(cpu0);
     process.stdout.write(
-      `${name.padEnd(14)} wall ${wall.toFixed(2)} s  cpu ${((c.user + c.system) / 1e6).toFixed(2)} s  out ${out}\n`,
+      `${name.padEnd(14)} wall ${wall.toFixed(2)} s  cpu ${((c.user + c.system) / 1e6).toFixed(2)} s  main busy ${(elu.active / 1000).toFixed(2)} s  out ${out}\n`,
     );
   }
 }

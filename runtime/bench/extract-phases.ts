@@ -24,6 +24,7 @@ import { Logger } from "../src/logger.js";
 import { type ColumnBuilder, createBuilder } from "../src/parquet/columns.js";
 import { type ParquetCompression, parquetStream } from "../src/parquet/writer.js";
 import { CopyBinaryReader } from "../src/pg/copy-binary.js";
+import { CopyOutQuery } from "../src/pg/copy-out.js";
 import { introspectRelation } from "../src/pg/introspect.js";
 import type { PipelinePlan } from "../src/plan.js";
 import { LocalStorage } from "../src/storage/local.js";
@@ -61,9 +62,11 @@ async function withCopy<T>(
       columns.map((c, i) => arrowField(c, (builders[i] as ColumnBuilder).type)),
     );
     const sql = buildSelect({ schema: "public", table, query: null }, columns, []);
-    const copy = client.query(
-      copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`, { highWaterMark: 1024 * 1024 }),
-    );
+    const text = `COPY (${sql}) TO STDOUT (FORMAT binary)`;
+    const copy =
+      process.env.COPY_IMPL === "pg-copy-streams"
+        ? client.query(copyTo(text, { highWaterMark: 1024 * 1024 }))
+        : client.query(new CopyOutQuery(text, 1024 * 1024));
     return await run(copy[Symbol.asyncIterator](), { builders, schema });
   } finally {
     await client.end();
@@ -143,7 +146,12 @@ const phases: Record<string, () => Promise<number>> = {
   none: () => encode("none"),
   snappy: () => encode("snappy"),
   zstd: () => encode("zstd"),
-  async extract() {
+  extract: () => extract("auto"),
+  "extract-thread": () => extract("never"),
+};
+
+async function extract(encodeInWorker: "auto" | "never"): Promise<number> {
+  {
     const dir = mkdtempSync(path.join(tmpdir(), "extract-phases-"));
     try {
       const plan: PipelinePlan = {
@@ -177,13 +185,14 @@ const phases: Record<string, () => Promise<number>> = {
         tenantId: "bench",
         runId: "phases",
         logger: new Logger({}, undefined, "error"),
+        encodeInWorker,
       });
       return r.bytes;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  },
-};
+  }
+}
 
 function encode(compression: ParquetCompression): Promise<number> {
   return withCopy(async (source, s) => {

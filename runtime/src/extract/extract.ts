@@ -5,12 +5,13 @@
  */
 import { makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { z } from "zod";
 import { type Logger, registerSecret } from "../logger.js";
 import { type ColumnBuilder, createBuilder } from "../parquet/columns.js";
+import { WorkerParquetEncoder } from "../parquet/worker-encoder.js";
 import { type ParquetWriteOptions, parquetStream } from "../parquet/writer.js";
 import { CopyBinaryReader } from "../pg/copy-binary.js";
+import { CopyOutQuery } from "../pg/copy-out.js";
 import {
   compareColumns,
   describeDrift,
@@ -63,6 +64,13 @@ export interface ExtractOptions {
   progressSeconds?: number;
   /** Parquet encoding overrides (default: no dictionary encoding, see docs/decisions/parquet.md). */
   encoding?: Pick<ParquetWriteOptions, "dictionary" | "dictionaryColumns">;
+  /**
+   * Where Parquet is encoded: "never" (default) on this thread; "auto" on a worker thread once the
+   * result is larger than one batch, so decoding and encoding overlap (small results stay here: a
+   * worker costs a start-up); "always" on a worker. The worker did not pay off where PostgreSQL
+   * shares the extract's two cores (docs/decisions/parquet.md); it is for hosts with a spare core.
+   */
+  encodeInWorker?: "auto" | "always" | "never";
 }
 
 export const ExtractFileSchema = z.strictObject({
@@ -190,6 +198,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
   }
   const prefix = runPrefix("extract", plan.name, partition, opts.runId);
   let wroteFiles = false;
+  let encoder: WorkerParquetEncoder | null = null;
   try {
     // A read-only repeatable-read transaction: introspection and COPY see one snapshot.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -259,7 +268,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     const schema = new Schema(fields);
     // A 1 MiB read-ahead lets PostgreSQL keep producing while a batch is being encoded.
     const copy = client.query(
-      copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`, { highWaterMark: COPY_READ_AHEAD_BYTES }),
+      new CopyOutQuery(`COPY (${sql}) TO STDOUT (FORMAT binary)`, COPY_READ_AHEAD_BYTES),
     );
     const reader = new CopyBinaryReader(copy[Symbol.asyncIterator](), builders);
     const nullCounts = new Map<string, number>(columns.map((c) => [c.source.name, 0]));
@@ -351,11 +360,18 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
       }
       const key = `${prefix}${partFileName(fileIndex)}`;
       wroteFiles = true;
-      const bytes = await storage.put(
-        key,
-        await parquetStream(batches(), writeOptions),
-        "application/vnd.apache.parquet",
-      );
+      const workerMode = opts.encodeInWorker ?? "never";
+      if (
+        encoder === null &&
+        (workerMode === "always" || (workerMode === "auto" && !reader.done))
+      ) {
+        encoder = new WorkerParquetEncoder();
+      }
+      const parquet =
+        encoder === null
+          ? await parquetStream(batches(), writeOptions)
+          : encoder.stream(batches(), writeOptions);
+      const bytes = await storage.put(key, parquet, "application/vnd.apache.parquet");
       files.push({ key, rows: fileRows, bytes });
       logger.debug("file written", { key, rows: fileRows, bytes });
       pending = reader.done ? 0 : await nextBatch(plan.extract.maxFileRows);
@@ -453,6 +469,9 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     }
     throw error;
   } finally {
+    if (encoder !== null) {
+      await encoder.close();
+    }
     await client.end().catch((endError: unknown) => {
       logger.warn("closing the source connection failed", { error: (endError as Error).message });
     });
