@@ -57,6 +57,48 @@ function files(root: string): Map<string, string> {
   return r.files;
 }
 
+/** The dev plan's dbt.externalSources of project_01 with `external_sources` set to `value`. */
+function externalSourcesWith(value: string): string[] | undefined {
+  const root = copyRepoInputs();
+  const manifestPath = path.join(root, "tenants/project_01/dbt/target/manifest.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    sources: Record<string, Record<string, unknown>>;
+  };
+  // A second source that no pipeline extracts: only external_sources can account for it.
+  const fed = manifest.sources["source.project_01_dbt.source_db.cfg_item_master"];
+  manifest.sources["source.project_01_dbt.erp.orders"] = {
+    ...fed,
+    unique_id: "source.project_01_dbt.erp.orders",
+    source_name: "erp",
+    name: "orders",
+    identifier: "orders",
+  };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const config = path.join(root, "tenants/project_01/config.yaml");
+  writeFileSync(
+    config,
+    readFileSync(config, "utf8").replace(
+      "    target_schema: analytics\n",
+      `    target_schema: analytics\n    external_sources: ${value}\n`,
+    ),
+  );
+  const r = generate({ root, tenants: ["project_01"] });
+  if (!r.ok) {
+    throw new Error(`generation failed: ${JSON.stringify(r.problems)}`);
+  }
+  return r.models[0]?.plan.environments.dev.dbt?.externalSources;
+}
+
+describe("dbt.external_sources in the plan", () => {
+  it("lists the sources that `all` covers, by name (no pipeline feeds them)", () => {
+    expect(externalSourcesWith("all")).toEqual(["erp.orders"]);
+  });
+
+  it("keeps an explicit list as written", () => {
+    expect(externalSourcesWith('["orders"]')).toEqual(["orders"]);
+  });
+});
+
 describe("generator output", () => {
   it("is identical when generated twice and from a copy of the repository at another path", () => {
     const first = files(REPO);

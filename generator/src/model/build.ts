@@ -241,7 +241,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   // dbt.
   const dbtRel = `tenants/${t.dir}`;
   let dbt: EnvironmentPlan["dbt"] = null;
-  let dbtAssets: DbtAssets = { assets: [], problems: [] };
+  let dbtAssets: DbtAssets = { assets: [], externalSources: [], problems: [] };
   if (cfg.dbt.enabled) {
     const projectDir = dbtProjectDir(dbtRel, cfg);
     dbt = {
@@ -249,7 +249,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       target: cfg.dbt.target,
       targetSchema: cfg.dbt.target_schema,
       externalSources:
-        cfg.dbt.external_sources === "all" ? ["*"] : [...cfg.dbt.external_sources].sort(),
+        cfg.dbt.external_sources === "all" ? [] : [...cfg.dbt.external_sources].sort(),
     };
     name(
       [...T, "dbt", "target_schema"],
@@ -264,6 +264,10 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       externalSources: cfg.dbt.external_sources,
     });
     problems.push(...dbtAssets.problems);
+    if (cfg.dbt.external_sources === "all") {
+      // The plan names what "all" covers (the runtime's plan holds names, not a wildcard).
+      dbt = { ...dbt, externalSources: dbtAssets.externalSources };
+    }
   } else {
     for (const p of basePipelines) {
       if (p.hasDbtTransform) {

@@ -18,6 +18,8 @@ export interface DbtAssetsInput {
 
 export interface DbtAssets {
   assets: AssetPlan[];
+  /** `<source_name>.<table>` of every enabled source no pipeline feeds, sorted. */
+  externalSources: string[];
   problems: Problem[];
 }
 
@@ -26,6 +28,7 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   if (input.manifest === null) {
     return {
       assets: [],
+      externalSources: [],
       problems: [
         {
           file: input.manifestPath,
@@ -40,7 +43,7 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   }
   const read = readManifest(input.manifest.path, input.manifest.text);
   if (!read.ok) {
-    return { assets: [], problems: read.problems };
+    return { assets: [], externalSources: [], problems: read.problems };
   }
   const result = dbtAssets({
     tenantId: input.tenant,
@@ -50,5 +53,10 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
     externalSources: input.externalSources,
     configFile: input.configFile,
   });
-  return { assets: result.assets, problems: result.problems };
+  const external = result.sources.filter((s) => s.assetKey === null).map((s) => s.name);
+  return {
+    assets: result.assets,
+    externalSources: [...new Set(external)].sort(),
+    problems: result.problems,
+  };
 }
