@@ -3,6 +3,7 @@
  * manifest) and validates the YAML against the strict schema. Reading is the only disk access of
  * the generator besides the writer; everything after this works on the returned values.
  */
+import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
@@ -97,7 +98,31 @@ function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenan
     });
     return null;
   }
-  const text = readFileSync(abs, "utf8");
+  if (!statSync(abs).isFile()) {
+    problems.push({
+      file: configFile,
+      line: 0,
+      col: 0,
+      path: "",
+      message: `${configFile} is not a regular file`,
+      hint: "replace it with the tenant's YAML file",
+    });
+    return null;
+  }
+  const bytes = readFileSync(abs);
+  if (!isUtf8(bytes)) {
+    // Decoding would silently turn the bad bytes into U+FFFD and put them in generated code.
+    problems.push({
+      file: configFile,
+      line: 0,
+      col: 0,
+      path: "",
+      message: `${configFile} is not valid UTF-8`,
+      hint: "save the file as UTF-8",
+    });
+    return null;
+  }
+  const text = bytes.toString("utf8");
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const loc = (p: YamlPath, key = false) => locate(doc, lc, p, key);
@@ -135,8 +160,19 @@ function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenan
   if (yamlBroken) {
     return null;
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = TenantFileSchema.safeParse(data ?? {}, { reportInput: true });
+  const data = toJsLimited(doc);
+  if (!data.ok) {
+    problems.push({
+      file: configFile,
+      line: 0,
+      col: 0,
+      path: "",
+      message: `YAML aliases expand too far: ${data.reason}`,
+      hint: "write the values out instead of nesting anchors and aliases",
+    });
+    return null;
+  }
+  const parsed = TenantFileSchema.safeParse(data.value ?? {}, { reportInput: true });
   if (!parsed.success) {
     problems.push(...zodProblems(TenantFileSchema, configFile, parsed.error.issues, loc));
     return null;
@@ -154,6 +190,23 @@ function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenan
     transformTests: tests,
     dbtManifest: config.dbt.enabled ? loadManifest(root, rel, config) : null,
   };
+}
+
+/**
+ * The document as plain values. The yaml library throws on an alias "bomb" (a few lines expanding
+ * to millions of nodes); that becomes a problem of the file instead of an internal error.
+ */
+function toJsLimited(
+  doc: ReturnType<typeof parseDocument>,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      return { ok: false, reason: e.message };
+    }
+    throw e;
+  }
 }
 
 function loadIntrospection(
@@ -238,5 +291,10 @@ export function dbtManifestPath(rel: string, config: TenantConfig): string {
 function loadManifest(root: string, rel: string, config: TenantConfig): SourceFile | null {
   const file = dbtManifestPath(rel, config);
   const abs = path.join(root, file);
+  // Only files inside the repository: a tenant must not make the generator read the machine's.
+  const inside = path.relative(root, abs);
+  if (inside.startsWith("..") || path.isAbsolute(inside)) {
+    return null;
+  }
   return existsSync(abs) ? { path: file, text: readFileSync(abs, "utf8") } : null;
 }

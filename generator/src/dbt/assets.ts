@@ -310,6 +310,43 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     });
   }
 
+  // Model-to-model cycles: upstreamOf stops at asset nodes, so they are found on the asset graph.
+  const nodeOfKey = new Map(assetNodes.map((n) => [keyOf(dbtAssetName(n)), n.unique_id]));
+  const state = new Map<string, "open" | "done">();
+  const reportedCycles = new Set<string>();
+  const visit = (key: string, trail: string[]): void => {
+    const st = state.get(key);
+    if (st === "done") {
+      return;
+    }
+    if (st === "open") {
+      const cycle = trail.slice(trail.indexOf(key)).map((k) => nodeOfKey.get(k) ?? k);
+      const first = [...cycle].sort(cmp)[0] ?? key;
+      if (!reportedCycles.has(first)) {
+        reportedCycles.add(first);
+        problems.push({
+          file,
+          line: 0,
+          col: 0,
+          path: `${nodePath(first)}.depends_on.nodes`,
+          message: `dependency cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+          hint: "break the cycle in the dbt project and refresh the manifest",
+        });
+      }
+      return;
+    }
+    state.set(key, "open");
+    for (const d of depsByKey.get(key) ?? []) {
+      if (depsByKey.has(d)) {
+        visit(d, [...trail, key]);
+      }
+    }
+    state.set(key, "done");
+  };
+  for (const key of [...depsByKey.keys()].sort(cmp)) {
+    visit(key, []);
+  }
+
   // A dbt asset is partitioned when a partitioned pipeline feeds it, directly or through others.
   const partitioned = new Map<string, boolean>();
   const isPartitioned = (key: string, seen: Set<string>): boolean => {

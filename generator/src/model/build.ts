@@ -5,6 +5,7 @@
  * YAML position it came from.
  */
 import { createHash } from "node:crypto";
+import path from "node:path";
 import {
   type AssetPlan,
   type CheckPlan,
@@ -134,6 +135,20 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     password: value([...S, "password"], cfg.source_database.password),
     schema: value([...S, "schema"], cfg.source_database.schema),
   };
+  // Literal ports (and the defaults of references) must be TCP ports: caught here, not at run time.
+  const checkPort = (p: YamlPath, v: ConfigValue) => {
+    const literal = typeof v === "string" ? v : "env" in v ? v.default : undefined;
+    if (literal !== undefined && literal !== "") {
+      const n = Number(literal);
+      if (!/^\d+$/.test(literal) || n < 1 || n > 65535) {
+        report(p, `port "${literal}" is not a TCP port (1-65535)`, "write a number such as 5432");
+      }
+    }
+  };
+  checkPort([...S, "port"], source.port);
+  if (typeof source.schema === "string") {
+    name([...S, "schema"], checkSourceName("source_database.schema", source.schema));
+  }
   const ST = [...T, "storage"];
   const storage = {
     bucket: value([...ST, "bucket"], cfg.storage.bucket),
@@ -144,6 +159,17 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       [...ST, "base_path"],
       `storage.base_path "${storage.basePath}" has characters unsafe in object keys`,
       "use letters, digits, _ = . - and /",
+    );
+  } else if (
+    typeof storage.basePath === "string" &&
+    (storage.basePath.startsWith("/") ||
+      storage.basePath.split("/").some((s) => s === ".." || s === "."))
+  ) {
+    // A relative segment would let one tenant write under another tenant's prefix.
+    report(
+      [...ST, "base_path"],
+      `storage.base_path "${storage.basePath}" leaves the tenant's own prefix (".", ".." or a leading "/")`,
+      `use a plain prefix such as "project_id=${cfg.id}"`,
     );
   }
   const TD = [...T, "target_database"];
@@ -157,7 +183,22 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     catalog: value([...TD, "target_catalog"], td.target_catalog),
     schema: value([...TD, "target_schema"], td.target_schema),
   };
+  checkPort([...TD, "trino_port"], trino.port);
+  if (typeof trino.schema === "string") {
+    name([...TD, "target_schema"], checkTrinoName("target_schema", trino.schema));
+  }
   const resources = { source, storage, trino };
+  // dbt paths are read by the generator and the runtime: they must stay inside the repository.
+  for (const key of ["project_dir", "manifest_path"] as const) {
+    const p = cfg.dbt[key];
+    if (typeof p === "string" && (path.isAbsolute(p) || p.split(/[\\/]/).includes(".."))) {
+      report(
+        [...T, "dbt", key],
+        `dbt.${key} "${p}" points outside the repository`,
+        `use a path relative to the repository root, e.g. "tenants/${cfg.id}/dbt"`,
+      );
+    }
+  }
 
   // Partitions.
   const P = [...T, "partitions"];

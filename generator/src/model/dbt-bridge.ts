@@ -26,6 +26,10 @@ export interface DbtAssets {
 /** dbt assets of one dbt-enabled tenant, or the problems that prevent them. */
 export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   if (input.manifest === null) {
+    if (input.manifestPath.startsWith("/") || input.manifestPath.split(/[\\/]/).includes("..")) {
+      // Never read: build reports the path itself (dbt.manifest_path points outside the repository).
+      return { assets: [], problems: [] };
+    }
     return {
       assets: [],
       externalSources: [],
