@@ -55,7 +55,9 @@ function extract(plan: PipelinePlan) {
 
 /** Extracts `table` and compares every value with PostgreSQL's. */
 async function expectExact(table: string): Promise<number> {
-  const result = await extract(pipelinePlan({ name: `p_${randomUUID().slice(0, 8)}`, sourceTable: table }));
+  const result = await extract(
+    pipelinePlan({ name: `p_${randomUUID().slice(0, 8)}`, sourceTable: table }),
+  );
   const columns = await introspectRelation(typed, SCHEMA, table);
   const expected = await pgRows(raw, `${q(SCHEMA)}.${q(table)}`, columns);
   const back = await readExtract(storage, result.files);
@@ -128,8 +130,14 @@ describe("hostile source data", () => {
       INSERT INTO floats VALUES (1, 'NaN', 'NaN'), (2, 'Infinity', 'Infinity'),
         (3, '-Infinity', '-Infinity'), (4, -0.0, 1.17549435e-38), (5, 4.9e-324, 3.4028235e38);
     `);
-    await expectRefused("num_nan", /hardening_hostile\.num_nan\.v \(numeric\): value NaN cannot be extracted/);
-    await expectRefused("num_inf", /hardening_hostile\.num_inf\.v \(numeric\): value Infinity cannot be extracted/);
+    await expectRefused(
+      "num_nan",
+      /hardening_hostile\.num_nan\.v \(numeric\): value NaN cannot be extracted/,
+    );
+    await expectRefused(
+      "num_inf",
+      /hardening_hostile\.num_inf\.v \(numeric\): value Infinity cannot be extracted/,
+    );
     await expectRefused(
       "num_ninf",
       /hardening_hostile\.num_ninf\.v \(numeric\): value -Infinity cannot be extracted/,
