@@ -3,7 +3,7 @@
  * schema (kubernetes-models ships validators generated from it, so this works offline), and the
  * Dockerfile's structure (stages, what it copies from the repository, its entrypoint).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { emitDeploy } from "@etl/generator/deploy";
 import type { EnvironmentPlan, TenantPlan } from "@etl/runtime";
@@ -168,5 +168,33 @@ describe("deploy emitter", () => {
         expect(existsSync(path.join(repoRoot, m[1])), `${line} copies a missing path`).toBe(true);
       }
     }
+  });
+});
+
+describe("committed deploy files of every generated tenant", () => {
+  const tenants = readdirSync(path.join(repoRoot, "generated"), { withFileTypes: true })
+    .filter(
+      (d) => d.isDirectory() && existsSync(path.join(repoRoot, "generated", d.name, "deploy")),
+    )
+    .map((d) => d.name);
+
+  it("exist for every tenant package", () => {
+    expect(tenants.sort()).toEqual(["default", "project_01", "project_02"]);
+  });
+
+  it.each(tenants)("%s: every Kubernetes manifest is schema-valid", (tenant) => {
+    const dir = path.join(repoRoot, "generated", tenant, "deploy", "k8s");
+    const names = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+    expect(names).toContain("secret.template.yaml");
+    for (const name of names) {
+      for (const doc of parseAllDocuments(readFileSync(path.join(dir, name), "utf8"))) {
+        const obj = doc.toJS() as { kind: string };
+        if (obj.kind === "CronJob") new CronJob(obj as never).validate();
+        else if (obj.kind === "Secret") new Secret(obj as never).validate();
+        else throw new Error(`${tenant}/${name}: unexpected kind ${obj.kind}`);
+      }
+    }
+    const dockerfile = readFileSync(path.join(dir, "..", "Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`turbo prune @etl/tenant-${tenant} --docker`);
   });
 });

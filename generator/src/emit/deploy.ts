@@ -68,7 +68,8 @@ function dockerfile(input: DeployInput): string {
     lines.push(
       `FROM ${NODE_IMAGE} AS dbt`,
       "RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*",
-      'RUN python3 -m venv /opt/dbt && /opt/dbt/bin/pip install --no-cache-dir "dbt-core~=1.10" "dbt-trino~=1.10" "trino>=0.334"',
+      // The same pins as the local stack (test/stack/lib/dbt.sh; reasons in docs/stack.md).
+      'RUN python3 -m venv /opt/dbt && /opt/dbt/bin/pip install --no-cache-dir --only-binary=dbt-core-experimental-parser "dbt-core==1.12.0" "dbt-core-experimental-parser==2.0.0a4" "dbt-trino~=1.10.0" "trino>=0.334"',
       "",
     );
   }

@@ -21,6 +21,7 @@ import {
   tsLiteral,
   withLf,
 } from "./common.js";
+import { emitDeploy } from "./deploy.js";
 import {
   markerFile,
   packageJson,
@@ -76,6 +77,9 @@ export function emitTenant(m: TenantModel): FileMap {
   }
   put("test/plan.test.ts", emitPlanTest(m));
   put("README.md", emitReadme(m));
+  for (const [file, text] of emitDeploy({ id: m.id, inputs: m.inputs, plan: m.plan })) {
+    files.set(file, text);
+  }
   return files;
 }
 
