@@ -105,7 +105,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -113,7 +113,7 @@ export const plan: TenantPlan = {
             select: "stg_cfg_item_master tfm_item_master_enriched",
             exclude: "",
           },
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -213,7 +213,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -254,7 +254,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -347,7 +347,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -393,7 +393,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -524,7 +524,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -575,7 +575,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -706,6 +706,15 @@ export const plan: TenantPlan = {
           dbt: null,
         },
         {
+          key: "project_01/load/cfg_item_master",
+          stage: "load",
+          pipeline: "cfg_item_master",
+          deps: ["project_01/extract/cfg_item_master"],
+          partitioned: false,
+          description: "[Project 01] Load cfg_item_master into Trino aps.cfg_item_master (merge)",
+          dbt: null,
+        },
+        {
           key: "project_01/extract/equipment_event",
           stage: "extract",
           pipeline: "equipment_event",
@@ -721,6 +730,15 @@ export const plan: TenantPlan = {
           deps: ["project_01/extract/equipment_event"],
           partitioned: true,
           description: "[Project 01] Transfer equipment_event with equipment_utilization.equipmentUtilization",
+          dbt: null,
+        },
+        {
+          key: "project_01/load/equipment_event",
+          stage: "load",
+          pipeline: "equipment_event",
+          deps: ["project_01/transfer/equipment_event"],
+          partitioned: true,
+          description: "[Project 01] Load equipment_event into Trino monitoring.equipment_utilization (merge)",
           dbt: null,
         },
         {
@@ -742,6 +760,15 @@ export const plan: TenantPlan = {
           dbt: null,
         },
         {
+          key: "project_01/load/lot_history",
+          stage: "load",
+          pipeline: "lot_history",
+          deps: ["project_01/transfer/lot_history"],
+          partitioned: true,
+          description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
+          dbt: null,
+        },
+        {
           key: "project_01/extract/process_result",
           stage: "extract",
           pipeline: "process_result",
@@ -757,6 +784,15 @@ export const plan: TenantPlan = {
           deps: ["project_01/extract/lot_history", "project_01/extract/process_result"],
           partitioned: true,
           description: "[Project 01] Transfer process_result with cycle_time.cycleTime",
+          dbt: null,
+        },
+        {
+          key: "project_01/load/process_result",
+          stage: "load",
+          pipeline: "process_result",
+          deps: ["project_01/transfer/process_result"],
+          partitioned: true,
+          description: "[Project 01] Load process_result into Trino aps.aps_input_cycle_time (merge)",
           dbt: null,
         },
         {
@@ -808,10 +844,13 @@ export const plan: TenantPlan = {
           assets: [
             "project_01/extract/equipment_event",
             "project_01/transfer/equipment_event",
+            "project_01/load/equipment_event",
             "project_01/extract/lot_history",
             "project_01/transfer/lot_history",
+            "project_01/load/lot_history",
             "project_01/extract/process_result",
             "project_01/transfer/process_result",
+            "project_01/load/process_result",
           ],
           partitioned: true,
           schedule: {
@@ -826,6 +865,7 @@ export const plan: TenantPlan = {
           description: "[Project 01] Master Data Sync (Non-partitioned)",
           assets: [
             "project_01/extract/cfg_item_master",
+            "project_01/load/cfg_item_master",
             "project_01/dbt/stg_cfg_item_master",
             "project_01/dbt/tfm_item_master_enriched",
           ],
@@ -836,7 +876,11 @@ export const plan: TenantPlan = {
         {
           name: "wip_pipeline",
           description: "[Project 01] WIP Data Pipeline",
-          assets: ["project_01/extract/lot_history", "project_01/transfer/lot_history"],
+          assets: [
+            "project_01/extract/lot_history",
+            "project_01/transfer/lot_history",
+            "project_01/load/lot_history",
+          ],
           partitioned: true,
           schedule: null,
           concurrency: 2,
@@ -848,6 +892,7 @@ export const plan: TenantPlan = {
             "project_01/extract/lot_history",
             "project_01/extract/process_result",
             "project_01/transfer/process_result",
+            "project_01/load/process_result",
           ],
           partitioned: true,
           schedule: null,
@@ -856,7 +901,11 @@ export const plan: TenantPlan = {
         {
           name: "equipment_pipeline",
           description: "[Project 01] Equipment Utilization Pipeline",
-          assets: ["project_01/extract/equipment_event", "project_01/transfer/equipment_event"],
+          assets: [
+            "project_01/extract/equipment_event",
+            "project_01/transfer/equipment_event",
+            "project_01/load/equipment_event",
+          ],
           partitioned: true,
           schedule: null,
           concurrency: 2,
@@ -951,7 +1000,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -959,7 +1008,7 @@ export const plan: TenantPlan = {
             select: "stg_cfg_item_master tfm_item_master_enriched",
             exclude: "",
           },
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -1059,7 +1108,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -1100,7 +1149,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -1193,7 +1242,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -1239,7 +1288,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -1370,7 +1419,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -1421,7 +1470,7 @@ export const plan: TenantPlan = {
           },
           hasDbtTransform: false,
           dbtTransform: null,
-          saveToTrino: false,
+          saveToTrino: true,
           trinoOutput: {
             catalog: {
               env: "TRINO_CATALOG",
@@ -1552,6 +1601,15 @@ export const plan: TenantPlan = {
           dbt: null,
         },
         {
+          key: "project_01/load/cfg_item_master",
+          stage: "load",
+          pipeline: "cfg_item_master",
+          deps: ["project_01/extract/cfg_item_master"],
+          partitioned: false,
+          description: "[Project 01] Load cfg_item_master into Trino aps.cfg_item_master (merge)",
+          dbt: null,
+        },
+        {
           key: "project_01/extract/equipment_event",
           stage: "extract",
           pipeline: "equipment_event",
@@ -1567,6 +1625,15 @@ export const plan: TenantPlan = {
           deps: ["project_01/extract/equipment_event"],
           partitioned: true,
           description: "[Project 01] Transfer equipment_event with equipment_utilization.equipmentUtilization",
+          dbt: null,
+        },
+        {
+          key: "project_01/load/equipment_event",
+          stage: "load",
+          pipeline: "equipment_event",
+          deps: ["project_01/transfer/equipment_event"],
+          partitioned: true,
+          description: "[Project 01] Load equipment_event into Trino monitoring.equipment_utilization (merge)",
           dbt: null,
         },
         {
@@ -1588,6 +1655,15 @@ export const plan: TenantPlan = {
           dbt: null,
         },
         {
+          key: "project_01/load/lot_history",
+          stage: "load",
+          pipeline: "lot_history",
+          deps: ["project_01/transfer/lot_history"],
+          partitioned: true,
+          description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
+          dbt: null,
+        },
+        {
           key: "project_01/extract/process_result",
           stage: "extract",
           pipeline: "process_result",
@@ -1603,6 +1679,15 @@ export const plan: TenantPlan = {
           deps: ["project_01/extract/lot_history", "project_01/extract/process_result"],
           partitioned: true,
           description: "[Project 01] Transfer process_result with cycle_time.cycleTime",
+          dbt: null,
+        },
+        {
+          key: "project_01/load/process_result",
+          stage: "load",
+          pipeline: "process_result",
+          deps: ["project_01/transfer/process_result"],
+          partitioned: true,
+          description: "[Project 01] Load process_result into Trino aps.aps_input_cycle_time (merge)",
           dbt: null,
         },
         {
@@ -1654,10 +1739,13 @@ export const plan: TenantPlan = {
           assets: [
             "project_01/extract/equipment_event",
             "project_01/transfer/equipment_event",
+            "project_01/load/equipment_event",
             "project_01/extract/lot_history",
             "project_01/transfer/lot_history",
+            "project_01/load/lot_history",
             "project_01/extract/process_result",
             "project_01/transfer/process_result",
+            "project_01/load/process_result",
           ],
           partitioned: true,
           schedule: {
@@ -1672,6 +1760,7 @@ export const plan: TenantPlan = {
           description: "[Project 01] Master Data Sync (Non-partitioned)",
           assets: [
             "project_01/extract/cfg_item_master",
+            "project_01/load/cfg_item_master",
             "project_01/dbt/stg_cfg_item_master",
             "project_01/dbt/tfm_item_master_enriched",
           ],
@@ -1682,7 +1771,11 @@ export const plan: TenantPlan = {
         {
           name: "wip_pipeline",
           description: "[Project 01] WIP Data Pipeline",
-          assets: ["project_01/extract/lot_history", "project_01/transfer/lot_history"],
+          assets: [
+            "project_01/extract/lot_history",
+            "project_01/transfer/lot_history",
+            "project_01/load/lot_history",
+          ],
           partitioned: true,
           schedule: null,
           concurrency: 2,
@@ -1694,6 +1787,7 @@ export const plan: TenantPlan = {
             "project_01/extract/lot_history",
             "project_01/extract/process_result",
             "project_01/transfer/process_result",
+            "project_01/load/process_result",
           ],
           partitioned: true,
           schedule: null,
@@ -1702,7 +1796,11 @@ export const plan: TenantPlan = {
         {
           name: "equipment_pipeline",
           description: "[Project 01] Equipment Utilization Pipeline",
-          assets: ["project_01/extract/equipment_event", "project_01/transfer/equipment_event"],
+          assets: [
+            "project_01/extract/equipment_event",
+            "project_01/transfer/equipment_event",
+            "project_01/load/equipment_event",
+          ],
           partitioned: true,
           schedule: null,
           concurrency: 2,

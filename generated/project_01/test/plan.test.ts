@@ -12,12 +12,16 @@ const expected = {
     enabled: true,
     assets: {
       "project_01/extract/cfg_item_master": [],
+      "project_01/load/cfg_item_master": ["project_01/extract/cfg_item_master"],
       "project_01/extract/equipment_event": [],
       "project_01/transfer/equipment_event": ["project_01/extract/equipment_event"],
+      "project_01/load/equipment_event": ["project_01/transfer/equipment_event"],
       "project_01/extract/lot_history": [],
       "project_01/transfer/lot_history": ["project_01/extract/lot_history"],
+      "project_01/load/lot_history": ["project_01/transfer/lot_history"],
       "project_01/extract/process_result": [],
       "project_01/transfer/process_result": ["project_01/extract/lot_history", "project_01/extract/process_result"],
+      "project_01/load/process_result": ["project_01/transfer/process_result"],
       "project_01/dbt/stg_cfg_item_master": ["project_01/extract/cfg_item_master"],
       "project_01/dbt/tfm_item_master_enriched": ["project_01/dbt/stg_cfg_item_master"],
     },
@@ -26,10 +30,13 @@ const expected = {
         assets: [
           "project_01/extract/equipment_event",
           "project_01/transfer/equipment_event",
+          "project_01/load/equipment_event",
           "project_01/extract/lot_history",
           "project_01/transfer/lot_history",
+          "project_01/load/lot_history",
           "project_01/extract/process_result",
           "project_01/transfer/process_result",
+          "project_01/load/process_result",
         ],
         partitioned: true,
         schedule: {
@@ -41,6 +48,7 @@ const expected = {
       master_sync: {
         assets: [
           "project_01/extract/cfg_item_master",
+          "project_01/load/cfg_item_master",
           "project_01/dbt/stg_cfg_item_master",
           "project_01/dbt/tfm_item_master_enriched",
         ],
@@ -48,7 +56,11 @@ const expected = {
         schedule: null,
       },
       wip_pipeline: {
-        assets: ["project_01/extract/lot_history", "project_01/transfer/lot_history"],
+        assets: [
+          "project_01/extract/lot_history",
+          "project_01/transfer/lot_history",
+          "project_01/load/lot_history",
+        ],
         partitioned: true,
         schedule: null,
       },
@@ -57,12 +69,17 @@ const expected = {
           "project_01/extract/lot_history",
           "project_01/extract/process_result",
           "project_01/transfer/process_result",
+          "project_01/load/process_result",
         ],
         partitioned: true,
         schedule: null,
       },
       equipment_pipeline: {
-        assets: ["project_01/extract/equipment_event", "project_01/transfer/equipment_event"],
+        assets: [
+          "project_01/extract/equipment_event",
+          "project_01/transfer/equipment_event",
+          "project_01/load/equipment_event",
+        ],
         partitioned: true,
         schedule: null,
       },
@@ -80,12 +97,16 @@ const expected = {
     enabled: true,
     assets: {
       "project_01/extract/cfg_item_master": [],
+      "project_01/load/cfg_item_master": ["project_01/extract/cfg_item_master"],
       "project_01/extract/equipment_event": [],
       "project_01/transfer/equipment_event": ["project_01/extract/equipment_event"],
+      "project_01/load/equipment_event": ["project_01/transfer/equipment_event"],
       "project_01/extract/lot_history": [],
       "project_01/transfer/lot_history": ["project_01/extract/lot_history"],
+      "project_01/load/lot_history": ["project_01/transfer/lot_history"],
       "project_01/extract/process_result": [],
       "project_01/transfer/process_result": ["project_01/extract/lot_history", "project_01/extract/process_result"],
+      "project_01/load/process_result": ["project_01/transfer/process_result"],
       "project_01/dbt/stg_cfg_item_master": ["project_01/extract/cfg_item_master"],
       "project_01/dbt/tfm_item_master_enriched": ["project_01/dbt/stg_cfg_item_master"],
     },
@@ -94,10 +115,13 @@ const expected = {
         assets: [
           "project_01/extract/equipment_event",
           "project_01/transfer/equipment_event",
+          "project_01/load/equipment_event",
           "project_01/extract/lot_history",
           "project_01/transfer/lot_history",
+          "project_01/load/lot_history",
           "project_01/extract/process_result",
           "project_01/transfer/process_result",
+          "project_01/load/process_result",
         ],
         partitioned: true,
         schedule: {
@@ -109,6 +133,7 @@ const expected = {
       master_sync: {
         assets: [
           "project_01/extract/cfg_item_master",
+          "project_01/load/cfg_item_master",
           "project_01/dbt/stg_cfg_item_master",
           "project_01/dbt/tfm_item_master_enriched",
         ],
@@ -116,7 +141,11 @@ const expected = {
         schedule: null,
       },
       wip_pipeline: {
-        assets: ["project_01/extract/lot_history", "project_01/transfer/lot_history"],
+        assets: [
+          "project_01/extract/lot_history",
+          "project_01/transfer/lot_history",
+          "project_01/load/lot_history",
+        ],
         partitioned: true,
         schedule: null,
       },
@@ -125,12 +154,17 @@ const expected = {
           "project_01/extract/lot_history",
           "project_01/extract/process_result",
           "project_01/transfer/process_result",
+          "project_01/load/process_result",
         ],
         partitioned: true,
         schedule: null,
       },
       equipment_pipeline: {
-        assets: ["project_01/extract/equipment_event", "project_01/transfer/equipment_event"],
+        assets: [
+          "project_01/extract/equipment_event",
+          "project_01/transfer/equipment_event",
+          "project_01/load/equipment_event",
+        ],
         partitioned: true,
         schedule: null,
       },
