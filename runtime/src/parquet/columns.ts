@@ -81,24 +81,42 @@ function grow<
   return next;
 }
 
-/** Validity bitmap plus length and null count, shared by every builder. */
+/**
+ * Validity bitmap plus length and null count, shared by every builder. The bitmap is only written
+ * once a batch has its first null (Arrow omits it when there are none): most columns never pay a
+ * bit write per value.
+ */
 class Validity {
   bits = new Uint8Array(128);
   length = 0;
   nullCount = 0;
 
-  push(valid: boolean): void {
+  pushValid(): void {
+    const i = this.length;
+    if (this.nullCount > 0) {
+      const byte = i >> 3;
+      if (byte >= this.bits.length) {
+        this.bits = grow(this.bits, byte + 1, (n) => new Uint8Array(n));
+      }
+      this.bits[byte] = (this.bits[byte] ?? 0) | (1 << (i & 7));
+    }
+    this.length = i + 1;
+  }
+
+  pushNull(): void {
     const i = this.length;
     const byte = i >> 3;
     if (byte >= this.bits.length) {
       this.bits = grow(this.bits, byte + 1, (n) => new Uint8Array(n));
     }
-    if (valid) {
-      this.bits[byte] = (this.bits[byte] ?? 0) | (1 << (i & 7));
+    if (this.nullCount === 0) {
+      // First null of the batch: every earlier value was valid.
+      this.bits.fill(0xff, 0, byte);
+      this.bits[byte] = (1 << (i & 7)) - 1;
     } else {
       this.bits[byte] = (this.bits[byte] ?? 0) & ~(1 << (i & 7));
-      this.nullCount++;
     }
+    this.nullCount++;
     this.length = i + 1;
   }
 
@@ -226,12 +244,12 @@ class FixedBuilder extends BaseBuilder {
         break;
       }
     }
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   appendNull(): void {
     this.ensure();
     this.values[this.length] = 0;
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     return makeData({
@@ -288,7 +306,7 @@ class Int64Builder extends BaseBuilder {
     }
     this.words[2 * i] = lo | 0;
     this.words[2 * i + 1] = hi;
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   appendNull(): void {
     const i = this.length;
@@ -297,7 +315,7 @@ class Int64Builder extends BaseBuilder {
     }
     this.words[2 * i] = 0;
     this.words[2 * i + 1] = 0;
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     const data = new BigInt64Array(this.words.buffer, this.words.byteOffset, this.length);
@@ -329,11 +347,11 @@ class BoolBuilder extends BaseBuilder {
   append(view: DataView, _bytes: Uint8Array, offset: number, length: number): void {
     this.expectLength(length, 1);
     this.set(view.getUint8(offset) !== 0);
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   appendNull(): void {
     this.set(false);
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     return makeData({
@@ -410,12 +428,12 @@ class VarBuilder extends BaseBuilder {
       this.end += len;
     }
     this.offsets[this.length + 1] = this.end;
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   appendNull(): void {
     this.reserve(0);
     this.offsets[this.length + 1] = this.end;
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     return makeData({
@@ -470,7 +488,7 @@ class DecimalBuilder extends BaseBuilder {
         `${describeRefusal(refusal, this.precision, this.scale)}; declare the column numeric(p,s) with a fitting precision and scale (p <= 38), or cast it in a custom query`,
       );
     }
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   appendNull(): void {
     const i = this.length;
@@ -478,7 +496,7 @@ class DecimalBuilder extends BaseBuilder {
       this.words = grow(this.words, 4 * i + 4, (n) => new Uint32Array(n));
     }
     this.words.fill(0, 4 * i, 4 * i + 4);
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     return makeData({
@@ -541,7 +559,7 @@ class ListBuilder extends BaseBuilder {
       );
     }
     this.pushOffset();
-    this.validity.push(true);
+    this.validity.pushValid();
   }
   private pushOffset(): void {
     const i = this.length;
@@ -552,7 +570,7 @@ class ListBuilder extends BaseBuilder {
   }
   appendNull(): void {
     this.pushOffset();
-    this.validity.push(false);
+    this.validity.pushNull();
   }
   finish(): Data {
     return makeData({
