@@ -1,4 +1,4 @@
 export * from "./copy-binary.js";
+export * from "./copy-out.js";
 export * from "./introspect.js";
 export * from "./sql.js";
-export * from "./copy-out.js";
