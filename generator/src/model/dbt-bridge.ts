@@ -28,7 +28,7 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   if (input.manifest === null) {
     if (input.manifestPath.startsWith("/") || input.manifestPath.split(/[\\/]/).includes("..")) {
       // Never read: build reports the path itself (dbt.manifest_path points outside the repository).
-      return { assets: [], problems: [] };
+      return { assets: [], externalSources: [], problems: [] };
     }
     return {
       assets: [],
