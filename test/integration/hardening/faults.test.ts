@@ -1,7 +1,7 @@
 /**
  * Fault injection on the real stack, one test per fault, with the hardening plan's `raw` job
  * (lot_history of one day extracted from PostgreSQL and loaded unchanged into Trino/Iceberg). The
- * source is the suite's own table of 300k rows in one day, big enough for an extract to last a
+ * source is the suite's own table of 100k rows in one day, big enough for an extract to last a
  * few seconds. After each fault a re-run (or the run's own retries) must converge to the state of
  * one clean run: the target's fingerprint equals the source's, no staging table of the pipeline is
  * left in hive.etl_staging, the committed manifest names a complete run, and the ledger tells what
@@ -23,7 +23,7 @@ import { BASE_PATH, RAW_ASSETS, RAW_JOB, SOURCE_SCHEMA, TENANT, TRINO_SCHEMA } f
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DAY = "2026-02-01";
-const ROWS = 300_000;
+const ROWS = 100_000;
 const [EXTRACT, LOAD] = RAW_ASSETS as [string, string];
 
 let etlHome = "";
