@@ -188,6 +188,14 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     password: opts.source.password,
     application_name: `etl-extract ${opts.tenantId}/${plan.name}`,
   });
+  // pg reports a lost connection twice: to the running query (which fails the extract with it) and
+  // as a client 'error' event, which would crash the process without a listener. The query's
+  // failure carries the error; here it is only logged.
+  let connectionLost: Error | null = null;
+  client.on("error", (error: Error) => {
+    connectionLost = error;
+    logger.warn("source PostgreSQL connection lost", { error: error.message });
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -466,6 +474,14 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
           error: (cleanupError as Error).message,
         });
       });
+    }
+    if (connectionLost !== null) {
+      // The COPY reader may see the stream cut short before pg reports why: the lost connection
+      // is the cause (and transient: a retry reconnects).
+      throw new Error(
+        `source PostgreSQL connection lost during the extract of ${relation}: ${(connectionLost as Error).message} (${(error as Error).message})`,
+        { cause: connectionLost },
+      );
     }
     throw error;
   } finally {
