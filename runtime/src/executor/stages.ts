@@ -19,6 +19,7 @@ import {
   type StagingPlace,
   stagingSession,
   stagingTableName,
+  sweepStagingTables,
 } from "../load/staging.js";
 import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
@@ -132,7 +133,14 @@ function needPipeline(ctx: AssetRunContext) {
  * the next run extracts those rows again instead of skipping them. (A transform that aggregates a
  * whole partition sees only the new rows of an incremental input: docs/operations.md.)
  */
-type PendingWatermarks = Map<string, { storage: Storage; value: string }>;
+interface StageState {
+  watermarks: Map<string, { storage: Storage; value: string }>;
+  /** Runs whose first load already swept orphaned staging tables. */
+  swept: Set<string>;
+}
+
+/** Staging tables older than this are orphans of killed processes (no load runs that long). */
+const STAGING_SWEEP_HOURS = 6;
 
 function watermarkSlot(ctx: AssetRunContext, pipeline: string): string {
   return `${ctx.runId}/${pipeline}/${ctx.partition?.date ?? "snapshot"}`;
@@ -149,22 +157,19 @@ function lastStageOf(ctx: AssetRunContext, pipeline: string): "extract" | "trans
 async function advancePendingWatermark(
   ctx: AssetRunContext,
   p: PipelinePlan,
-  pending: PendingWatermarks,
+  pending: StageState,
 ): Promise<void> {
   const slot = watermarkSlot(ctx, p.name);
-  const wm = pending.get(slot);
+  const wm = pending.watermarks.get(slot);
   if (wm === undefined) {
     return;
   }
   await advanceWatermark(wm.storage, p, ctx.partition?.date ?? null, wm.value, attemptId(ctx));
-  pending.delete(slot);
+  pending.watermarks.delete(slot);
   ctx.logger.info("watermark advanced", { pipeline: p.name, watermark: wm.value });
 }
 
-async function extractStage(
-  ctx: AssetRunContext,
-  pending: PendingWatermarks,
-): Promise<AssetOutcome> {
+async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
   const storage = createStorage(ctx.resources.storage, ctx.logger);
   const deferWatermark = p.incremental !== null && lastStageOf(ctx, p.name) !== "extract";
@@ -182,7 +187,7 @@ async function extractStage(
   });
   ctx.progress.update({ rows: r.rowCount, bytes: r.bytes });
   if (deferWatermark && r.watermark !== null && r.watermark.next !== null) {
-    pending.set(watermarkSlot(ctx, p.name), { storage, value: r.watermark.next });
+    pending.watermarks.set(watermarkSlot(ctx, p.name), { storage, value: r.watermark.next });
   }
   return {
     metadata: {
@@ -198,10 +203,7 @@ async function extractStage(
   };
 }
 
-async function transferStage(
-  ctx: AssetRunContext,
-  pending: PendingWatermarks,
-): Promise<AssetOutcome> {
+async function transferStage(ctx: AssetRunContext, pending: StageState): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
   const transform = Object.hasOwn(ctx.transforms, p.name) ? ctx.transforms[p.name] : undefined;
   if (transform === undefined) {
@@ -312,7 +314,7 @@ function dbtStageHandler(): StageHandler {
   };
 }
 
-async function loadStage(ctx: AssetRunContext, pending: PendingWatermarks): Promise<AssetOutcome> {
+async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<AssetOutcome> {
   const p = ctx.pipeline;
   if (p === null || p.trinoOutput === null) {
     throw new StageError(`asset ${ctx.asset.key} has no pipeline with a Trino output`, false);
@@ -335,6 +337,21 @@ async function loadStage(ctx: AssetRunContext, pending: PendingWatermarks): Prom
     throw new StageError(`missing environment variables: ${catalog.missing.join(", ")}`, false);
   }
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
+  if (!pending.swept.has(ctx.runId)) {
+    // Once per run: staging tables of killed processes (older than any load in progress).
+    pending.swept.add(ctx.runId);
+    await sweepStagingTables(
+      client,
+      { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA },
+      STAGING_SWEEP_HOURS,
+      ctx.logger,
+    ).catch((e: unknown) => {
+      // A failed sweep leaves orphans for the next run; it must not fail this load.
+      ctx.logger.warn("could not sweep orphaned staging tables", {
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
+  }
   const result = await loadPartition({
     client,
     tenantId: ctx.plan.tenant.id,
@@ -369,7 +386,7 @@ async function loadStage(ctx: AssetRunContext, pending: PendingWatermarks): Prom
 
 /** Handlers for every stage implemented in this build. */
 export function defaultStageHandlers(): StageHandlers {
-  const pending: PendingWatermarks = new Map();
+  const pending: StageState = { watermarks: new Map(), swept: new Set() };
   return {
     extract: (ctx) => extractStage(ctx, pending),
     transfer: (ctx) => transferStage(ctx, pending),
