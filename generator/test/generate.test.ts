@@ -162,14 +162,16 @@ describe("generator output", () => {
     expect(ok.status, ok.stderr).toBe(0);
     const before = snapshotDir(path.join(root, "generated"));
     const config = path.join(root, "tenants/project_01/config.yaml");
-    writeFileSync(
-      config,
-      readFileSync(config, "utf8").replace('date_column: "created_at"', 'date_colum: "created_at"'),
-    );
+    const text = readFileSync(config, "utf8");
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.includes('date_column: "created_at"')) + 1;
+    const col = (lines[line - 1] ?? "").indexOf("date_column") + 1;
+    expect(line).toBeGreaterThan(0);
+    writeFileSync(config, text.replace('date_column: "created_at"', 'date_colum: "created_at"'));
     const bad = cli();
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(
-      'tenants/project_01/config.yaml:74:9 tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"',
+      `tenants/project_01/config.yaml:${line}:${col} tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"`,
     );
     expect(bad.stderr).toContain('did you mean "date_column"?');
     expect(snapshotDir(path.join(root, "generated"))).toEqual(before);
