@@ -373,13 +373,19 @@ async function tableRows(p: PipelinePlan, order: string): Promise<Record<string,
   );
 }
 
-async function stagingLeft(): Promise<string[]> {
+async function stagingTables(): Promise<string[]> {
   const rows = await trino.rows(
     `SHOW TABLES FROM hive.etl_staging LIKE ${stringLiteral(`${STAGING_PREFIX}%`)}`,
   );
-  return rows
-    .map((r) => String(r.Table))
-    .filter((t) => t.includes(`_${process.pid}_`) || t.includes("project_0"));
+  return rows.map((r) => String(r.Table));
+}
+
+/** Staging tables present before this suite ran (e.g. orphans of another suite's killed run). */
+let stagingBefore = new Set<string>();
+
+/** Staging tables this suite's loads left behind. */
+async function stagingLeft(): Promise<string[]> {
+  return (await stagingTables()).filter((t) => !stagingBefore.has(t));
 }
 
 async function pgRows(db: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -393,6 +399,7 @@ async function pgRows(db: string, sql: string): Promise<Record<string, unknown>[
 }
 
 beforeAll(async () => {
+  stagingBefore = new Set(await stagingTables());
   for (const [db, mult] of [
     ["project_01", 7],
     ["project_02", 13],
