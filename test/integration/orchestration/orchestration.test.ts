@@ -182,7 +182,13 @@ beforeAll(async () => {
   // A clean slate for this suite's own prefix and schema.
   await storage.deletePrefix("");
   await trino.execute(`CREATE SCHEMA IF NOT EXISTS iceberg.${TRINO_SCHEMA}`);
-  for (const t of ["lot_raw", "aps_input_wip"]) {
+  for (const t of [
+    "lot_raw",
+    "aps_input_wip",
+    "equipment_utilization",
+    "aps_input_cycle_time",
+    "cfg_item_master",
+  ]) {
     await trino.execute(`DROP TABLE IF EXISTS iceberg.${TRINO_SCHEMA}.${t}`);
   }
   await trino.execute(`DROP TABLE IF EXISTS hive.etl_ops.${TENANT}_orch_it_runs`);
@@ -260,13 +266,13 @@ describe.sequential("orchestration on the real stack", () => {
       ).toBe(want.rows);
       expect(await trinoCount("aps_input_wip", `snapshot_date = DATE '${d}'`)).toBe(want.wipGroups);
     }
-    // The checks ran where each pipeline's data ends, and were recorded.
+    // The checks ran where each pipeline's data ends (its load: project_01 loads everything), and were recorded.
     const checks = await ledger().checks(TENANT);
     const names = new Set(checks.map((c) => `${c.assetKey} ${c.checkName}`));
     expect(names).toContain(`${TENANT}/load/lot_raw some_rows`);
     expect(names).toContain(`${TENANT}/load/lot_history not_null_process_step`);
-    expect(names).toContain(`${TENANT}/transfer/process_result range_avg_cycle_time`);
-    expect(names).toContain(`${TENANT}/transfer/equipment_event range_utilization_rate`);
+    expect(names).toContain(`${TENANT}/load/process_result range_avg_cycle_time`);
+    expect(names).toContain(`${TENANT}/load/equipment_event range_utilization_rate`);
   }, 900_000);
 
   it("rides out an S3 server stopped for a few seconds by retrying", async () => {

@@ -28,6 +28,10 @@ export function orchestrationPlan(): TenantPlan {
   const out = need(lot.trinoOutput ?? undefined, "lot_history trino_output");
   lot.saveToTrino = true;
   lot.trinoOutput = { ...out, schema: TRINO_SCHEMA };
+  // Every load of the test plan goes to the test's own schema, never to the tenant's real tables.
+  for (const p of env.pipelines) {
+    if (p.trinoOutput !== null) p.trinoOutput = { ...p.trinoOutput, schema: TRINO_SCHEMA };
+  }
   const raw: PipelinePlan = {
     ...structuredClone(lot),
     name: "lot_raw",
@@ -69,12 +73,20 @@ export function orchestrationPlan(): TenantPlan {
     asset("extract", "broken", []),
     asset("transfer", "broken_child", [`${TENANT}/extract/broken`]),
   ];
-  env.assets.push(...added);
+  // The generated plan may already load lot_history (project_01 does in every environment).
+  const existing = new Set(env.assets.map((a) => a.key));
+  env.assets.push(...added.filter((a) => !existing.has(a.key)));
   const daily: JobPlan = need(
     env.jobs.find((j) => j.name === "daily_etl"),
     "daily_etl job",
   );
-  daily.assets.push(...added.slice(0, 3).map((a) => a.key));
+  const inDaily = new Set(daily.assets);
+  daily.assets.push(
+    ...added
+      .slice(0, 3)
+      .map((a) => a.key)
+      .filter((k) => !inDaily.has(k)),
+  );
   env.jobs.push({
     name: "broken",
     description: "a bad custom query (orchestration test)",
