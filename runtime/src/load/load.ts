@@ -238,7 +238,7 @@ function insertClause(pl: Plan, alias: string): string {
 /**
  * One MERGE that deletes the rows matching `scope` (on target alias t) and inserts every staged
  * row, in one Iceberg commit. The source is the staged rows plus one marker row: the marker alone
- * matches (and deletes) the old rows; staged rows never match, so they are inserted.
+ * matches (and deletes) the old rows in scope; staged rows never match, so they are inserted.
  */
 function replaceStatement(pl: Plan, target: string, source: string, scope: string): string {
   const op = quoteTrinoIdent(`${RESERVED_PREFIX}op`);
@@ -247,7 +247,9 @@ function replaceStatement(pl: Plan, target: string, source: string, scope: strin
     `MERGE INTO ${target} AS t`,
     `USING (SELECT ops.${op}, s.* FROM (VALUES 'I', 'D') AS ops(${op})`,
     `  LEFT JOIN (SELECT src.*, true AS ${present} FROM (${source}) AS src) AS s ON ops.${op} = 'I') AS s`,
-    `ON s.${op} = 'D' AND ${scope}`,
+    // An equi-join (marker = IF(scope, 'D')) so Trino hash-joins; a constant condition such as
+    // `s.op = 'D' AND scope` has no join key and becomes a nested loop over target x staged rows.
+    `ON s.${op} = IF(${scope}, 'D')`,
     "WHEN MATCHED THEN DELETE",
     `WHEN NOT MATCHED AND s.${present} THEN ${insertClause(pl, "s")}`,
   ].join("\n");
