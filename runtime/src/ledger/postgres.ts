@@ -22,11 +22,24 @@ import {
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS etl_runs (
-  run_id text PRIMARY KEY,
+  run_id text NOT NULL,
   tenant text NOT NULL,
   record jsonb NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, run_id)
 );
+-- One ledger serves every tenant: a run is identified within its tenant. Ledgers created before
+-- this key keyed runs by run_id alone; move them to (tenant, run_id).
+DO $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM pg_constraint
+     WHERE conrelid = 'etl_runs'::regclass AND contype = 'p' AND cardinality(conkey) = 1
+  ) THEN
+    ALTER TABLE etl_runs DROP CONSTRAINT etl_runs_pkey;
+    ALTER TABLE etl_runs ADD PRIMARY KEY (tenant, run_id);
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS etl_runs_tenant ON etl_runs (tenant);
 CREATE TABLE IF NOT EXISTS etl_materializations (
   run_id text NOT NULL,
@@ -98,7 +111,7 @@ export class PostgresLedger implements Ledger {
     await this.init();
     await this.pool.query(
       `INSERT INTO etl_runs (run_id, tenant, record, updated_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (run_id) DO UPDATE SET record = EXCLUDED.record, updated_at = now()`,
+       ON CONFLICT (tenant, run_id) DO UPDATE SET record = EXCLUDED.record, updated_at = now()`,
       [run.runId, run.tenant, JSON.stringify(RunRecordSchema.parse(run))],
     );
   }
