@@ -47,7 +47,8 @@ export function redact(text: string): string {
   return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, "$1***@");
 }
 
-function parseLevel(value: string | undefined): LogLevel {
+/** The level named by `value` (ETL_LOG_LEVEL), info when unset or unknown. */
+export function parseLevel(value: string | undefined): LogLevel {
   if (value === "debug" || value === "info" || value === "warn" || value === "error") {
     return value;
   }
@@ -68,6 +69,11 @@ export class Logger {
     private readonly minLevel: LogLevel = parseLevel(process.env.ETL_LOG_LEVEL),
     private readonly format: "json" | "text" | "auto" = "auto",
   ) {}
+
+  /** The same logger at another minimum level. */
+  withLevel(level: LogLevel): Logger {
+    return new Logger(this.context, this.sink, level, this.format);
+  }
 
   /** A logger whose lines also carry `fields`. */
   child(fields: LogFields): Logger {

@@ -10,7 +10,7 @@ import {
   latestByAssetPartition,
   openLedger,
 } from "../ledger/index.js";
-import { type Logger, rootLogger } from "../logger.js";
+import { type Logger, parseLevel, rootLogger } from "../logger.js";
 import {
   latestCompletePartition,
   partitionRange,
@@ -48,7 +48,12 @@ export function openSession(ctx: SelectedContext): Session | null {
     );
     return null;
   }
-  const logger = rootLogger.child({ tenant: ctx.plan.tenant.id, environment: ctx.environment });
+  // At the level of the environment the CLI was given (ETL_LOG_LEVEL), so an embedding caller
+  // (tests, @etl/all) controls it; lines go to the process's stderr like every runtime log.
+  const logger = rootLogger
+    .withLevel(parseLevel(ctx.env.ETL_LOG_LEVEL))
+    .child({ tenant: ctx.plan.tenant.id, environment: ctx.environment });
+
   const history = new RunHistory(
     createStorage(r.resources.storage, logger),
     logger,
