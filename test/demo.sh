@@ -29,11 +29,13 @@ query() {
     body=$(curl -sS -H "X-Trino-User: ${TRINO_USER:-etl}" "$next")
   done
 }
-# project_01 loads into schema aps (trino_output; nothing in dev, where save_to_trino is false) and
-# dbt builds into analytics_* (target schema + the models' custom schemas).
+# project_01 loads into schemas aps and monitoring (its trino_output) and dbt builds into
+# analytics_* (target schema + the models' custom schemas).
 CAT="${TRINO_CATALOG:-iceberg}"
 echo "== tables of $TENANT in $CAT"
-query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_schema.tables WHERE table_schema = 'aps' OR table_schema LIKE 'analytics%' ORDER BY 1" |
+query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_schema.tables WHERE table_schema IN ('aps', 'monitoring') OR table_schema LIKE 'analytics%' ORDER BY 1" |
   while read -r t; do
     echo "   $t: $(query "SELECT count(*) FROM $CAT.${t%%.*}.\"${t#*.}\"") rows"
   done
+echo "== $CAT.aps.aps_input_wip, partition $PARTITION (first rows)"
+query "SELECT snapshot_date, process_step, product_code, wip_qty, lot_count FROM $CAT.aps.aps_input_wip WHERE project_id = '$TENANT' AND snapshot_date = DATE '$PARTITION' ORDER BY process_step, product_code LIMIT 10"

@@ -925,7 +925,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_01",
         externalSources: [],
       },
     },
@@ -1820,7 +1820,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_01",
         externalSources: [],
       },
     },
@@ -2715,7 +2715,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_01",
         externalSources: [],
       },
     },

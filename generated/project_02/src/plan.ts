@@ -871,7 +871,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_02/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_02",
         externalSources: [],
       },
     },
@@ -1712,7 +1712,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_02/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_02",
         externalSources: [],
       },
     },
@@ -2602,7 +2602,7 @@ export const plan: TenantPlan = {
       dbt: {
         projectDir: "tenants/project_02/dbt",
         target: "dev",
-        targetSchema: "analytics",
+        targetSchema: "analytics_project_02",
         externalSources: [],
       },
     },
