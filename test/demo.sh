@@ -30,10 +30,10 @@ query() {
   done
 }
 # project_01 loads into schemas aps and monitoring (its trino_output) and dbt builds into
-# analytics_* (target schema + the models' custom schemas).
+# analytics_project_01_* (its dbt target schema + the models' custom schemas).
 CAT="${TRINO_CATALOG:-iceberg}"
 echo "== tables of $TENANT in $CAT"
-query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_schema.tables WHERE table_schema IN ('aps', 'monitoring') OR table_schema LIKE 'analytics%' ORDER BY 1" |
+query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_schema.tables WHERE table_schema IN ('aps', 'monitoring') OR table_schema LIKE 'analytics_${TENANT}%' ORDER BY 1" |
   while read -r t; do
     echo "   $t: $(query "SELECT count(*) FROM $CAT.${t%%.*}.\"${t#*.}\"") rows"
   done
