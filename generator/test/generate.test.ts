@@ -75,13 +75,9 @@ function externalSourcesWith(value: string): string[] | undefined {
   };
   writeFileSync(manifestPath, JSON.stringify(manifest));
   const config = path.join(root, "tenants/project_01/config.yaml");
-  writeFileSync(
-    config,
-    readFileSync(config, "utf8").replace(
-      "    target_schema: analytics\n",
-      `    target_schema: analytics\n    external_sources: ${value}\n`,
-    ),
-  );
+  const text = readFileSync(config, "utf8");
+  expect(text).toContain("\n  dbt:\n");
+  writeFileSync(config, text.replace("\n  dbt:\n", `\n  dbt:\n    external_sources: ${value}\n`));
   const r = generate({ root, tenants: ["project_01"] });
   if (!r.ok) {
     throw new Error(`generation failed: ${JSON.stringify(r.problems)}`);
