@@ -6,6 +6,7 @@
  * a reference (`EnvRef` / `Template`) and is only read from the process environment when the package
  * runs, so no value from the generating machine reaches generated/.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
@@ -268,3 +269,16 @@ export const TenantPlanSchema = z.strictObject({
   }),
 });
 export type TenantPlan = z.infer<typeof TenantPlanSchema>;
+
+/** PipelinePlan.schemaHash: stable hash of a column list (generator snapshot and run-time drift check). */
+export function schemaHashOf(columns: readonly SourceColumn[]): string {
+  const canonical = columns.map((c) => [
+    c.name,
+    c.pgType,
+    c.domainBase,
+    c.arrayElement,
+    c.enumLabels,
+    c.nullable,
+  ]);
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}

@@ -4,7 +4,6 @@
  * emitters need (row types, transform registry). Every semantic problem is collected, with the
  * YAML position it came from.
  */
-import { createHash } from "node:crypto";
 import path from "node:path";
 import {
   type AssetPlan,
@@ -17,6 +16,7 @@ import {
   type OutputColumn,
   type PipelinePlan,
   type SourceColumn,
+  schemaHashOf,
   type TenantPlan,
   TenantPlanSchema,
   type WriteMode,
@@ -869,7 +869,7 @@ function buildPipeline(
     saveToTrino: pc.save_to_trino,
     trinoOutput,
     columns,
-    schemaHash: columns === null ? null : schemaHash(columns),
+    schemaHash: columns === null ? null : schemaHashOf(columns),
     checks,
     extract: {
       compression: pc.extract.compression,
@@ -914,19 +914,6 @@ function exportsName(text: string, exportName: string): boolean {
   return new RegExp(
     `export\\s+(?:async\\s+)?function\\s*\\*?\\s*${n}\\b|export\\s+(?:const|let|var)\\s+${n}\\b|export\\s*\\{[^}]*\\b${n}\\b[^}]*\\}`,
   ).test(text);
-}
-
-/** Stable hash of a column list, compared at run time to detect source schema drift. */
-export function schemaHash(columns: readonly SourceColumn[]): string {
-  const canonical = columns.map((c) => [
-    c.name,
-    c.pgType,
-    c.domainBase,
-    c.arrayElement,
-    c.enumLabels,
-    c.nullable,
-  ]);
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
 
 function resolvePipeline(

@@ -17,9 +17,8 @@ import {
   describeDrift,
   introspectQuery,
   introspectRelation,
-  schemaHashOf,
 } from "../pg/introspect.js";
-import type { PipelinePlan, SourceColumn } from "../plan.js";
+import { type PipelinePlan, type SourceColumn, schemaHashOf } from "../plan.js";
 import type { PostgresSettings } from "../resources.js";
 import { commitPartition, partFileName, runPrefix } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";

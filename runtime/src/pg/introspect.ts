@@ -2,7 +2,6 @@
  * Source schema introspection, shared by the run-time drift check and the generator's
  * `npm run introspect`, so both produce the same `SourceColumn` list and the same schema hash.
  */
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import { type SourceColumn, SourceColumnSchema } from "../plan.js";
 import { subqueryText, useSchema } from "./sql.js";
@@ -112,19 +111,6 @@ export async function introspectQuery(
 function describeDb(client: Queryable): string {
   const c = client as { database?: unknown };
   return typeof c.database === "string" ? c.database : "(unknown)";
-}
-
-/** Stable hash of a column list: the same function as the generator's PipelinePlan.schemaHash. */
-export function schemaHashOf(columns: readonly SourceColumn[]): string {
-  const canonical = columns.map((c) => [
-    c.name,
-    c.pgType,
-    c.domainBase,
-    c.arrayElement,
-    c.enumLabels,
-    c.nullable,
-  ]);
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
 
 /** One difference between a schema snapshot and the live source. */
