@@ -56,28 +56,20 @@ export async function ensureTargetTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
 ): Promise<EnsureResult> {
-  await client.execute(
-    `CREATE SCHEMA IF NOT EXISTS ${quoteTrinoIdent(t.catalog, "catalog")}.${quoteTrinoIdent(t.schema, "schema")}`,
-  );
-  const existing = await describeTable(client, t);
-  if (existing === null) {
-    const cols = wanted.map((c) => `${quoteTrinoIdent(c.name, "column")} ${c.type}`).join(", ");
-    const props = ["format = 'PARQUET'"];
-    if (partitionColumn !== null) {
-      // The partition transform is a string property; the column name was validated by quoteTrinoIdent.
-      quoteTrinoIdent(partitionColumn, "partition column");
-      props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
-    }
-    // IF NOT EXISTS: two tenants may create a shared table at the same moment.
-    await client.execute(
-      `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`,
+  const schema = `${quoteTrinoIdent(t.catalog, "catalog")}.${quoteTrinoIdent(t.schema, "schema")}`;
+  if (!(await schemaExists(client, t))) {
+    await createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`, schema, () =>
+      schemaExists(client, t),
     );
-    const after = await describeTable(client, t);
-    if (after === null) {
+  }
+  let existing = await describeTable(client, t);
+  let created = false;
+  if (existing === null) {
+    created = await createTable(client, t, wanted, partitionColumn);
+    existing = await describeTable(client, t);
+    if (existing === null) {
       throw new TargetSchemaError(`table ${targetName(t)} is missing right after CREATE TABLE`);
     }
-    checkTypes(t, after, wanted);
-    return { created: true, columnsAdded: [], columns: after };
   }
   checkTypes(t, existing, wanted);
   const have = new Set(existing.map((c) => c.name.toLowerCase()));
@@ -96,7 +88,65 @@ export async function ensureTargetTable(
   if (columns === null) {
     throw new TargetSchemaError(`table ${targetName(t)} disappeared while adding columns`);
   }
-  return { created: false, columnsAdded: added, columns };
+  return { created, columnsAdded: added, columns };
+}
+
+/**
+ * CREATE TABLE IF NOT EXISTS with day partitioning; a table another load created at the same
+ * moment is taken as is (the caller then evolves its columns). Returns whether this call created it.
+ */
+async function createTable(
+  client: TrinoClient,
+  t: TargetTable,
+  wanted: readonly LoadColumn[],
+  partitionColumn: string | null,
+): Promise<boolean> {
+  const cols = wanted.map((c) => `${quoteTrinoIdent(c.name, "column")} ${c.type}`).join(", ");
+  const props = ["format = 'PARQUET'"];
+  if (partitionColumn !== null) {
+    // The partition transform is a string property; the column name was validated by quoteTrinoIdent.
+    quoteTrinoIdent(partitionColumn, "partition column");
+    props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
+  }
+  const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`;
+  return createRacing(
+    client,
+    sql,
+    targetName(t),
+    async () => (await describeTable(client, t)) !== null,
+  );
+}
+
+async function schemaExists(client: TrinoClient, t: TargetTable): Promise<boolean> {
+  const rows = await client.rows(
+    `SELECT 1 FROM ${quoteTrinoIdent(t.catalog, "catalog")}.information_schema.schemata WHERE schema_name = ${stringLiteral(t.schema.toLowerCase())}`,
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Runs a CREATE ... IF NOT EXISTS that may race with another load's. Iceberg's JDBC catalog fails
+ * the later of two simultaneous CREATEs with a duplicate-key error despite IF NOT EXISTS: when the
+ * statement fails and the object exists afterwards, another load created it and this one goes on.
+ * Any other failure is raised with the object's name. Returns whether this statement succeeded.
+ */
+async function createRacing(
+  client: TrinoClient,
+  sql: string,
+  what: string,
+  exists: () => Promise<boolean>,
+): Promise<boolean> {
+  const failure = await client.execute(sql).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (failure === null) {
+    return true;
+  }
+  if (await exists()) {
+    return false;
+  }
+  throw new Error(`creating ${what} failed: ${(failure as Error).message}`, { cause: failure });
 }
 
 function checkTypes(
