@@ -4,7 +4,7 @@
  * stale generated/, 2 on usage errors.
  */
 import { parseArgs } from "node:util";
-import { generate } from "./generate.js";
+import { generateParallel } from "./generate-parallel.js";
 import { formatProblems } from "./problems.js";
 import { findRoot } from "./root.js";
 import { changes, foreignDirs, unifiedDiff, write } from "./write.js";
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const only = parsed.values.tenant;
-  const result = generate({ root, ...(only === undefined ? {} : { tenants: only }) });
+  const result = await generateParallel({ root, ...(only === undefined ? {} : { tenants: only }) });
   if (!result.ok) {
     process.stderr.write(formatProblems(result.problems));
     return 1;

@@ -139,15 +139,7 @@ describe("generator output", () => {
     const cli = (...args: string[]) =>
       spawnSync(
         process.execPath,
-        [
-          "--import",
-          "tsx",
-          "--conditions=source",
-          path.join(REPO, "generator/src/cli.ts"),
-          "--root",
-          root,
-          ...args,
-        ],
+        [path.join(REPO, "generator/bin/generate.mjs"), "--root", root, ...args],
         {
           encoding: "utf8",
           cwd: REPO,

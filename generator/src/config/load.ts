@@ -54,10 +54,15 @@ export function tenantDirs(root: string): string[] {
     .sort();
 }
 
-/** Loads and schema-validates the named tenants (all when `only` is undefined). */
-export function loadTenants(root: string, only?: readonly string[]): LoadResult {
+/**
+ * The tenant folders to compile: all of them, or the named ones (a problem for each name that
+ * has no folder).
+ */
+export function selectTenants(
+  root: string,
+  only?: readonly string[],
+): { dirs: string[]; problems: Problem[] } {
   const problems: Problem[] = [];
-  const tenants: LoadedTenant[] = [];
   const dirs = tenantDirs(root);
   for (const want of only ?? []) {
     if (!dirs.includes(want)) {
@@ -71,10 +76,14 @@ export function loadTenants(root: string, only?: readonly string[]): LoadResult 
       });
     }
   }
+  return { dirs: dirs.filter((d) => only === undefined || only.includes(d)), problems };
+}
+
+/** Loads and schema-validates the named tenants (all when `only` is undefined). */
+export function loadTenants(root: string, only?: readonly string[]): LoadResult {
+  const { dirs, problems } = selectTenants(root, only);
+  const tenants: LoadedTenant[] = [];
   for (const dir of dirs) {
-    if (only !== undefined && !only.includes(dir)) {
-      continue;
-    }
     const loaded = loadTenant(root, dir, problems);
     if (loaded !== null) {
       tenants.push(loaded);
@@ -83,7 +92,8 @@ export function loadTenants(root: string, only?: readonly string[]): LoadResult 
   return { tenants, problems };
 }
 
-function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenant | null {
+/** Loads one tenant folder; its problems are appended to `problems`. */
+export function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenant | null {
   const rel = `tenants/${dir}`;
   const configFile = `${rel}/config.yaml`;
   const abs = path.join(root, rel, "config.yaml");

@@ -19,7 +19,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -28,10 +27,10 @@ import { syntheticManifest } from "../dbt/synthetic.js";
 
 const exec = promisify(execFile);
 const HERE = import.meta.dirname;
-const CLI = path.resolve(HERE, "../../src/cli.ts");
+/** `npm run generate`'s entry: the built CLI when dist/ is fresh, else the sources through tsx. */
+const CLI = path.resolve(HERE, "../../bin/generate.mjs");
 const BASE = path.join(HERE, "fixtures", "base");
 const INVALID = path.resolve(HERE, "../fixtures/invalid");
-const TSX = createRequire(import.meta.url).resolve("tsx");
 const CONFIG = "tenants/acme/config.yaml";
 const MANIFEST = "tenants/acme/dbt/target/manifest.json";
 
@@ -43,7 +42,7 @@ interface CliResult {
 
 /** Runs the generator's CLI as a child process, the way `npm run generate` does. */
 async function generateCli(root: string, extra: string[] = []): Promise<CliResult> {
-  const args = ["--conditions=source", "--import", TSX, CLI, "--root", root, ...extra];
+  const args = [CLI, "--root", root, ...extra];
   try {
     const r = await exec(process.execPath, args, { cwd: root, maxBuffer: 8 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };

@@ -62,7 +62,7 @@ function configYaml(id: string, pipelines: number): string {
     "  dbt:",
     "    enabled: true",
     "    target: dev",
-    "    target_schema: analytics",
+    `    target_schema: analytics_${id}`,
     "  assets:",
     "    pipelines:",
   ];

@@ -78,6 +78,10 @@ export const ResultsSchema = z.object({
         models: z.number().int(),
         filesWritten: z.number().int(),
       }),
+      /** Whether `npm run generate` ran the built JS or the TypeScript sources (stale build). */
+      generatorFrom: z.enum(["dist", "source"]),
+      /** Worker threads besides the main thread for the full corpus. */
+      workerThreads: z.number().int(),
       runs: z.array(
         z.object({
           what: z.string(),
@@ -209,6 +213,8 @@ export function renderMarkdown(r: Results): string {
     const c = r.generate.corpus;
     lines.push(
       `## Generation: ${c.tenants} tenants x ${c.pipelines} pipelines + ${c.models}-model dbt manifest each (${fmt(c.filesWritten)} files written)`,
+      "",
+      `The generator ran from ${r.generate.generatorFrom === "dist" ? "its built dist/" : "its TypeScript sources (dist/ was stale)"}, with ${r.generate.workerThreads} worker thread(s) besides the main thread for the full corpus.`,
       "",
       "| run | seconds | x start-up | peak RSS MiB |",
       "|---|---:|---:|---:|",

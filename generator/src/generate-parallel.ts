@@ -1,0 +1,118 @@
+/**
+ * `generate` on worker threads: tenants compile independently (reading a dbt manifest and its
+ * garbage dominate), so with many tenants the main thread and `workers` worker threads take the
+ * next tenant from one shared counter until none is left. The result is assembled in tenant
+ * order, so it is byte-identical to the single-threaded `generate`.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { selectTenants } from "./config/load.js";
+import {
+  assemble,
+  type CompiledTenant,
+  compileTenant,
+  type GenerateOptions,
+  type GenerateResult,
+  generate,
+} from "./generate.js";
+import { type WorkerInput, WorkerMessageSchema } from "./generate-worker-protocol.js";
+
+/** Below this many tenants a worker's start-up (~0.3 s) costs more than it saves. */
+export const PARALLEL_MIN_TENANTS = 8;
+
+/**
+ * Extra worker threads for `tenants` tenants: ETL_GENERATE_WORKERS when set (0 = none), else one
+ * per spare core (at most 7) when there are at least PARALLEL_MIN_TENANTS tenants.
+ */
+export function workerCount(tenants: number, env: NodeJS.ProcessEnv = process.env): number {
+  const forced = env.ETL_GENERATE_WORKERS;
+  if (forced !== undefined && forced !== "") {
+    const n = Number(forced);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`ETL_GENERATE_WORKERS must be a whole number >= 0, got "${forced}"`);
+    }
+    return Math.min(n, Math.max(0, tenants - 1));
+  }
+  if (tenants < PARALLEL_MIN_TENANTS) {
+    return 0;
+  }
+  return Math.min(availableParallelism() - 1, 7, tenants - 1);
+}
+
+/**
+ * A worker running generate-worker: the compiled JS next to this file, or, when this file runs
+ * from its TypeScript source under tsx, the .ts worker after registering tsx in the worker (a
+ * worker thread does not inherit the main thread's tsx loader).
+ */
+function startWorker(input: WorkerInput): Worker {
+  if (!import.meta.url.endsWith(".ts")) {
+    return new Worker(new URL("./generate-worker.js", import.meta.url), { workerData: input });
+  }
+  const worker = new URL("./generate-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(worker)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
+    workerData: input,
+  });
+}
+
+export async function generateParallel(
+  options: GenerateOptions,
+  workers = workerCount(selectTenants(options.root, options.tenants).dirs.length),
+): Promise<GenerateResult> {
+  if (workers === 0) {
+    return generate(options);
+  }
+  const selected = selectTenants(options.root, options.tenants);
+  const { dirs } = selected;
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const compiled: (CompiledTenant | undefined)[] = new Array(dirs.length);
+  const input: WorkerInput = { root: options.root, dirs, next };
+  const running = Array.from({ length: workers }, (_, n) => runWorker(n, input, compiled));
+  // The main thread takes tenants too; workers' messages queue until it is done.
+  for (let i = Atomics.add(next, 0, 1); i < dirs.length; i = Atomics.add(next, 0, 1)) {
+    const dir = dirs[i];
+    if (dir !== undefined) {
+      compiled[i] = compileTenant(options.root, dir);
+    }
+  }
+  await Promise.all(running);
+  const missing = dirs.filter((_, i) => compiled[i] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`internal: no worker compiled tenant(s) ${missing.join(", ")}`);
+  }
+  return assemble(options, selected.problems, compiled as CompiledTenant[]);
+}
+
+function runWorker(
+  n: number,
+  input: WorkerInput,
+  compiled: (CompiledTenant | undefined)[],
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(input);
+    let done = false;
+    worker.on("message", (raw: unknown) => {
+      const msg = WorkerMessageSchema.safeParse(raw);
+      if (!msg.success) {
+        reject(new Error(`generator worker ${n} sent an unexpected message`));
+        return;
+      }
+      if (msg.data.kind === "done") {
+        done = true;
+        return;
+      }
+      compiled[msg.data.index] = msg.data.tenant;
+    });
+    worker.on("error", (error) => {
+      reject(new Error(`generator worker ${n} failed: ${error.message}`, { cause: error }));
+    });
+    worker.on("exit", (code) => {
+      if (done && code === 0) {
+        resolve();
+      } else {
+        reject(new Error(`generator worker ${n} exited with code ${code} before finishing`));
+      }
+    });
+  });
+}
