@@ -249,14 +249,17 @@ function replaceStatement(pl: Plan, target: string, source: string, scope: strin
     `  LEFT JOIN (SELECT src.*, true AS ${present} FROM (${source}) AS src) AS s ON ops.${op} = 'I') AS s`,
     // An equi-join (marker = IF(scope, 'D')) so Trino hash-joins; a constant condition such as
     // `s.op = 'D' AND scope` has no join key and becomes a nested loop over target x staged rows.
-    `ON s.${op} = IF(${scope}, 'D')`,
+    // The repeated `AND scope` changes nothing logically but is pushed into the target's scan:
+    // only the tenant's partition is read (not the whole table), and the commit is constrained to
+    // it, so loads of other days do not conflict with this one.
+    `ON s.${op} = IF(${scope}, 'D') AND ${scope}`,
     "WHEN MATCHED THEN DELETE",
     `WHEN NOT MATCHED AND s.${present} THEN ${insertClause(pl, "s")}`,
   ].join("\n");
 }
 
 /** One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. */
-function mergeStatement(pl: Plan, target: string, source: string): string {
+function mergeStatement(pl: Plan, target: string, source: string, tenantId: string): string {
   const keys = pl.keyColumns.map((k) => quoteTrinoIdent(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
   // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
@@ -274,7 +277,9 @@ function mergeStatement(pl: Plan, target: string, source: string): string {
   const lines = [
     `MERGE INTO ${target} AS t`,
     `USING (SELECT ${cols.map((c) => quoteTrinoIdent(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
-    `ON t.${quoteTrinoIdent(pl.tenantColumn)} = s.${quoteTrinoIdent(pl.tenantColumn)} AND ${on}`,
+    // The constant tenant predicate is pushed into the target's scan (file statistics prune the
+    // other tenants' files); the join on the column keeps the key match itself.
+    `ON t.${quoteTrinoIdent(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoIdent(pl.tenantColumn)} = s.${quoteTrinoIdent(pl.tenantColumn)} AND ${on}`,
   ];
   if (others.length > 0) {
     lines.push(
@@ -399,7 +404,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
         break;
       }
       case "merge":
-        statement = mergeStatement(pl, target, source);
+        statement = mergeStatement(pl, target, source, opts.tenantId);
         break;
       case "replace_partition": {
         if (range === null) {
