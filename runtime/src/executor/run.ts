@@ -244,6 +244,10 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
                   attempt,
                   selection: selected.assets,
                   statusOf: (key) => summaries.get(key)?.status ?? null,
+                  endedRuns: async () =>
+                    (await o.ledger.runs(tenant))
+                      .filter((r) => r.status !== "running")
+                      .map((r) => r.runId),
                 };
                 return handler(ctx);
               },

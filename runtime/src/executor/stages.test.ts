@@ -45,6 +45,7 @@ describe("dbt batches", () => {
       asset: SELECTION[2] as AssetPlan,
       selection: SELECTION,
       statusOf: (k: string) => done.get(k) ?? null,
+      endedRuns: async () => [],
     };
     // d3 waits for e2, still pending; d4's upstream is outside the run.
     expect(keys(dbtBatchMembers(ctx, new Set()))).toEqual(["t/dbt/d1", "t/dbt/d2", "t/dbt/d4"]);

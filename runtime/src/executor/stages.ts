@@ -94,7 +94,7 @@ async function checkStaged(
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
   const place: StagingPlace = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
   await ensureStagingSchema(client, place);
-  const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`);
+  const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`, new Date(), ctx.runId);
   const from = await createStagingTable(
     client,
     place,
@@ -338,19 +338,22 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   }
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
   if (!pending.swept.has(ctx.runId)) {
-    // Once per run: staging tables of killed processes (older than any load in progress).
+    // Once per run: staging tables of killed processes: those of this tenant's ended runs (a
+    // killed run is recorded as ended when the next run of its job and partition starts), and
+    // any older than a load in progress could be.
     pending.swept.add(ctx.runId);
-    await sweepStagingTables(
-      client,
-      { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA },
-      STAGING_SWEEP_HOURS,
-      ctx.logger,
-    ).catch((e: unknown) => {
-      // A failed sweep leaves orphans for the next run; it must not fail this load.
-      ctx.logger.warn("could not sweep orphaned staging tables", {
-        error: e instanceof Error ? e.message : String(e),
+    const place = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
+    await ctx
+      .endedRuns()
+      .then((ended) =>
+        sweepStagingTables(client, place, STAGING_SWEEP_HOURS, ctx.logger, new Date(), ended),
+      )
+      .catch((e: unknown) => {
+        // A failed sweep leaves orphans for the next run; it must not fail this load.
+        ctx.logger.warn("could not sweep orphaned staging tables", {
+          error: e instanceof Error ? e.message : String(e),
+        });
       });
-    });
   }
   const result = await loadPartition({
     client,
@@ -360,6 +363,7 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     staged,
     partition,
     logger: ctx.logger,
+    runId: ctx.runId,
   });
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);

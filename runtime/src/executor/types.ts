@@ -27,6 +27,8 @@ export interface AssetRunContext {
   selection: readonly AssetPlan[];
   /** Final status of an asset of this run; null while it is pending or running. */
   statusOf: (key: string) => "succeeded" | "failed" | "skipped" | null;
+  /** Ids of this tenant's runs the ledger records as ended (not running): their work is over. */
+  endedRuns: () => Promise<string[]>;
 }
 
 export interface CheckOutcome {

@@ -68,6 +68,8 @@ export interface LoadPartitionOptions {
   partition: { date: string; timeZone: string } | null;
   staging?: StagingPlace;
   logger?: Logger;
+  /** The run doing this load: named in the staging table so a later run can sweep it. */
+  runId?: string;
 }
 
 /** A load that cannot run as configured, or whose data breaks its own contract. */
@@ -353,7 +355,11 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
   }
 
   await ensureStagingSchema(client, place);
-  const stagingTable = stagingTableName(`${opts.tenantId}_${opts.pipeline.name}`);
+  const stagingTable = stagingTableName(
+    `${opts.tenantId}_${opts.pipeline.name}`,
+    new Date(),
+    opts.runId,
+  );
   let staging: string | null = null;
   let failed = false;
   try {

@@ -1,7 +1,8 @@
 /**
  * Hive external staging tables over a committed run's Parquet prefix: the bulk path from S3 into
- * Iceberg. Names carry a recognisable prefix and their creation time, so a sweep can drop the ones
- * a killed process left behind without a metastore timestamp.
+ * Iceberg. Names carry a recognisable prefix, their creation time and the id of the run that made
+ * them, so a sweep can drop the ones a killed process left behind: at once when the ledger says
+ * their run has ended, else after a few hours.
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
@@ -27,13 +28,30 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
-/** `etl_stg_<yyyymmddhhmmss>_<hint>_<random>`; the hint (tenant, pipeline) is for humans only. */
-export function stagingTableName(hint: string, now: Date = new Date()): string {
+const RUN_MARK = "__run_";
+const runTag = (runId: string) =>
+  runId
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "_")
+    .slice(0, 40);
+
+/**
+ * `etl_stg_<yyyymmddhhmmss>_<hint>[__run_<run id>]_<random>`; the hint (tenant, pipeline) is for
+ * humans only, the run id lets a later run of the tenant drop it once that run has ended.
+ */
+export function stagingTableName(hint: string, now: Date = new Date(), runId?: string): string {
   const clean = hint
     .toLowerCase()
     .replace(/[^a-z0-9_]/g, "_")
     .slice(0, 60);
-  return `${STAGING_PREFIX}${stamp(now)}_${clean}_${randomBytes(4).toString("hex")}`;
+  const run = runId === undefined ? "" : `${RUN_MARK}${runTag(runId)}`;
+  return `${STAGING_PREFIX}${stamp(now)}_${clean}${run}_${randomBytes(4).toString("hex")}`;
+}
+
+/** Whether a staging table name carries this run id (see stagingTableName). */
+export function stagingOfRun(name: string, runId: string): boolean {
+  const at = name.lastIndexOf(RUN_MARK);
+  return at >= 0 && name.slice(at + RUN_MARK.length, -9) === runTag(runId);
 }
 
 /** Creation time encoded in a staging table name, or null for names this module did not make. */
@@ -85,8 +103,10 @@ export async function dropStagingTable(
 }
 
 /**
- * Drops staging tables older than `olderThanHours` (left by killed processes). Returns the names
- * dropped. Tables younger than that may belong to a load in progress and are left alone.
+ * Drops staging tables left by killed processes: those made by one of `endedRuns` (runs the
+ * ledger records as ended, so no load of theirs is in progress), and any older than
+ * `olderThanHours`. Returns the names dropped. Other young tables may belong to a load in progress
+ * and are left alone.
  */
 export async function sweepStagingTables(
   client: TrinoClient,
@@ -94,6 +114,7 @@ export async function sweepStagingTables(
   olderThanHours: number,
   logger: Logger,
   now: Date = new Date(),
+  endedRuns: readonly string[] = [],
 ): Promise<string[]> {
   const rows = await client.rows(
     `SELECT table_name FROM ${quoteTrinoIdent(place.catalog, "staging catalog")}.information_schema.tables WHERE table_schema = ${stringLiteral(place.schema.toLowerCase())} AND table_name LIKE ${stringLiteral(`${STAGING_PREFIX}%`)}`,
@@ -106,13 +127,18 @@ export async function sweepStagingTables(
       continue;
     }
     const created = stagingCreatedAt(name);
-    if (created === null || created.getTime() >= cutoff) {
+    if (created === null) {
+      continue;
+    }
+    const endedRun = endedRuns.find((runId) => stagingOfRun(name, runId));
+    if (endedRun === undefined && created.getTime() >= cutoff) {
       continue;
     }
     await dropStagingTable(client, place, name);
     logger.info("dropped orphaned staging table", {
       table: name,
       createdAt: created.toISOString(),
+      ...(endedRun === undefined ? {} : { endedRun }),
     });
     dropped.push(name);
   }

@@ -14,7 +14,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { FileLedger, readManifest, S3Storage, TrinoClient } from "@etl/runtime";
+import {
+  createStagingTable,
+  FileLedger,
+  readManifest,
+  S3Storage,
+  stagingTableName,
+  TrinoClient,
+} from "@etl/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/paths.js";
@@ -322,6 +329,30 @@ describe.sequential("faults on the real stack converge on re-run", () => {
     expect(await again.done, again.output()).toBe(0);
     await expectConverged();
   }, 900_000);
+
+  // Deterministic version of what a SIGKILL during a load leaves: the next run of the tenant drops
+  // staging tables of runs the ledger records as ended, and leaves young ones of other runs (which
+  // may be loading right now) to the age-based sweep.
+  it("the next run drops staging tables of ended runs at once, not young ones of unknown runs", async () => {
+    const ended = (await ledger().runs(TENANT)).find((r) => r.status !== "running");
+    expect(ended).toBeDefined();
+    const manifest = await readManifest(storage, "extract", "lot_raw", DAY);
+    expect(manifest).not.toBeNull();
+    const place = { catalog: "hive", schema: "etl_staging" };
+    const cols = [{ name: "lot_id", type: "varchar" }];
+    const orphan = stagingTableName(`${TENANT}_lot_raw`, new Date(), ended?.runId);
+    const unknown = stagingTableName(`${TENANT}_lot_raw`, new Date(), "20991231T000000Z-0000abcd");
+    for (const t of [orphan, unknown]) {
+      await createStagingTable(trino, place, t, cols, manifest?.location ?? "");
+    }
+    const child = runRaw();
+    expect(await child.done, child.output()).toBe(0);
+    const left = await stagingLeft();
+    expect(left).not.toContain(orphan);
+    expect(left).toContain(unknown);
+    await trino.execute(`DROP TABLE hive.etl_staging.${unknown}`);
+    await expectConverged();
+  }, 600_000);
 
   it("the pipeline process SIGKILLed at a random point: a re-run converges", async () => {
     const delay = 500 + Math.floor(Math.random() * 6000);
