@@ -5,7 +5,11 @@
  * build is missing or stale (never run stale code). Content-based, not mtime-based: a checkout,
  * a rebase or a turbo cache restore cannot fool it.
  *
- *   node tools/source-stamp.mjs write <package dir>    (run by the package's build script)
+ * A package whose build bundles another package's code (the generator bundles the runtime) names
+ * that package too, so a change there makes the bundle stale as well.
+ *
+ *   node tools/source-stamp.mjs write <package dir> [<bundled package dir>...]
+ *   (run by the package's build script)
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -51,18 +55,30 @@ export function sourceHash(dir) {
   return hash.digest("hex");
 }
 
-/** @param {string} dir package directory */
-export function isFresh(dir) {
+/**
+ * The stamp of a package and the packages bundled into it.
+ * @param {string} dir package directory @param {string[]} bundled package directories
+ */
+function stampOf(dir, bundled) {
+  return [dir, ...bundled].map((d) => sourceHash(d)).join(" ");
+}
+
+/**
+ * Whether dir/dist was built from the current sources of dir and of `bundled`.
+ * @param {string} dir package directory @param {string[]} [bundled] package directories
+ */
+export function isFresh(dir, bundled = []) {
   const stamp = path.join(path.resolve(dir), STAMP);
-  return existsSync(stamp) && readFileSync(stamp, "utf8").trim() === sourceHash(dir);
+  return existsSync(stamp) && readFileSync(stamp, "utf8").trim() === stampOf(dir, bundled);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [command, dir] = process.argv.slice(2);
+  const [command, dir, ...bundled] = process.argv.slice(2);
   if (command !== "write" || dir === undefined) {
-    process.stderr.write("usage: node tools/source-stamp.mjs write <package dir>\n");
+    process.stderr.write(
+      "usage: node tools/source-stamp.mjs write <package dir> [<bundled package dir>...]\n",
+    );
     process.exit(2);
   }
-  const pkgDir = path.resolve(dir);
-  writeFileSync(path.join(pkgDir, STAMP), `${sourceHash(pkgDir)}\n`);
+  writeFileSync(path.join(path.resolve(dir), STAMP), `${stampOf(dir, bundled)}\n`);
 }

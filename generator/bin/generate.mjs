@@ -1,21 +1,23 @@
 /**
- * `npm run generate`: runs the built generator (dist/, about half the start-up time of the
- * TypeScript sources under tsx) when dist/ of both the generator and the runtime it imports match
- * their sources (tools/source-stamp.mjs), else the sources through tsx. Same arguments, same exit
- * code, either way.
+ * `npm run generate`: runs the built generator (dist/bundle/cli.js, one bundled module: ~0.4 s to
+ * start against ~1.5 s for the TypeScript sources under tsx) when it was built from the current
+ * sources of the generator and of the runtime bundled into it (tools/source-stamp.mjs), else the
+ * sources through tsx. Same arguments, same exit code, either way.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { isFresh, repoRoot } from "../../tools/source-stamp.mjs";
 
+const bundle = path.join(repoRoot, "generator/dist/bundle/cli.js");
 const built =
   process.env.ETL_GENERATE_FROM_SOURCE !== "1" &&
-  isFresh(path.join(repoRoot, "runtime")) &&
-  isFresh(path.join(repoRoot, "generator"));
+  existsSync(bundle) &&
+  isFresh(path.join(repoRoot, "generator"), [path.join(repoRoot, "runtime")]);
 if (built) {
-  await import(pathToFileURL(path.join(repoRoot, "generator/dist/cli.js")).href);
+  await import(pathToFileURL(bundle).href);
 } else {
   const tsx = createRequire(import.meta.url).resolve("tsx");
   const r = spawnSync(
