@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,26 +31,47 @@ async function staleLock(home: string): Promise<void> {
 }
 
 describe("file run lock", () => {
-  it("lets exactly one of many concurrent takers take over a stale lock", async () => {
+  it("lets exactly one of many concurrent takers take over a stale lock (20 rounds)", async () => {
+    // The race once let two takers win now and then (a taker judged a half-written fresh lock
+    // stale, or moved a fresh lock aside): repeat it so a regression shows up.
+    for (let round = 0; round < 20; round++) {
+      const home = await mkdtemp(path.join(tmpdir(), "etl-lock-"));
+      await staleLock(home);
+      const takers = Array.from({ length: 8 }, (_, i) =>
+        new FileLedger(home, "t").tryLock(KEY, {
+          runId: `r${i}`,
+          pid: process.pid,
+          host: hostname(),
+        }),
+      );
+      const results = await Promise.all(takers);
+      const winners = results.filter((r) => r.ok);
+      expect(winners, `round ${round}`).toHaveLength(1);
+      for (const r of results) {
+        if (!r.ok) expect(r.holder.runId).toMatch(/^r\d$/);
+      }
+      for (const w of winners) if (w.ok) await w.release();
+      // Nothing left behind: no temp file, no takeover mutex, no lock.
+      expect(await readdir(path.join(home, "locks")), `round ${round}`).toEqual([]);
+    }
+  });
+
+  it("takes over a stale lock whose takeover was abandoned by a killed process", async () => {
     const home = await mkdtemp(path.join(tmpdir(), "etl-lock-"));
     await staleLock(home);
-    const takers = Array.from({ length: 8 }, (_, i) =>
-      new FileLedger(home, "t").tryLock(KEY, {
-        runId: `r${i}`,
-        pid: process.pid,
-        host: hostname(),
-      }),
+    const mutex = path.join(home, "locks", `${lockName(KEY)}.lock.takeover`);
+    await writeFile(mutex, "{}\n");
+    const old = new Date(Date.now() - 60_000);
+    await utimes(mutex, old, old);
+    const { logger, lines } = capture();
+    const r = await new FileLedger(home, "t").tryLock(
+      KEY,
+      { runId: "new", pid: process.pid, host: hostname() },
+      logger,
     );
-    const results = await Promise.all(takers);
-    const winners = results.filter((r) => r.ok);
-    expect(winners).toHaveLength(1);
-    for (const r of results) {
-      if (!r.ok) expect(r.holder.runId).toMatch(/^r\d$/);
-    }
-    for (const w of winners) if (w.ok) await w.release();
-    expect((await readdir(path.join(home, "locks"))).filter((f) => f.includes(".stale."))).toEqual(
-      [],
-    );
+    expect(r.ok).toBe(true);
+    expect(lines.map((l) => l.msg)).toContain("removed an abandoned run lock takeover");
+    if (r.ok) await r.release();
   });
 
   it("signals `lost` and logs when another process has taken the lock over", async () => {

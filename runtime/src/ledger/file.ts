@@ -4,7 +4,7 @@
  * record, never half of one.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -42,6 +42,38 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   await rename(tmp, file);
 }
 
+/** A takeover mutex older than this was left by a process killed during its (millisecond) takeover. */
+const TAKEOVER_STALE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates `file` holding `text` only if it does not exist, in one step: the text goes to a temp
+ * file (fsynced), which is hard-linked to `file` (link fails when `file` exists). Returns false
+ * when `file` exists.
+ */
+async function createExclusive(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const fh = await open(tmp, "wx");
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    return await link(tmp, file).then(
+      () => true,
+      (e: unknown) => {
+        if (errorCode(e) === "EEXIST") return false;
+        throw new Error(`cannot create ${file}`, { cause: e });
+      },
+    );
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
 }
@@ -75,12 +107,6 @@ type LockFile = z.infer<typeof LockFileSchema>;
 
 function errorCode(e: unknown): unknown {
   return typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
-}
-
-function sameLock(a: LockFile, b: LockFile): boolean {
-  return (
-    a.runId === b.runId && a.pid === b.pid && a.host === b.host && a.heartbeatAt === b.heartbeatAt
-  );
 }
 
 function processAlive(pid: number): boolean {
@@ -157,27 +183,21 @@ export class FileLedger implements Ledger {
     );
   }
 
+  /**
+   * Takes the run lock of `key`, or reports its live holder. The lock file is created with its
+   * content in one step (a fully written temp file hard-linked into place, which fails when the
+   * lock exists), so nobody ever reads a half-written lock. A stale lock (dead holder) is removed
+   * only under the takeover mutex (`<lock>.takeover`, also created by link), after re-reading it
+   * there: two processes can never both judge the same lock stale and remove a fresh one in
+   * between. After removal every contender competes for the create again; exactly one wins.
+   */
   async tryLock(key: LockKey, owner: LockOwner, logger: Logger = rootLogger): Promise<LockResult> {
     await mkdir(this.lockDir, { recursive: true });
     const file = path.join(this.lockDir, `${safeName(lockName(key))}.lock`);
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    // Each round either ends, or waits for another process's takeover (milliseconds).
+    for (let round = 0; round < 200; round += 1) {
       const body: LockFile = { ...owner, heartbeatAt: new Date().toISOString() };
-      const created = await open(file, "wx").then(
-        async (fh) => {
-          try {
-            await fh.writeFile(`${JSON.stringify(body)}\n`);
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-          return true;
-        },
-        (e: unknown) => {
-          if (errorCode(e) === "EEXIST") return false;
-          throw new Error(`cannot create run lock ${file}`, { cause: e });
-        },
-      );
-      if (created) {
+      if (await createExclusive(file, `${JSON.stringify(body)}\n`)) {
         const held = this.holdLock(file, owner, logger);
         return { ok: true, release: held.release, lost: held.lost };
       }
@@ -188,9 +208,9 @@ export class FileLedger implements Ledger {
       if (!isStale(holder)) {
         return { ok: false, holder };
       }
-      const restored = await this.takeOver(file, holder, logger);
-      if (restored !== null) {
-        return { ok: false, holder: restored };
+      const took = await this.removeStale(file, logger);
+      if (took === "busy") {
+        await sleep(10 + Math.floor(Math.random() * 20));
       }
     }
     const holder = await readLock(file);
@@ -201,48 +221,37 @@ export class FileLedger implements Ledger {
   }
 
   /**
-   * Removes the stale lock `seen` so that everyone can compete for a fresh exclusive create.
-   * The move aside is atomic, but between our read and our rename another process may already
-   * have taken the lock over: so we check what we moved. If it is not the stale lock we judged,
-   * we put it back with link(), which fails rather than overwrite a lock created meanwhile; that
-   * holder's next heartbeat then sees it no longer owns the file and stops its run. Returns the
-   * live holder when we restored its lock, else null.
+   * Under the takeover mutex, removes the lock file when it is (still) stale. "busy": another
+   * process holds the mutex; "done": the lock is gone or no longer stale (the caller retries).
+   * A mutex left by a process killed during its takeover (older than TAKEOVER_STALE_MS) is removed.
    */
-  private async takeOver(file: string, seen: LockFile, logger: Logger): Promise<LockFile | null> {
-    const aside = `${file}.stale.${randomUUID()}`;
-    const moved = await rename(file, aside).then(
-      () => true,
-      (e: unknown) => {
-        if (errorCode(e) === "ENOENT") return false;
-        throw new Error(`cannot move stale run lock ${file} aside`, { cause: e });
-      },
-    );
-    if (!moved) return null;
-    const got = await readLock(aside);
-    if (got === null || sameLock(got, seen)) {
-      logger.warn("took over a stale run lock", { lock: file, holder: seen });
-      await rm(aside, { force: true });
-      return null;
-    }
-    const relinked = await link(aside, file).then(
-      () => true,
-      (e: unknown) => {
-        if (errorCode(e) === "EEXIST") return false;
-        throw new Error(`cannot restore run lock ${file} moved aside by mistake`, { cause: e });
-      },
-    );
-    await rm(aside, { force: true });
-    if (!relinked) {
-      logger.warn(
-        "a live run lock was displaced during a stale-lock takeover; its holder will stop",
-        {
-          lock: file,
-          displaced: got,
+  private async removeStale(file: string, logger: Logger): Promise<"busy" | "done"> {
+    const mutex = `${file}.takeover`;
+    const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() })}\n`;
+    if (!(await createExclusive(mutex, mine))) {
+      const age = await stat(mutex).then(
+        (st) => Date.now() - st.mtimeMs,
+        (e: unknown) => {
+          if (errorCode(e) === "ENOENT") return 0;
+          throw new Error(`cannot inspect run lock takeover ${mutex}`, { cause: e });
         },
       );
-      return null;
+      if (age > TAKEOVER_STALE_MS) {
+        logger.warn("removed an abandoned run lock takeover", { lock: file, ageMs: age });
+        await rm(mutex, { force: true });
+      }
+      return "busy";
     }
-    return got;
+    try {
+      const current = await readLock(file);
+      if (current !== null && isStale(current)) {
+        await rm(file, { force: true });
+        logger.warn("took over a stale run lock", { lock: file, holder: current });
+      }
+      return "done";
+    } finally {
+      await rm(mutex, { force: true });
+    }
   }
 
   private holdLock(
