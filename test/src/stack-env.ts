@@ -1,6 +1,7 @@
 /** The local stack's settings for tests, read from `stack.sh env` (the one source of truth). */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { S3Storage } from "@etl/runtime";
 import { z } from "zod";
 import { repoRoot } from "./paths.js";
 
@@ -48,6 +49,20 @@ export function readStackEnv(): StackEnv {
     throw new Error(`stack.sh env printed unusable values: ${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
+}
+
+/** The stack's S3 server as our storage, rooted at `basePath` ("" for the whole bucket). */
+export function stackStorage(env: StackEnv, basePath: string): S3Storage {
+  return new S3Storage({
+    bucket: env.S3_BUCKET_NAME,
+    basePath,
+    endpoint: env.S3_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    sessionToken: null,
+    forcePathStyle: true,
+  });
 }
 
 const TrinoPageSchema = z.object({

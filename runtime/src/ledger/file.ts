@@ -28,18 +28,23 @@ export const LOCK_STALE_MS = 60_000;
 /** How often a holder rewrites its heartbeat (and checks it still owns the lock). */
 export const HEARTBEAT_MS = 10_000;
 
-/** Writes `text` to `file` atomically (temp file + fsync + rename). */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+/** Writes `text` to a new temp file beside `file`, fsynced; returns the temp file's path. */
+async function writeTemp(file: string, text: string): Promise<string> {
   const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const fh = await open(tmp, "w");
+  const fh = await open(tmp, "wx");
   try {
     await fh.writeFile(text);
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await rename(tmp, file);
+  return tmp;
+}
+
+/** Writes `text` to `file` atomically (temp file + fsync + rename). */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await rename(await writeTemp(file, text), file);
 }
 
 /** A takeover mutex older than this was left by a process killed during its (millisecond) takeover. */
@@ -53,14 +58,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * when `file` exists.
  */
 async function createExclusive(file: string, text: string): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const fh = await open(tmp, "wx");
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const tmp = await writeTemp(file, text);
   try {
     return await link(tmp, file).then(
       () => true,

@@ -13,11 +13,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FileLedger, type MaterializationRecord, S3Storage, TrinoClient } from "@etl/runtime";
+import { FileLedger, type MaterializationRecord, type S3Storage, TrinoClient } from "@etl/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/paths.js";
-import { readStackEnv, readStackVars, type StackEnv } from "../../src/stack-env.js";
+import { readStackEnv, readStackVars, type StackEnv, stackStorage } from "../../src/stack-env.js";
 import {
   basePathOf,
   ISO_JOB,
@@ -226,16 +226,7 @@ beforeAll(async () => {
     password: null,
     scheme: stackEnv.TRINO_HTTP_SCHEME,
   });
-  bucket = new S3Storage({
-    bucket: stackEnv.S3_BUCKET_NAME,
-    basePath: "",
-    endpoint: stackEnv.S3_ENDPOINT_URL,
-    region: stackEnv.AWS_REGION,
-    accessKeyId: stackEnv.AWS_ACCESS_KEY_ID,
-    secretAccessKey: stackEnv.AWS_SECRET_ACCESS_KEY,
-    sessionToken: null,
-    forcePathStyle: true,
-  });
+  bucket = stackStorage(stackEnv, "");
   etlHome = await mkdtemp(path.join(tmpdir(), "etl-isolation-"));
   childEnv = {
     ...process.env,
@@ -246,16 +237,7 @@ beforeAll(async () => {
   };
   for (const t of TENANTS) {
     await seed(t);
-    await new S3Storage({
-      bucket: stackEnv.S3_BUCKET_NAME,
-      basePath: basePathOf(t),
-      endpoint: stackEnv.S3_ENDPOINT_URL,
-      region: stackEnv.AWS_REGION,
-      accessKeyId: stackEnv.AWS_ACCESS_KEY_ID,
-      secretAccessKey: stackEnv.AWS_SECRET_ACCESS_KEY,
-      sessionToken: null,
-      forcePathStyle: true,
-    }).deletePrefix("");
+    await stackStorage(stackEnv, basePathOf(t)).deletePrefix("");
   }
   await trino.execute(`CREATE SCHEMA IF NOT EXISTS iceberg.${ISO_TRINO_SCHEMA}`);
   await dropTargets();

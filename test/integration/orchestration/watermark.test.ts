@@ -11,13 +11,12 @@ import {
   FileLedger,
   readWatermark,
   runCli,
-  S3Storage,
   type TenantPlan,
   TrinoClient,
 } from "@etl/runtime";
 import { plan as generated, transforms } from "@etl/tenant-project_01";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStackEnv, readStackVars } from "../../src/stack-env.js";
+import { readStackEnv, readStackVars, stackStorage } from "../../src/stack-env.js";
 
 const TENANT = "project_01";
 const BASE_PATH = "wm-it/project_id=project_01";
@@ -78,16 +77,7 @@ function incrementalPlan(catalog: string): TenantPlan {
 }
 
 const stackEnv = readStackEnv();
-const storage = new S3Storage({
-  bucket: stackEnv.S3_BUCKET_NAME,
-  basePath: BASE_PATH,
-  endpoint: stackEnv.S3_ENDPOINT_URL,
-  region: stackEnv.AWS_REGION,
-  accessKeyId: stackEnv.AWS_ACCESS_KEY_ID,
-  secretAccessKey: stackEnv.AWS_SECRET_ACCESS_KEY,
-  sessionToken: null,
-  forcePathStyle: true,
-});
+const storage = stackStorage(stackEnv, BASE_PATH);
 const trino = TrinoClient.create({
   host: stackEnv.TRINO_HOST,
   port: Number(stackEnv.TRINO_PORT),
