@@ -146,7 +146,8 @@ async function createRacing(
   if (await exists()) {
     return false;
   }
-  throw new Error(`creating ${what} failed: ${(failure as Error).message}`, { cause: failure });
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  throw new Error(`creating ${what} failed: ${reason}`, { cause: failure });
 }
 
 function checkTypes(
