@@ -10,7 +10,7 @@ import {
   latestByAssetPartition,
   openLedger,
 } from "../ledger/index.js";
-import { type Logger, parseLevel, rootLogger } from "../logger.js";
+import { Logger, type LogSink, parseLevel } from "../logger.js";
 import {
   latestCompletePartition,
   partitionRange,
@@ -48,11 +48,21 @@ export function openSession(ctx: SelectedContext): Session | null {
     );
     return null;
   }
-  // At the level of the environment the CLI was given (ETL_LOG_LEVEL), so an embedding caller
-  // (tests, @etl/all) controls it; lines go to the process's stderr like every runtime log.
-  const logger = rootLogger
-    .withLevel(parseLevel(ctx.env.ETL_LOG_LEVEL))
-    .child({ tenant: ctx.plan.tenant.id, environment: ctx.environment });
+  // At the level of the environment the CLI was given (ETL_LOG_LEVEL), into the CLI's own error
+  // stream (the process's stderr for the generated entrypoints), so an embedding caller (tests,
+  // @etl/all) gets the run's log lines where it gets its other messages.
+  const io = ctx.io;
+  const sink: LogSink = {
+    write: (line) => io.err(line),
+    get isTTY() {
+      return io.isTTY;
+    },
+  };
+  const logger = new Logger(
+    { tenant: ctx.plan.tenant.id, environment: ctx.environment },
+    sink,
+    parseLevel(ctx.env.ETL_LOG_LEVEL),
+  );
 
   const history = new RunHistory(
     createStorage(r.resources.storage, logger),

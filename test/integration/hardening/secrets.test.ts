@@ -74,7 +74,8 @@ async function cli(argv: string[], extra: Record<string, string>) {
     out += t;
   };
   const io: CliIo = { isTTY: false, out: add, err: add };
-  // The logger writes to the process's own streams: capture them too, every level.
+  // The run's log lines go to io; capture the process's own streams too (anything else writing
+  // there, e.g. a library), at every level.
   const streams = [process.stdout, process.stderr] as const;
   const originals = streams.map((st) => st.write.bind(st));
   for (const st of streams) {
