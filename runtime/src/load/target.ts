@@ -56,12 +56,11 @@ export async function ensureTargetTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
 ): Promise<EnsureResult> {
+  // One idempotent statement on the common path; the existence query only after a failure.
   const schema = `${quoteTrinoIdent(t.catalog, "catalog")}.${quoteTrinoIdent(t.schema, "schema")}`;
-  if (!(await schemaExists(client, t))) {
-    await createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`, schema, () =>
-      schemaExists(client, t),
-    );
-  }
+  await createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`, schema, () =>
+    schemaExists(client, t),
+  );
   let existing = await describeTable(client, t);
   let created = false;
   if (existing === null) {
