@@ -13,7 +13,6 @@ import {
   compileTenant,
   type GenerateOptions,
   type GenerateResult,
-  generate,
 } from "./generate.js";
 import { type WorkerInput, WorkerMessageSchema } from "./generate-worker-protocol.js";
 
@@ -56,19 +55,22 @@ function startWorker(input: WorkerInput): Worker {
   });
 }
 
+/** `generate` with `workers` extra threads (default: workerCount of the selected tenants). */
 export async function generateParallel(
   options: GenerateOptions,
-  workers = workerCount(selectTenants(options.root, options.tenants).dirs.length),
+  workers?: number,
 ): Promise<GenerateResult> {
-  if (workers === 0) {
-    return generate(options);
-  }
   const selected = selectTenants(options.root, options.tenants);
   const { dirs } = selected;
+  const threads = workers ?? workerCount(dirs.length);
+  if (threads === 0) {
+    const compiled = dirs.map((dir) => compileTenant(options.root, dir));
+    return assemble(options, selected.problems, compiled);
+  }
   const next = new Int32Array(new SharedArrayBuffer(4));
   const compiled: (CompiledTenant | undefined)[] = new Array(dirs.length);
   const input: WorkerInput = { root: options.root, dirs, next };
-  const running = Array.from({ length: workers }, (_, n) => runWorker(n, input, compiled));
+  const running = Array.from({ length: threads }, (_, n) => runWorker(n, input, compiled));
   // The main thread takes tenants too; workers' messages queue until it is done.
   for (let i = Atomics.add(next, 0, 1); i < dirs.length; i = Atomics.add(next, 0, 1)) {
     const dir = dirs[i];
