@@ -2,26 +2,13 @@
  * generateParallel (worker threads) must give exactly what the single-threaded generate gives:
  * the same files for a valid repository and the same problems for an invalid one.
  */
-import {
-  cpSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type GenerateResult, generate } from "../src/generate.js";
 import { generateParallel, PARALLEL_MIN_TENANTS, workerCount } from "../src/generate-parallel.js";
-
-const REPO = path.resolve(import.meta.dirname, "..", "..");
-const temps: string[] = [];
-afterAll(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+import { copyRepoInputs, REPO } from "./repo-copy.js";
 
 function replaceInTree(dir: string, from: string, to: string): void {
   for (const n of readdirSync(dir)) {
@@ -37,9 +24,7 @@ function replaceInTree(dir: string, from: string, to: string): void {
 
 /** The repository's tenants plus copies of project_02 as project_03.. so there are `n` tenants. */
 function repoWithTenants(n: number): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "etl-gen-par-"));
-  temps.push(root);
-  cpSync(path.join(REPO, "tenants"), path.join(root, "tenants"), { recursive: true });
+  const root = copyRepoInputs();
   const have = readdirSync(path.join(root, "tenants")).filter((d) => !d.startsWith("_")).length;
   for (let i = 3; i < 3 + n - have; i++) {
     const id = `project_${String(i).padStart(2, "0")}`;

@@ -4,34 +4,11 @@
  * generated/ exactly as it was (through the real CLI).
  */
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generate } from "../src/generate.js";
-
-const REPO = path.resolve(import.meta.dirname, "..", "..");
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) {
-    rmSync(t, { recursive: true, force: true });
-  }
-});
-
-function copyRepoInputs(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "etl-gen-"));
-  temps.push(dir);
-  cpSync(path.join(REPO, "tenants"), path.join(dir, "tenants"), { recursive: true });
-  return dir;
-}
+import { copyRepoInputs, REPO } from "./repo-copy.js";
 
 function snapshotDir(dir: string): Map<string, string> {
   const out = new Map<string, string>();
