@@ -181,7 +181,7 @@ describe("invalid tenants are refused with a pinned message", () => {
   it("invalid-timezone", () => {
     expect(report("invalid-timezone")).toMatchInlineSnapshot(`
       "tenants/acme/config.yaml:27:19 tenant.jobs.daily_etl.schedule.timezone: unknown time zone "Asia/Seol"
-          fix: use an IANA zone name such as "Asia/Seoul" or "UTC"
+          fix: did you mean "Asia/Seoul"? (an IANA zone name such as "Asia/Seoul" or "UTC")
 
       1 problem found; nothing was written.
       "

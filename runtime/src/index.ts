@@ -1,5 +1,6 @@
 export * from "./checks/index.js";
 export * from "./cli/index.js";
+export * from "./contract/index.js";
 export * from "./dbt/index.js";
 export * from "./executor/graph.js";
 export * from "./executor/run.js";

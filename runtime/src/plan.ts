@@ -8,6 +8,10 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { parseCalendarDate } from "./contract/calendar.js";
+import { parseCron } from "./contract/cron.js";
+import { ENV_VAR_NAME } from "./contract/envref.js";
+import { canonicalZoneProblem } from "./contract/zone.js";
 
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENTS);
@@ -15,7 +19,7 @@ export type EnvironmentName = z.infer<typeof EnvironmentNameSchema>;
 
 /** `${VAR}` or `${VAR:default}` kept as a reference. */
 export const EnvRefSchema = z.strictObject({
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  env: z.string().regex(ENV_VAR_NAME),
   default: z.string().optional(),
 });
 export type EnvRef = z.infer<typeof EnvRefSchema>;
@@ -184,9 +188,19 @@ export const AssetPlanSchema = z.strictObject({
 });
 export type AssetPlan = z.infer<typeof AssetPlanSchema>;
 
+/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
+const ZoneSchema = z.string().superRefine((zone, ctx) => {
+  const problem = canonicalZoneProblem(zone);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
 export const SchedulePlanSchema = z.strictObject({
-  cron: z.string(),
-  timezone: z.string(),
+  /** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
+  cron: z.string().superRefine((cron, ctx) => {
+    const parsed = parseCron(cron);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+  }),
+  timezone: ZoneSchema,
   autoStart: z.boolean(),
 });
 export type SchedulePlan = z.infer<typeof SchedulePlanSchema>;
@@ -241,9 +255,17 @@ export const EnvironmentPlanSchema = z.strictObject({
   }),
   partitions: z.strictObject({
     /** First daily partition, YYYY-MM-DD. */
-    startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    startDate: z.string().superRefine((date, ctx) => {
+      const parsed = parseCalendarDate(date);
+      if (!parsed.ok) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${date}" is not a calendar date: ${parsed.problem}`,
+        });
+      }
+    }),
     /** IANA time zone in which days start and end. */
-    timezone: z.string(),
+    timezone: ZoneSchema,
   }),
   pipelines: z.array(PipelinePlanSchema),
   assets: z.array(AssetPlanSchema),

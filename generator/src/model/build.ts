@@ -6,6 +6,17 @@
  */
 import path from "node:path";
 import {
+  assetKey,
+  parseBasePath,
+  parseCalendarDate,
+  parseConfigValue,
+  parseCron,
+  parsePort,
+  referencedVars,
+  resolveZone,
+  selectKeys,
+} from "@etl/runtime/contract";
+import {
   type AssetPlan,
   type CheckPlan,
   type ConfigValue,
@@ -22,8 +33,7 @@ import {
   type WriteMode,
 } from "@etl/runtime/plan";
 import { mapColumn } from "@etl/runtime/types";
-import { cronProblem, isValidTimeZone, parseDuration } from "../config/cron.js";
-import { parseConfigValue } from "../config/envref.js";
+import { parseDuration } from "../config/duration.js";
 import {
   dbtManifestPath,
   dbtProjectDir,
@@ -35,10 +45,9 @@ import type { YamlPath } from "../config/yaml-locate.js";
 import { type Problem, suggest } from "../problems.js";
 import { GENERATOR_VERSION } from "../version.js";
 import { DEFAULT_CONCURRENCY, defaultPipelines, PIPELINE_JOBS } from "./builtins.js";
+import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
-import { globToRegExp } from "./glob.js";
 import {
-  assetKey,
   checkId,
   checkModuleName,
   checkSourceName,
@@ -137,12 +146,10 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   };
   // Literal ports (and the defaults of references) must be TCP ports: caught here, not at run time.
   const checkPort = (p: YamlPath, v: ConfigValue) => {
-    const literal = typeof v === "string" ? v : "env" in v ? v.default : undefined;
-    if (literal !== undefined && literal !== "") {
-      const n = Number(literal);
-      if (!/^\d+$/.test(literal) || n < 1 || n > 65535) {
-        report(p, `port "${literal}" is not a TCP port (1-65535)`, "write a number such as 5432");
-      }
+    const literal = literalOf(v);
+    const port = literal === undefined ? null : parsePort(literal);
+    if (port !== null && !port.ok) {
+      report(p, port.message, "write a number such as 5432");
     }
   };
   checkPort([...S, "port"], source.port);
@@ -154,23 +161,10 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     bucket: value([...ST, "bucket"], cfg.storage.bucket),
     basePath: value([...ST, "base_path"], cfg.storage.base_path),
   };
-  if (typeof storage.basePath === "string" && !/^[A-Za-z0-9_=.\-/]+$/.test(storage.basePath)) {
-    report(
-      [...ST, "base_path"],
-      `storage.base_path "${storage.basePath}" has characters unsafe in object keys`,
-      "use letters, digits, _ = . - and /",
-    );
-  } else if (
-    typeof storage.basePath === "string" &&
-    (storage.basePath.startsWith("/") ||
-      storage.basePath.split("/").some((s) => s === ".." || s === "."))
-  ) {
-    // A relative segment would let one tenant write under another tenant's prefix.
-    report(
-      [...ST, "base_path"],
-      `storage.base_path "${storage.basePath}" leaves the tenant's own prefix (".", ".." or a leading "/")`,
-      `use a plain prefix such as "project_id=${cfg.id}"`,
-    );
+  const basePathLiteral = literalOf(storage.basePath);
+  const basePath = basePathLiteral === undefined ? null : parseBasePath(basePathLiteral);
+  if (basePath !== null && !basePath.ok) {
+    report([...ST, "base_path"], basePath.message, basePathHint(basePath.kind, cfg.id));
   }
   const TD = [...T, "target_database"];
   const td = cfg.target_database;
@@ -202,17 +196,20 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
 
   // Partitions.
   const P = [...T, "partitions"];
-  if (!isValidTimeZone(cfg.partitions.timezone)) {
-    report(
-      [...P, "timezone"],
-      `unknown time zone "${cfg.partitions.timezone}"`,
-      'use an IANA zone name such as "Asia/Seoul" or "UTC"',
-    );
-  }
-  if (Number.isNaN(Date.parse(`${cfg.partitions.start_date}T00:00:00Z`))) {
+  const zone = (p: YamlPath, text: string): string => {
+    const resolved = resolveZone(text);
+    if (!resolved.ok) {
+      report(p, resolved.message, zoneHint(text));
+    }
+    // The plan holds the canonical spelling (docs/config-reference.md), the same for every Node.js.
+    return resolved.ok ? resolved.zone : text;
+  };
+  const partitionZone = zone([...P, "timezone"], cfg.partitions.timezone);
+  const startDate = parseCalendarDate(cfg.partitions.start_date);
+  if (!startDate.ok) {
     report(
       [...P, "start_date"],
-      `start_date "${cfg.partitions.start_date}" is not a calendar date`,
+      `start_date "${cfg.partitions.start_date}" is not a calendar date: ${startDate.problem}`,
       "write a real date, YYYY-MM-DD",
     );
   }
@@ -347,21 +344,11 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       }
     }
     if (job.schedule !== undefined && job.schedule !== null) {
-      const cron = cronProblem(job.schedule.cron);
-      if (cron !== null) {
-        report(
-          [...J, jname, "schedule", "cron"],
-          cron,
-          'write five fields, e.g. "0 2 * * *" (02:00 every day)',
-        );
+      const cron = parseCron(job.schedule.cron);
+      if (!cron.ok) {
+        report([...J, jname, "schedule", "cron"], cron.error, cronHint(cron.kind));
       }
-      if (!isValidTimeZone(job.schedule.timezone)) {
-        report(
-          [...J, jname, "schedule", "timezone"],
-          `unknown time zone "${job.schedule.timezone}"`,
-          'use an IANA zone name such as "Asia/Seoul" or "UTC"',
-        );
-      }
+      zone([...J, jname, "schedule", "timezone"], job.schedule.timezone);
     }
   }
 
@@ -383,7 +370,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     environments[env] = {
       enabled: cfg.enabled && cfg.environments[env].enabled,
       resources,
-      partitions: { startDate: cfg.partitions.start_date, timezone: cfg.partitions.timezone },
+      partitions: { startDate: cfg.partitions.start_date, timezone: partitionZone },
       pipelines,
       assets,
       jobs: buildJobs(cfg, pipelines, assets),
@@ -399,8 +386,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   }
   for (const [jname, job] of Object.entries(cfg.jobs)) {
     for (const [i, glob] of (job.selection ?? []).entries()) {
-      const re = globToRegExp(glob);
-      if (![...allKeys].some((k) => re.test(k))) {
+      if (selectKeys([...allKeys], [glob]).length === 0) {
         const near = suggest(glob, [...allKeys]);
         report(
           [...J, jname, "selection", i],
@@ -880,17 +866,6 @@ function buildPipeline(
   return { plan, model: { name: pname, columns, transfer: transferModel } };
 }
 
-/** Names of the environment variables a config value references. */
-function referencedVars(value: ConfigValue): string[] {
-  if (typeof value === "string") {
-    return [];
-  }
-  if ("env" in value) {
-    return [value.env];
-  }
-  return value.template.flatMap((p) => (typeof p === "string" ? [] : [p.env]));
-}
-
 function valueOrRaw(raw: string): ConfigValue {
   const p = parseConfigValue(raw);
   return p.ok ? p.value : raw;
@@ -1014,6 +989,9 @@ function buildJobs(
     const order = new Map(assets.map((a, i) => [a.key, i]));
     const unique = [...new Set(keys)].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
     const s = conf?.schedule ?? null;
+    // Both were checked with the jobs; a plan is only returned when they passed.
+    const cron = s === null ? null : parseCron(s.cron);
+    const zone = s === null ? null : resolveZone(s.timezone);
     jobs.push({
       name,
       description: `${label} ${description}`,
@@ -1023,8 +1001,8 @@ function buildJobs(
         s === null
           ? null
           : {
-              cron: s.cron.trim().split(/\s+/).join(" "),
-              timezone: s.timezone,
+              cron: cron?.ok ? cron.cron.text : s.cron,
+              timezone: zone?.ok ? zone.zone : s.timezone,
               autoStart: s.auto_start,
             },
       concurrency: conf?.concurrency ?? DEFAULT_CONCURRENCY,
@@ -1058,11 +1036,13 @@ function buildJobs(
     if ((BUILTIN_JOBS as readonly string[]).includes(jname) || conf.selection === undefined) {
       continue;
     }
-    const res = conf.selection.map(globToRegExp);
     add(
       jname,
       conf.description ?? `Assets matching ${conf.selection.join(", ")}`,
-      assets.filter((a) => res.some((r) => r.test(a.key))).map((a) => a.key),
+      selectKeys(
+        assets.map((a) => a.key),
+        conf.selection,
+      ),
     );
   }
   return jobs;

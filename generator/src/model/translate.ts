@@ -1,7 +1,8 @@
 /**
- * The one place that decides names: asset keys, TypeScript identifiers, storage prefixes and
- * Trino/PostgreSQL identifiers. Every check of a name a tenant writes lives here so that the rules
- * (and their error messages) are the same everywhere.
+ * The one place that decides names: TypeScript identifiers, storage prefixes and Trino/PostgreSQL
+ * identifiers (asset keys are spelled by `assetKey` of @etl/runtime/contract, which the runtime
+ * reads back). Every check of a name a tenant writes lives here so that the rules (and their error
+ * messages) are the same everywhere.
  */
 import type { Stage } from "@etl/runtime/plan";
 
@@ -122,11 +123,6 @@ export function checkModuleName(name: string): NameCheck {
     };
   }
   return OK;
-}
-
-/** `<tenant>/<stage>/<name>`. */
-export function assetKey(tenant: string, stage: Stage, name: string): string {
-  return `${tenant}/${stage}/${name}`;
 }
 
 /** PascalCase TypeScript identifier of a snake_case name: `lot_history` -> `LotHistory`. */

@@ -3,6 +3,7 @@
  * then build them with one `dbt build`, and describe each asset's outcome as metadata and checks.
  */
 
+import { parseAssetKey } from "../contract/asset-key.js";
 import { columnsFromSource } from "../load/columns.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
@@ -76,11 +77,13 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       `tenant ${opts.tenantId} has no dbt project configured (dbt.enabled)`,
     );
   }
-  const prefix = `${opts.tenantId}/extract/`;
   const pipelineNames = [
     ...new Set(
       opts.assets.flatMap((a) =>
-        a.deps.filter((d) => d.startsWith(prefix)).map((d) => d.slice(prefix.length)),
+        a.deps.flatMap((d) => {
+          const key = parseAssetKey(d);
+          return key?.tenant === opts.tenantId && key.stage === "extract" ? [key.name] : [];
+        }),
       ),
     ),
   ].sort();

@@ -6,6 +6,7 @@
 import { makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import pg from "pg";
 import { z } from "zod";
+import { assetKey } from "../contract/asset-key.js";
 import { type Logger, registerSecret } from "../logger.js";
 import { type ColumnBuilder, createBuilder } from "../parquet/columns.js";
 import { WorkerParquetEncoder } from "../parquet/worker-encoder.js";
@@ -167,7 +168,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
   const started = performance.now();
   const { pipeline: plan, partition, storage } = opts;
   const logger = opts.logger.child({
-    asset: `${opts.tenantId}/extract/${plan.name}`,
+    asset: assetKey(opts.tenantId, "extract", plan.name),
     partition: partition ?? "snapshot",
     runId: opts.runId,
   });

@@ -8,6 +8,8 @@
  * every match condition, so one tenant's load can never touch another tenant's rows.
  */
 import { z } from "zod";
+import { addDays, parseCalendarDate } from "../contract/calendar.js";
+import { resolveZone } from "../contract/zone.js";
 import { type Logger, rootLogger } from "../logger.js";
 import type { PipelinePlan, WriteMode } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
@@ -171,27 +173,13 @@ function plan(opts: LoadPartitionOptions): Plan {
   };
 }
 
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
+/** The zone as Trino reads it inside a timestamp literal (canonical names have no quote). */
 function zoneLiteralPart(timeZone: string): string {
-  const valid =
-    /^[A-Za-z0-9_+\-/]+$/.test(timeZone) &&
-    (() => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-  if (!valid) {
+  const zone = resolveZone(timeZone);
+  if (!zone.ok) {
     throw new InvalidIdentifierError(`"${timeZone}" is not an IANA time zone`);
   }
-  return timeZone;
+  return zone.zone;
 }
 
 /**
@@ -204,14 +192,14 @@ export function trinoPartitionPredicate(
   partition: { date: string; timeZone: string },
 ): string {
   const from = partition.date;
-  const to = nextDay(from);
+  const date = parseCalendarDate(from);
+  if (!date.ok) {
+    throw new InvalidIdentifierError(`"${from}" is not a partition date: ${date.problem}`);
+  }
   if (column.type === "date") {
     return `${ref} = DATE ${stringLiteral(from)}`;
   }
-  // dateLiteral-style validation of the shape happens in nextDay/DATE parsing by Trino; re-check.
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) {
-    throw new InvalidIdentifierError(`"${from}" is not a YYYY-MM-DD partition date`);
-  }
+  const to = addDays(from, 1);
   if (column.type.endsWith("with time zone")) {
     const z = zoneLiteralPart(partition.timeZone);
     return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00 ${z}`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00 ${z}`)}`;
