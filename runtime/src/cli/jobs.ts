@@ -24,8 +24,10 @@ import {
   resolveResources,
 } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { scheduledJobs, serve } from "../schedule/serve.js";
 import { createStorage } from "../storage/index.js";
+import { TrinoClient } from "../trino/client.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
 
@@ -70,6 +72,10 @@ export function openSession(ctx: SelectedContext): Session | null {
     // History writes use the storage-bound stages' policy: S3 restarts heal within its window.
     retryPolicyFor("extract", ctx.env),
     ctx.signal,
+    {
+      client: TrinoClient.create(r.resources.trino, { logger }),
+      place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
+    },
   );
   return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
 }

@@ -7,22 +7,18 @@ import { columnsFromSource } from "../load/columns.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { readManifest as readPartitionManifest } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { TrinoClient } from "../trino/client.js";
 import type { DbtAssetOutcome } from "./results.js";
 import { type RunDbtResult, runDbt } from "./run.js";
-import {
-  type DbtSourceData,
-  dbtSourceVars,
-  defaultDbtSourcesPlace,
-  exposeDbtSources,
-} from "./sources.js";
+import { type DbtSourceData, dbtSourceVars, exposeDbtSources } from "./sources.js";
 
 export interface BuildDbtAssetsOptions {
   tenantId: string;
-  /** The environment's plan; its pipelines are the extracts the sources come from. */
-  envPlan: Pick<EnvironmentPlan, "pipelines">;
+  /** The environment's plan: its pipelines are the extracts the sources come from. */
+  envPlan: Pick<EnvironmentPlan, "pipelines" | "runtimeObjects">;
   /** The dbt assets to build (one run; dbt orders them itself). */
   assets: readonly AssetPlan[];
   resources: ResolvedResources;
@@ -122,7 +118,7 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
   if (problems.length > 0) {
     return failAll(opts.assets, problems.join("; "));
   }
-  const place = defaultDbtSourcesPlace(opts.tenantId);
+  const place = runtimeObjects(opts.tenantId, opts.envPlan).dbtSources;
   if (sources.length > 0) {
     const client = TrinoClient.create(resources.trino, { source: "etl-dbt", logger: opts.logger });
     try {

@@ -165,6 +165,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const writeEnd = async () => {
     await started;
     await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
+    await history?.publish();
   };
   try {
     await o.ledger.putRun(run);

@@ -12,8 +12,6 @@ import { stagedFromManifest } from "../load/committed.js";
 import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
 import {
   createStagingTable,
-  DEFAULT_STAGING_CATALOG,
-  DEFAULT_STAGING_SCHEMA,
   dropStagingTable,
   ensureStagingSchema,
   type StagingPlace,
@@ -24,6 +22,7 @@ import {
 import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
 import { StageError } from "../retry/index.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { createStorage } from "../storage/index.js";
 import { readManifest } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
@@ -92,7 +91,7 @@ async function checkStaged(
   }
   const staged = stagedFromManifest(p, manifest);
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
-  const place: StagingPlace = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
+  const place: StagingPlace = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
   await ensureStagingSchema(client, place);
   const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`, new Date(), ctx.runId);
   const from = await createStagingTable(
@@ -337,16 +336,16 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     throw new StageError(`missing environment variables: ${catalog.missing.join(", ")}`, false);
   }
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
+  const staging = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
   if (!pending.swept.has(ctx.runId)) {
     // Once per run: staging tables of killed processes: those of this tenant's ended runs (a
     // killed run is recorded as ended when the next run of its job and partition starts), and
     // any older than a load in progress could be.
     pending.swept.add(ctx.runId);
-    const place = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
     await ctx
       .endedRuns()
       .then((ended) =>
-        sweepStagingTables(client, place, STAGING_SWEEP_HOURS, ctx.logger, new Date(), ended),
+        sweepStagingTables(client, staging, STAGING_SWEEP_HOURS, ctx.logger, new Date(), ended),
       )
       .catch((e: unknown) => {
         // A failed sweep leaves orphans for the next run; it must not fail this load.
@@ -364,6 +363,7 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     partition,
     logger: ctx.logger,
     runId: ctx.runId,
+    staging,
   });
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);
