@@ -54,16 +54,20 @@ export function openSession(ctx: SelectedContext): Session | null {
   // stream (the process's stderr for the generated entrypoints), so an embedding caller (tests,
   // @etl/all) gets the run's log lines where it gets its other messages.
   const io = ctx.io;
+  const progressLine = progressOnTerminal(ctx);
   const sink: LogSink = {
-    write: (line) => io.err(line),
+    // On a terminal a log line first clears the progress line it would otherwise run into.
+    write: (line) => io.err(progressLine ? `\r\x1b[2K${line}` : line),
     get isTTY() {
       return io.isTTY;
     },
+    color: io.isTTY && (ctx.env.NO_COLOR ?? "") === "",
   };
   const logger = new Logger(
     { tenant: ctx.plan.tenant.id, environment: ctx.environment },
     sink,
     parseLevel(ctx.env.ETL_LOG_LEVEL),
+    ctx.logFormat,
   );
 
   const history = new RunHistory(
@@ -78,6 +82,11 @@ export function openSession(ctx: SelectedContext): Session | null {
     },
   );
   return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
+}
+
+/** A live progress line only on a terminal, and not when JSON lines were asked for. */
+function progressOnTerminal(ctx: SelectedContext): boolean {
+  return ctx.io.isTTY && ctx.logFormat !== "json";
 }
 
 function findJob(ctx: SelectedContext, name: string): JobPlan | null {
@@ -130,7 +139,7 @@ async function executeOne(
     retry: (stage) => retryPolicyFor(stage, ctx.env),
     signal: ctx.signal,
     trigger,
-    tty: ctx.io.isTTY ? ctx.io.err : null,
+    tty: progressOnTerminal(ctx) ? ctx.io.err : null,
     history: s.history,
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),

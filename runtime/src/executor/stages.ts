@@ -183,6 +183,7 @@ async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<
     runId: attemptId(ctx),
     logger: ctx.logger,
     signal: ctx.signal,
+    onProgress: (totals) => ctx.progress.update(totals),
   });
   ctx.progress.update({ rows: r.rowCount, bytes: r.bytes });
   if (deferWatermark && r.watermark !== null && r.watermark.next !== null) {
@@ -220,6 +221,7 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
     partition: ctx.partition?.date ?? null,
     runId: attemptId(ctx),
     logger: ctx.logger,
+    onProgress: (totals) => ctx.progress.update(totals),
   });
   if (lastStageOf(ctx, p.name) === "transfer") {
     await advancePendingWatermark(ctx, p, pending);

@@ -21,6 +21,7 @@ export function createStorage(settings: StorageSettings, logger: Logger): Storag
     return storage;
   }
   const storage = new S3Storage(settings);
-  logger.info("storage backend", { location: storage.description });
+  // Every stage opens its storage: once per asset is detail (validate --connect names it).
+  logger.debug("storage backend", { location: storage.description });
   return storage;
 }

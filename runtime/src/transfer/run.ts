@@ -51,6 +51,8 @@ export interface RunTransferOptions {
   /** Id of this attempt (a storage key segment: letters, digits, _ . -). */
   runId: string;
   logger?: Logger;
+  /** Receives the output rows written so far (the executor's progress line). */
+  onProgress?: (totals: { rows: number }) => void;
 }
 
 /** A transfer that cannot run: missing input, failing transform, refused output. */
@@ -176,7 +178,10 @@ export async function runTransfer(opts: RunTransferOptions): Promise<TransferRes
         batcher.push(next.value);
         inFile++;
         next = await pull(source, p.name);
-        if (batcher.pending >= rowGroup) yield batcher.flush();
+        if (batcher.pending >= rowGroup) {
+          opts.onProgress?.({ rows: batcher.rows });
+          yield batcher.flush();
+        }
       }
       yield batcher.flush();
     };

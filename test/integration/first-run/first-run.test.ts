@@ -119,8 +119,23 @@ describe("the demo's jobs on never-used state", () => {
   });
 
   it("run daily_etl for a partition: every asset and every check succeeds", async () => {
-    const r = await entrypoint("run", "daily_etl", "--partition", PARTITION);
+    // What `npm run demo` shows: pretty lines (demo.sh asks for them), one per event.
+    const r = await entrypoint(
+      "run",
+      "daily_etl",
+      "--partition",
+      PARTITION,
+      "--log-format",
+      "pretty",
+    );
     expectOk(r, "run daily_etl");
+    const lines = r.err.split("\n").filter((l) => l !== "");
+    expect(
+      lines.filter((l) => !/^\d\d:\d\d:\d\d {2}(DEBUG|INFO |WARN |ERROR) {2}\S/.test(l)),
+    ).toEqual([]);
+    expect(lines.filter((l) => l.startsWith("{"))).toEqual([]);
+    expect(r.err).toMatch(/run finished: SUCCEEDED \(9 succeeded, 0 failed, 0 skipped\)/);
+    expect(r.err).not.toMatch(/NodeVersionSupportWarning/);
     expect(r.out).toMatch(/job daily_etl {2}partition 2026-01-02 {2}SUCCEEDED/);
     const ledger = new FileLedger(etlHome, TENANT);
     const done = await ledger.materializations(TENANT);
@@ -167,6 +182,10 @@ describe("the demo's jobs on never-used state", () => {
   it("run master_sync: the master data loads and its dbt models build into never-used dbt schemas", async () => {
     const r = await entrypoint("run", "master_sync");
     expectOk(r, "run master_sync");
+    // Not a terminal and no format asked for: JSON lines, every one a whole object.
+    for (const line of r.err.split("\n").filter((l) => l !== "")) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+    }
     expect(r.out).toMatch(/job master_sync .* SUCCEEDED/);
     const pg = await pgClient(TENANT);
     let items = 0;
