@@ -17,6 +17,7 @@ describe("nodeSupport", () => {
       supported: true,
       note: /^node v22\.12\.0: supported$/,
     },
+    { version: "22.11.0", today: "2026-12-01", supported: false, note: /older than 22\.12\.0/ },
     { version: "24.1.0", today: "2026-12-01", supported: true, note: /supported/ },
     { version: "21.7.3", today: "2026-12-01", supported: false, note: /not supported/ },
     { version: "18.20.0", today: "2026-12-01", supported: false, note: /not supported/ },

@@ -9,8 +9,13 @@
 export const NODE_20_SUPPORT_ENDS = "2027-01-07";
 /** Node.js 20's own end of life (nodejs/Release schedule). */
 export const NODE_20_END_OF_LIFE = "2026-04-30";
-/** Oldest Node.js 20 release the packages run on (package.json engines). */
+/**
+ * Oldest releases of each supported line (package.json engines): 20.19.0 is the floor the project
+ * started with; 22.12.0 is the 22.x release with the same module loading (`require()` of ES
+ * modules on by default). Only 20.20 is tested here (docs/decisions/node-version.md).
+ */
 export const NODE_MINIMUM = "20.19.0";
+export const NODE_22_MINIMUM = "22.12.0";
 
 /** The AWS SDK's own switch for its Node.js version notice (aws/aws-sdk-js-v3 issue 7983). */
 export const AWS_SDK_NODE_NOTICE_ENV = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
@@ -61,6 +66,9 @@ export function nodeSupport(
       supported: true,
       note: `${v}: supported until ${NODE_20_SUPPORT_ENDS} (Node.js 20 reached its end of life on ${NODE_20_END_OF_LIFE}; plan the move to Node.js 22 or 24)`,
     };
+  }
+  if (major === 22 && !atLeast(version, NODE_22_MINIMUM)) {
+    return { supported: false, note: `${v} is older than ${NODE_22_MINIMUM}: upgrade Node.js` };
   }
   if (major === 22 || major >= 24) {
     return { supported: true, note: `${v}: supported` };
