@@ -88,6 +88,12 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       problems.push(`dbt source ${name} has no pipeline in this environment`);
       continue;
     }
+    if (!pipeline.saveToS3) {
+      problems.push(
+        `pipeline ${name} keeps its extract only on this machine for the run (save_to_s3: false), and dbt reads sources through Trino from S3: set save_to_s3: true`,
+      );
+      continue;
+    }
     if (pipeline.columns === null) {
       problems.push(
         `pipeline ${name} has no column snapshot, so its extract cannot be exposed to dbt: run npm run introspect`,

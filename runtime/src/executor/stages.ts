@@ -25,6 +25,7 @@ import { StageError } from "../retry/index.js";
 import { runtimeObjects } from "../runtime-objects.js";
 import { createStorage } from "../storage/index.js";
 import { readManifest } from "../storage/layout.js";
+import { scratchStorage } from "../storage/scratch.js";
 import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
@@ -83,6 +84,12 @@ async function checkStaged(
       false,
     );
   }
+  if (!p.saveToS3) {
+    throw new StageError(
+      `checks of ${p.name} run on Trino over its files on S3, but the pipeline keeps its files only on this machine for the run (save_to_s3: false): set save_to_s3: true, or remove the pipeline's checks`,
+      false,
+    );
+  }
   if (!manifest.location.startsWith("s3://")) {
     throw new StageError(
       `checks of ${p.name} run on Trino, which cannot read local storage (${manifest.location}): set S3_BUCKET_NAME / storage.bucket, or remove the pipeline's checks`,
@@ -116,6 +123,16 @@ async function checkStaged(
     });
   }
   return checkOutcomes(results);
+}
+
+/**
+ * Where a pipeline's stage files go: the tenant's storage, or, for a pipeline that keeps nothing
+ * (`save_to_s3: false`), the run's scratch space, removed when the run ends.
+ */
+function stageStorage(ctx: AssetRunContext, pipeline: PipelinePlan): Storage {
+  return pipeline.saveToS3
+    ? createStorage(ctx.resources.storage, ctx.logger)
+    : scratchStorage(ctx.resources, ctx.runId);
 }
 
 function needPipeline(ctx: AssetRunContext) {
@@ -170,7 +187,7 @@ async function advancePendingWatermark(
 
 async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
-  const storage = createStorage(ctx.resources.storage, ctx.logger);
+  const storage = stageStorage(ctx, p);
   const deferWatermark = p.incremental !== null && lastStageOf(ctx, p.name) !== "extract";
   const r = await extractPartition({
     advanceWatermark: !deferWatermark,
@@ -212,9 +229,28 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
       false,
     );
   }
-  const storage = createStorage(ctx.resources.storage, ctx.logger);
+  const storage = stageStorage(ctx, p);
+  const inputs = new Map(
+    (p.transfer?.inputs ?? []).map((name) => {
+      const input = ctx.envPlan.pipelines.find((q) => q.name === name);
+      return [name, input === undefined ? storage : stageStorage(ctx, input)] as const;
+    }),
+  );
+  // An input that keeps nothing exists only in the scratch of the run that extracted it.
+  const notInRun = [...inputs.keys()].filter((name) => {
+    const input = ctx.envPlan.pipelines.find((q) => q.name === name);
+    const extract = `${ctx.plan.tenant.id}/extract/${name}`;
+    return input?.saveToS3 === false && !ctx.selection.some((a) => a.key === extract);
+  });
+  if (notInRun.length > 0) {
+    throw new StageError(
+      `transfer of ${p.name} reads ${notInRun.join(", ")}, whose extract keeps its files only for the run that made it (save_to_s3: false): select ${notInRun.map((n) => `${ctx.plan.tenant.id}/extract/${n}`).join(", ")} in the same run, or set save_to_s3: true`,
+      false,
+    );
+  }
   const r = await runTransfer({
     storage,
+    inputStorage: (name) => inputs.get(name) ?? storage,
     tenantId: ctx.plan.tenant.id,
     pipeline: p,
     transform,
@@ -321,6 +357,12 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     throw new StageError(`asset ${ctx.asset.key} has no pipeline with a Trino output`, false);
   }
   const fromStage = p.hasTransfer ? "transfer" : "extract";
+  if (!p.saveToS3) {
+    throw new StageError(
+      `pipeline ${p.name} loads into Trino, which reads the staged files from S3, but it keeps them only on this machine for the run (save_to_s3: false): set save_to_s3: true, or save_to_trino: false`,
+      false,
+    );
+  }
   const storage = createStorage(ctx.resources.storage, ctx.logger);
   const partition =
     ctx.partition === null ? null : { date: ctx.partition.date, timeZone: ctx.partition.timeZone };

@@ -8,6 +8,7 @@ import type { Storage } from "./storage.js";
 export * from "./layout.js";
 export * from "./local.js";
 export * from "./s3.js";
+export * from "./scratch.js";
 export * from "./storage.js";
 
 /** The S3 backend when a bucket is configured, else the local filesystem (said clearly). */
