@@ -116,6 +116,20 @@ describe("formatPretty", () => {
       },
       want: "21:27:31  INFO   extract/equipment_event       wip aggregated  groups=30  2.0 KiB  read 1.50 s",
     },
+    {
+      level: "warn",
+      msg: "[WARNING]: SSL certificate validation is disabled.\nYou may opt into the new behavior.",
+      fields: { ...asset, asset: "project_01/dbt/stg_items", source: "dbt", event: "X" },
+      want: "21:27:31  WARN   dbt/stg_items                 [WARNING]: SSL certificate validation is disabled. / You may opt into the new behavior.",
+    },
+    {
+      level: "info",
+      msg: "asset succeeded",
+      fields: { ...asset, asset: "project_01/dbt/stg_items", durationMs: 1200, rowsAffected: -1 },
+      want: "21:27:31  INFO   dbt/stg_items                 OK in 1.20 s",
+    },
+    { level: "info", msg: "", fields: { ...asset, source: "dbt" }, want: null },
+    { level: "info", msg: "dbt asset project_01/dbt/stg_items success", fields: asset, want: null },
     // Said again by the asset's outcome line: left out of pretty output.
     {
       level: "info",

@@ -71,7 +71,8 @@ function seconds(ms: number): string {
 }
 
 function count(n: unknown, one: string, many = `${one}s`): string | null {
-  if (typeof n !== "number") return null;
+  // dbt reports -1 rows for a view: no count to tell.
+  if (typeof n !== "number" || n < 0) return null;
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 }
 
@@ -240,7 +241,11 @@ export function formatPretty(
   fields: LogFields,
   options: { now?: Date; color?: boolean } = {},
 ): string | null {
-  if (level === "info" && REPEATED_BY_OUTCOME.has(msg)) return null;
+  if (level === "info" && (REPEATED_BY_OUTCOME.has(msg) || /^dbt asset \S+ success$/.test(msg))) {
+    return null;
+  }
+  // dbt separates its report with blank lines; a person's terminal needs no empty events.
+  if (msg.trim() === "") return null;
   const now = options.now ?? new Date();
   const time = [now.getHours(), now.getMinutes(), now.getSeconds()]
     .map((n) => String(n).padStart(2, "0"))
@@ -256,5 +261,7 @@ export function formatPretty(
       ? `  (attempt ${attempt})`
       : "";
   const head = `${time}  ${levelText}  ${where === "" ? "" : `${where.padEnd(28)}  `}`;
-  return `${head}${text}${extra === "" ? "" : `  ${extra}`}${again}\n`;
+  // One event, one line: a message or error that spans lines is joined.
+  const body = `${text}${extra === "" ? "" : `  ${extra}`}`.replace(/\s*\n\s*/g, " / ");
+  return `${head}${body}${again}\n`;
 }
