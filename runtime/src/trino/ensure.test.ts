@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lostCreateRace, objectName } from "./ensure.js";
+import { EnsureObjectError, lostCreateRace, objectName } from "./ensure.js";
 
 describe("lostCreateRace", () => {
   // The three answers a lost race gets on this stack (Hive file metastore, Iceberg JDBC catalog).
@@ -57,5 +57,13 @@ describe("objectName", () => {
     expect(objectName({ catalog: "iceberg", schema: "aps", table: "wip" })).toBe(
       '"iceberg"."aps"."wip"',
     );
+  });
+});
+
+describe("EnsureObjectError", () => {
+  it("is as transient as its cause, so a lost race is retried, never a permanent user error", () => {
+    expect(new EnsureObjectError("x", { cause: { transient: true } }).transient).toBe(true);
+    expect(new EnsureObjectError("x", { cause: new Error("syntax") }).transient).toBe(false);
+    expect(new EnsureObjectError("x").transient).toBe(false);
   });
 });

@@ -26,10 +26,22 @@ export interface Ensured {
   created: boolean;
 }
 
-/** Error for a CREATE that failed while the object still does not exist. */
+/**
+ * Error for a CREATE that failed while the object still does not exist. Transient when its cause
+ * is (a lost race the catalog does not show yet, a busy server): the retry policy runs it again.
+ */
 export class EnsureObjectError extends Error {
   override readonly name = "EnsureObjectError";
-  readonly transient = false;
+  readonly transient: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const cause = options?.cause;
+    this.transient =
+      typeof cause === "object" &&
+      cause !== null &&
+      "transient" in cause &&
+      cause.transient === true;
+  }
 }
 
 const IF_NOT_EXISTS_DDL = /^\s*CREATE\s+(SCHEMA|TABLE)\s+IF\s+NOT\s+EXISTS\s/i;
