@@ -222,6 +222,8 @@ export type TrinoSchemaRef = z.infer<typeof TrinoSchemaRefSchema>;
  * Where the runtime keeps its own Trino objects: the loads' staging tables, the views exposing
  * extracts to dbt and the run history table. Absent (or a member absent): the runtime's defaults,
  * `hive.etl_staging`, `hive.<tenant>_sources`, `hive.etl_ops.<tenant>_runs` (runtime-objects.ts).
+ * A named `runHistory` is also kept registered by every run (created when missing, new days
+ * added); the default one is left to the operator (docs/operations.md).
  */
 export const RuntimeObjectsPlanSchema = z.strictObject({
   staging: TrinoSchemaRefSchema.optional(),

@@ -76,10 +76,14 @@ export function openSession(ctx: SelectedContext): Session | null {
     // History writes use the storage-bound stages' policy: S3 restarts heal within its window.
     retryPolicyFor("extract", ctx.env),
     ctx.signal,
-    {
-      client: TrinoClient.create(r.resources.trino, { logger }),
-      place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
-    },
+    // Only a table the plan names is kept registered: the default name is per tenant, and two
+    // plans of one tenant (environments, test plans) with other base paths would fight over it.
+    ctx.envPlan.runtimeObjects?.runHistory === undefined
+      ? null
+      : {
+          client: TrinoClient.create(r.resources.trino, { logger }),
+          place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
+        },
   );
   return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
 }

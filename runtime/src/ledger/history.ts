@@ -283,8 +283,9 @@ export class RunHistory {
 
   /**
    * Makes the run's history queryable in Trino: creates the table when missing and registers
-   * new day partitions. Only for S3 storage (Trino cannot read local files). A failure is
-   * logged and the run goes on: the files and the ledger hold the events.
+   * new day partitions. Only with a table to keep (the plan names one) and S3 storage (Trino
+   * cannot read local files). A failure is logged and the run goes on: the files and the ledger
+   * hold the events.
    */
   async publish(): Promise<boolean> {
     if (this.table === null || this.storage.kind !== "s3") {
