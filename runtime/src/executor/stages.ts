@@ -230,18 +230,17 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
     );
   }
   const storage = stageStorage(ctx, p);
-  const inputs = new Map(
-    (p.transfer?.inputs ?? []).map((name) => {
-      const input = ctx.envPlan.pipelines.find((q) => q.name === name);
-      return [name, input === undefined ? storage : stageStorage(ctx, input)] as const;
-    }),
+  const inputPlans = (p.transfer?.inputs ?? []).flatMap((name) =>
+    ctx.envPlan.pipelines.filter((q) => q.name === name),
   );
+  const inputs = new Map(inputPlans.map((q) => [q.name, stageStorage(ctx, q)] as const));
   // An input that keeps nothing exists only in the scratch of the run that extracted it.
-  const notInRun = [...inputs.keys()].filter((name) => {
-    const input = ctx.envPlan.pipelines.find((q) => q.name === name);
-    const extract = `${ctx.plan.tenant.id}/extract/${name}`;
-    return input?.saveToS3 === false && !ctx.selection.some((a) => a.key === extract);
-  });
+  const notInRun = inputPlans
+    .filter((q) => !q.saveToS3)
+    .map((q) => q.name)
+    .filter(
+      (name) => !ctx.selection.some((a) => a.key === `${ctx.plan.tenant.id}/extract/${name}`),
+    );
   if (notInRun.length > 0) {
     throw new StageError(
       `transfer of ${p.name} reads ${notInRun.join(", ")}, whose extract keeps its files only for the run that made it (save_to_s3: false): select ${notInRun.map((n) => `${ctx.plan.tenant.id}/extract/${n}`).join(", ")} in the same run, or set save_to_s3: true`,
