@@ -149,20 +149,10 @@ function describe(msg: string, f: LogFields): string {
       return `FAILED${retried === null ? "" : ` ${retried}`}: ${String(f.error ?? "")}`;
     case "asset skipped":
       return `SKIPPED: ${String(f.reason ?? "")}`;
-    case "extract done":
-      return `extracted ${joined(
-        count(f.rows, "row"),
-        num(f, "bytes") === null ? null : humanBytes(num(f, "bytes") ?? 0),
-        count(f.files, "file"),
-      )}`;
-    case "partition committed":
-      return `committed ${joined(count(f.rows, "row"), count(f.files, "file"))}`;
     case "target table ready":
       return f.created === true
         ? `created table ${str(f, "target") ?? ""}`
         : `added column(s) ${compact(f.columnsAdded)} to ${str(f, "target") ?? ""}`;
-    case "load committed":
-      return `loaded into ${str(f, "target") ?? "?"} (${str(f, "writeMode") ?? "?"}): ${num(f, "rowsInserted") ?? 0} inserted, ${num(f, "rowsUpdated") ?? 0} updated, ${num(f, "rowsDeleted") ?? 0} deleted`;
     case "check failed":
       return `check ${String(f.check ?? "?")} failed (${String(f.severity ?? "error")})${
         num(f, "failing") === null ? "" : `: ${count(f.failing, "failing row")}`
@@ -202,9 +192,6 @@ const DESCRIBED: Readonly<Record<string, readonly string[]>> = {
   ],
   "asset failed": ["error"],
   "asset skipped": ["reason"],
-  "extract done": ["rows", "bytes", "files"],
-  "partition committed": ["rows", "files", "bytes"],
-  "load committed": ["rowsInserted", "rowsUpdated", "rowsDeleted", "rowsStaged"],
   "check failed": ["check", "severity", "failing", "sample", "type"],
   "transient failure, retrying": ["delayMs", "error"],
   progress: ["rows", "bytes", "detail"],
