@@ -17,6 +17,7 @@ export * from "./plan.js";
 export * from "./progress/index.js";
 export * from "./resources.js";
 export * from "./retry/index.js";
+export * from "./runtime-objects.js";
 export * from "./schedule/cron.js";
 export * from "./schedule/serve.js";
 export * from "./storage/index.js";

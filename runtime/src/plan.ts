@@ -228,6 +228,26 @@ export const DbtPlanSchema = z.strictObject({
 });
 export type DbtPlan = z.infer<typeof DbtPlanSchema>;
 
+/** A Trino schema the runtime keeps objects of its own in. */
+export const TrinoSchemaRefSchema = z.strictObject({ catalog: z.string(), schema: z.string() });
+export type TrinoSchemaRef = z.infer<typeof TrinoSchemaRefSchema>;
+
+/**
+ * Where the runtime keeps its own Trino objects: the loads' staging tables, the views exposing
+ * extracts to dbt and the run history table. Absent (or a member absent): the runtime's defaults,
+ * `hive.etl_staging`, `hive.<tenant>_sources`, `hive.etl_ops.<tenant>_runs` (runtime-objects.ts).
+ * A named `runHistory` is also kept registered by every run (created when missing, new days
+ * added); the default one is left to the operator (docs/operations.md).
+ */
+export const RuntimeObjectsPlanSchema = z.strictObject({
+  staging: TrinoSchemaRefSchema.optional(),
+  dbtSources: TrinoSchemaRefSchema.optional(),
+  runHistory: z
+    .strictObject({ catalog: z.string(), schema: z.string(), table: z.string() })
+    .optional(),
+});
+export type RuntimeObjectsPlan = z.infer<typeof RuntimeObjectsPlanSchema>;
+
 export const EnvironmentPlanSchema = z.strictObject({
   enabled: z.boolean(),
   resources: z.strictObject({
@@ -271,6 +291,7 @@ export const EnvironmentPlanSchema = z.strictObject({
   assets: z.array(AssetPlanSchema),
   jobs: z.array(JobPlanSchema),
   dbt: DbtPlanSchema.nullable(),
+  runtimeObjects: RuntimeObjectsPlanSchema.optional(),
 });
 export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
 

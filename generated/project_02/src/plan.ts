@@ -105,7 +105,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -213,7 +213,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -347,7 +347,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -519,7 +519,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -946,7 +946,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -1054,7 +1054,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -1188,7 +1188,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -1360,7 +1360,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],

@@ -24,7 +24,8 @@ const SHARED_SECRET_KEYS = [
   "S3_ENDPOINT_URL",
 ];
 
-const NODE_IMAGE = "node:20-bookworm-slim";
+// Node.js 24 LTS (supported until 2028-04-30): docs/decisions/node-version.md.
+const NODE_IMAGE = "node:24-bookworm-slim";
 
 function hashComment(inputs: readonly string[]): string {
   return `${headerLines(inputs)

@@ -48,6 +48,11 @@ import { DEFAULT_CONCURRENCY, defaultPipelines, PIPELINE_JOBS } from "./builtins
 import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
 import {
+  mergeStageFileProblems,
+  type StageFilesProblem,
+  stageFileProblems,
+} from "./stage-files.js";
+import {
   checkId,
   checkModuleName,
   checkSourceName,
@@ -356,6 +361,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   const environments = {} as Record<EnvironmentName, EnvironmentPlan>;
   const allKeys = new Set<string>();
   const trinoWithoutOutput = new Map<string, string[]>();
+  const stageFiles: StageFilesProblem[] = [];
   for (const env of ENVIRONMENTS) {
     const pipelines = basePipelines.map((p) => resolvePipeline(p, pipelineConfigs[p.name], env));
     for (const p of pipelines) {
@@ -367,6 +373,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     for (const a of assets) {
       allKeys.add(a.key);
     }
+    stageFiles.push(...stageFileProblems(cfg.id, env, pipelines, assets));
     environments[env] = {
       enabled: cfg.enabled && cfg.environments[env].enabled,
       resources,
@@ -382,6 +389,21 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       declared ? [...T, "assets", "pipelines", pname, "save_to_trino"] : [...T, "assets"],
       `pipeline "${pname}" saves to Trino (in ${envs.join(", ")}) but has no trino_output`,
       "add trino_output: {target_table, target_schema, key_columns}",
+    );
+  }
+  for (const p of mergeStageFileProblems(stageFiles)) {
+    // At the environment's override when the config has one, else at the pipeline's default.
+    const env = p.environments.find(
+      (e) => pipelineConfigs[p.pipeline]?.environments?.[e]?.save_to_s3 === false,
+    );
+    report(
+      !declared
+        ? [...T, "assets"]
+        : env === undefined
+          ? [...T, "assets", "pipelines", p.pipeline, "save_to_s3"]
+          : [...T, "assets", "pipelines", p.pipeline, "environments", env, "save_to_s3"],
+      `${p.message} (in ${p.environments.join(", ")})`,
+      p.hint,
     );
   }
   for (const [jname, job] of Object.entries(cfg.jobs)) {

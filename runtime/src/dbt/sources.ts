@@ -8,6 +8,7 @@ import type { LoadColumn } from "../load/columns.js";
 import { hiveTypeOf, stagedExpr } from "../load/columns.js";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
+import { ensureSchema } from "../trino/ensure.js";
 import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 
 /** Default place of the exposed sources: `hive.<tenant>_sources`. */
@@ -45,7 +46,7 @@ export async function exposeDbtSources(
   const catalog = quoteTrinoIdent(place.catalog, "sources catalog");
   const schema = `${catalog}.${quoteTrinoIdent(place.schema, "sources schema")}`;
   const session = { [`${place.catalog}.timestamp_precision`]: "MICROSECONDS" };
-  await client.execute(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await ensureSchema(client, place);
   for (const src of sources) {
     const files = `${schema}.${quoteTrinoIdent(`${src.table}${SOURCE_FILES_SUFFIX}`, "source table")}`;
     const view = `${schema}.${quoteTrinoIdent(src.table, "source table")}`;

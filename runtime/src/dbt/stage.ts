@@ -8,22 +8,18 @@ import { columnsFromSource } from "../load/columns.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { readManifest as readPartitionManifest } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { TrinoClient } from "../trino/client.js";
 import type { DbtAssetOutcome } from "./results.js";
 import { type RunDbtResult, runDbt } from "./run.js";
-import {
-  type DbtSourceData,
-  dbtSourceVars,
-  defaultDbtSourcesPlace,
-  exposeDbtSources,
-} from "./sources.js";
+import { type DbtSourceData, dbtSourceVars, exposeDbtSources } from "./sources.js";
 
 export interface BuildDbtAssetsOptions {
   tenantId: string;
-  /** The environment's plan; its pipelines are the extracts the sources come from. */
-  envPlan: Pick<EnvironmentPlan, "pipelines">;
+  /** The environment's plan: its pipelines are the extracts the sources come from. */
+  envPlan: Pick<EnvironmentPlan, "pipelines" | "runtimeObjects">;
   /** The dbt assets to build (one run; dbt orders them itself). */
   assets: readonly AssetPlan[];
   resources: ResolvedResources;
@@ -95,6 +91,12 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       problems.push(`dbt source ${name} has no pipeline in this environment`);
       continue;
     }
+    if (!pipeline.saveToS3) {
+      problems.push(
+        `pipeline ${name} keeps its extract only on this machine for the run (save_to_s3: false), and dbt reads sources through Trino from S3: set save_to_s3: true`,
+      );
+      continue;
+    }
     if (pipeline.columns === null) {
       problems.push(
         `pipeline ${name} has no column snapshot, so its extract cannot be exposed to dbt: run npm run introspect`,
@@ -125,7 +127,7 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
   if (problems.length > 0) {
     return failAll(opts.assets, problems.join("; "));
   }
-  const place = defaultDbtSourcesPlace(opts.tenantId);
+  const place = runtimeObjects(opts.tenantId, opts.envPlan).dbtSources;
   if (sources.length > 0) {
     const client = TrinoClient.create(resources.trino, { source: "etl-dbt", logger: opts.logger });
     try {

@@ -62,6 +62,11 @@ export interface ExtractOptions {
   limits?: { batchRows?: number; batchBytes?: number; maxFileBytes?: number };
   /** Seconds between progress log lines (default 5). */
   progressSeconds?: number;
+  /**
+   * Receives the totals after every batch (the executor's progress line); when given, the
+   * extract writes no progress log lines of its own.
+   */
+  onProgress?: (totals: { rows: number; bytes: number }) => void;
   /** Parquet encoding overrides (default: no dictionary encoding, see docs/decisions/parquet.md). */
   encoding?: Pick<ParquetWriteOptions, "dictionary" | "dictionaryColumns">;
   /**
@@ -312,8 +317,9 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
       for (const b of builders) b.reset();
       const n = await reader.fill(Math.min(batchRows, limit), batchBytes);
       totalRows += n;
+      opts.onProgress?.({ rows: totalRows, bytes: reader.bytesRead });
       const now = performance.now();
-      if (now - lastProgress >= progressMs) {
+      if (opts.onProgress === undefined && now - lastProgress >= progressMs) {
         lastProgress = now;
         const seconds = (now - started) / 1000;
         logger.info("extract progress", {

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
+import { ensureSchema } from "../trino/ensure.js";
 import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import { hiveTypeOf, type LoadColumn } from "./columns.js";
 
@@ -69,11 +70,9 @@ function ref(place: StagingPlace, table: string): string {
   return `${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}.${quoteTrinoIdent(table, "staging table")}`;
 }
 
-/** Creates the staging schema when missing. */
+/** Creates the staging schema when missing (race-safe: many loads start at once on a new stack). */
 export async function ensureStagingSchema(client: TrinoClient, place: StagingPlace): Promise<void> {
-  await client.execute(
-    `CREATE SCHEMA IF NOT EXISTS ${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}`,
-  );
+  await ensureSchema(client, place);
 }
 
 /** Creates an external Parquet table over `location` (an s3:// prefix); returns its SQL name. */

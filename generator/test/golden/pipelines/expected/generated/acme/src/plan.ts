@@ -144,7 +144,7 @@ export const plan: TenantPlan = {
             cursorColumn: "updated_at",
             lookbackSeconds: 7200,
           },
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: false,
@@ -361,16 +361,7 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
@@ -383,7 +374,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -555,7 +546,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -981,7 +972,7 @@ export const plan: TenantPlan = {
             cursorColumn: "updated_at",
             lookbackSeconds: 7200,
           },
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: false,
@@ -1198,16 +1189,7 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
@@ -1220,7 +1202,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -1392,7 +1374,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -2035,16 +2017,7 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
