@@ -3,7 +3,7 @@
  * then build them with one `dbt build`, and describe each asset's outcome as metadata and checks.
  */
 
-import { columnsFromSource } from "../load/columns.js";
+import { readStaged } from "../load/committed.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
@@ -98,11 +98,6 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       );
       continue;
     }
-    const cols = columnsFromSource(pipeline.columns);
-    if (!cols.ok) {
-      problems.push(...cols.errors.map((e) => `pipeline ${name}: ${e}`));
-      continue;
-    }
     const partition = pipeline.dateColumn === null ? null : opts.partition;
     const manifest = await readPartitionManifest(opts.storage, "extract", name, partition);
     if (manifest === null) {
@@ -117,7 +112,13 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       );
       continue;
     }
-    sources.push({ table: name, columns: cols.columns, location: manifest.location });
+    // The columns the files hold, under their target names (what the tenant's sources.yml names).
+    const staged = readStaged(pipeline, manifest);
+    if (!staged.ok) {
+      problems.push(`pipeline ${name}: ${staged.error}`);
+      continue;
+    }
+    sources.push({ table: name, columns: staged.staged.columns, location: manifest.location });
   }
   if (problems.length > 0) {
     return failAll(opts.assets, problems.join("; "));
