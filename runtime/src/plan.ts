@@ -83,12 +83,22 @@ export const TargetColumnsSchema = z.strictObject({
 });
 export type TargetColumns = z.infer<typeof TargetColumnsSchema>;
 
-/** What a plan without `targetColumns` (written by hand or by an older generator) means. */
+/**
+ * What a plan without `targetColumns` (written by hand, or by a generator before target naming)
+ * means: the source names as they are, folded to lower case as Trino folds them, which is what
+ * such plans always did. The generator writes the field in every plan (tenant default snake_case).
+ */
 export const DEFAULT_TARGET_COLUMNS: TargetColumns = {
-  naming: "snake_case",
+  naming: "preserve",
   unmappedTypes: "text",
   names: null,
 };
+
+/**
+ * Column a partitioned pipeline's transform writes the partition date into: the load partitions
+ * and replaces by it (the generator checks the declared output has it).
+ */
+export const TRANSFER_DATE_COLUMN = "snapshot_date";
 
 export const WRITE_MODES = ["merge", "replace_partition", "append", "full_refresh"] as const;
 export const WriteModeSchema = z.enum(WRITE_MODES);

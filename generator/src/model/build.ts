@@ -19,6 +19,7 @@ import {
   schemaHashOf,
   type TenantPlan,
   TenantPlanSchema,
+  TRANSFER_DATE_COLUMN,
   type UnmappedTypes,
   type WriteMode,
 } from "@etl/runtime/plan";
@@ -847,6 +848,21 @@ function buildPipeline(
         "drop that column from the output or set trino_output.tenant_column to another name",
       );
       ok = false;
+    }
+    if (transferModel !== null && dateColumn !== null) {
+      // The load partitions a transform's output by this column: known now, not after a run.
+      const partition = transferModel.output.find((c) => c.name === TRANSFER_DATE_COLUMN);
+      if (
+        partition === undefined ||
+        !/^(date|timestamp\(\d\)( with time zone)?)$/.test(partition.type)
+      ) {
+        report(
+          at("transfer", "output", "columns"),
+          `pipeline "${pname}" is partitioned and loads its transform's output, which must have a ${TRANSFER_DATE_COLUMN} column of type date or timestamp (the load partitions by it)${partition === undefined ? "" : `; it is ${partition.type}`}`,
+          `declare ${TRANSFER_DATE_COLUMN}: date and yield ctx.partitionDate in it`,
+        );
+        ok = false;
+      }
     }
     const defaultMode: WriteMode =
       to.key_columns.length > 0

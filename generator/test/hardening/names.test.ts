@@ -292,6 +292,21 @@ const REFUSED: { name: string; edit: (r: Root) => void }[] = [
     },
   },
   {
+    name: "transform-output-without-its-partition-column",
+    edit: (r) => {
+      r.replace(
+        CONFIG,
+        "        has_transfer: true\n        transfer_inputs: [order_details, customers]",
+        "        has_transfer: true\n        save_to_trino: true\n        trino_output: { target_table: summary, write_mode: replace_partition }\n        transfer_inputs: [order_details, customers]",
+      );
+      r.replace(
+        CONFIG,
+        "snapshot_date: { type: date, nullable: true }",
+        "snapshot_day: { type: date, nullable: true }",
+      );
+    },
+  },
+  {
     name: "transform-files-differ-only-by-case",
     edit: (r) =>
       r.write(

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
-import type { PipelinePlan, WriteMode } from "../plan.js";
+import { type PipelinePlan, TRANSFER_DATE_COLUMN, type WriteMode } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
 import {
   InvalidIdentifierError,
@@ -31,7 +31,7 @@ import {
 import { ensureTargetTable, type TargetTable, targetName } from "./target.js";
 
 /** Column the transfer stage writes the partition date into (the partition column of its table). */
-export const TRANSFER_DATE_COLUMN = "snapshot_date";
+export { TRANSFER_DATE_COLUMN };
 
 export const LoadResultSchema = z.strictObject({
   target: z.string(),

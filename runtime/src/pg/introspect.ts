@@ -85,11 +85,15 @@ export async function introspectRelation(
          AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1, 2 LIMIT 5`,
       [schema, relation],
     );
-    const similar = (near.rows as { schema: string; name: string }[]).map(
-      (r) => `${JSON.stringify(r.schema)}.${JSON.stringify(r.name)}`,
-    );
+    const found = near.rows as { schema: string; name: string }[];
+    if (found.some((r) => r.schema === schema && r.name === relation)) {
+      throw new Error(
+        `source relation ${schema}.${relation} has no columns in database ${describeDb(client)}: there is nothing to extract`,
+      );
+    }
+    const similar = found.map((r) => `${JSON.stringify(r.schema)}.${JSON.stringify(r.name)}`);
     throw new Error(
-      `source relation ${JSON.stringify(schema)}.${JSON.stringify(relation)} does not exist (or has no columns) in database ${describeDb(client)}${similar.length === 0 ? "" : `; names are matched exactly, with their case: did you mean ${similar.join(" or ")}?`}`,
+      `source relation ${schema}.${relation} does not exist in database ${describeDb(client)}${similar.length === 0 ? "" : `; names are matched exactly, with their case: did you mean ${similar.join(" or ")}?`}`,
     );
   }
   return toColumns(result.rows, `${schema}.${relation}`);
