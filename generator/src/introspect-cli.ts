@@ -69,7 +69,11 @@ async function main(): Promise<number> {
   });
   await client.connect();
   try {
+    // Introspection only reads the catalog and describes custom queries (never runs them); a READ
+    // ONLY transaction makes that a guarantee of the session, not only of the code.
+    await client.query("BEGIN READ ONLY");
     const snapshot = await introspectTenant(client, schema, pipelines);
+    await client.query("ROLLBACK");
     const file = path.join(root, "tenants", tenant.dir, INTROSPECTION_FILE);
     writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);
     const n = Object.values(snapshot.pipelines).reduce((a, p) => a + p.columns.length, 0);

@@ -61,6 +61,49 @@ export const OutputColumnSchema = z.strictObject({
 });
 export type OutputColumn = z.infer<typeof OutputColumnSchema>;
 
+/** How target column names are derived from source names (docs/config-reference.md "Target names"). */
+export const TARGET_NAMINGS = ["snake_case", "preserve"] as const;
+export const TargetNamingSchema = z.enum(TARGET_NAMINGS);
+export type TargetNaming = z.infer<typeof TargetNamingSchema>;
+
+/** What happens to a source type without an exact mapping: carried as its text form, or refused. */
+export const UNMAPPED_TYPES = ["text", "refuse"] as const;
+export const UnmappedTypesSchema = z.enum(UNMAPPED_TYPES);
+export type UnmappedTypes = z.infer<typeof UnmappedTypesSchema>;
+
+/**
+ * How a pipeline's source columns become target columns (the Parquet fields, Trino columns and row
+ * properties downstream of the extract).
+ */
+export const TargetColumnsSchema = z.strictObject({
+  naming: TargetNamingSchema,
+  unmappedTypes: UnmappedTypesSchema,
+  /**
+   * Target name of each column of `columns`, in the same order, derived by the generator with
+   * `naming`; null without a snapshot (the extract then derives them from the live columns with
+   * the same rule, and refuses a name it cannot carry before it reads a row).
+   */
+  names: z.array(z.string()).nullable(),
+});
+export type TargetColumns = z.infer<typeof TargetColumnsSchema>;
+
+/**
+ * What a plan without `targetColumns` (written by hand, or by a generator before target naming)
+ * means: the source names as they are, folded to lower case as Trino folds them, which is what
+ * such plans always did. The generator writes the field in every plan (tenant default snake_case).
+ */
+export const DEFAULT_TARGET_COLUMNS: TargetColumns = {
+  naming: "preserve",
+  unmappedTypes: "text",
+  names: null,
+};
+
+/**
+ * Column a partitioned pipeline's transform writes the partition date into: the load partitions
+ * and replaces by it (the generator checks the declared output has it).
+ */
+export const TRANSFER_DATE_COLUMN = "snapshot_date";
+
 export const WRITE_MODES = ["merge", "replace_partition", "append", "full_refresh"] as const;
 export const WriteModeSchema = z.enum(WRITE_MODES);
 export type WriteMode = z.infer<typeof WriteModeSchema>;
@@ -112,11 +155,11 @@ export type CheckPlan = z.infer<typeof CheckPlanSchema>;
 
 export const PipelinePlanSchema = z.strictObject({
   name: z.string(),
-  /** Source relation (unquoted name in the tenant's source schema); null when `query` is set. */
+  /** Source relation, exactly as named in the tenant's source schema (always quoted); null when `query` is set. */
   sourceTable: z.string().nullable(),
   /** A custom SELECT; it is always wrapped as a subquery by the runtime. */
   query: z.string().nullable(),
-  /** Column selecting the daily partition; null for unpartitioned pipelines. */
+  /** Source column selecting the daily partition; null for unpartitioned pipelines. */
   dateColumn: z.string().nullable(),
   /** Incremental extraction by a monotonically advancing cursor column. */
   incremental: z
@@ -145,6 +188,7 @@ export const PipelinePlanSchema = z.strictObject({
       catalog: ConfigValueSchema,
       schema: z.string(),
       table: z.string(),
+      /** Target column names (see `targetColumns`) of the merge key. */
       keyColumns: z.array(z.string()),
       writeMode: WriteModeSchema,
       /** Column carrying the tenant id in shared tables (part of every key and replacement). */
@@ -155,6 +199,9 @@ export const PipelinePlanSchema = z.strictObject({
   columns: z.array(SourceColumnSchema).nullable(),
   /** Hash of `columns` used to detect schema drift at run time; null without snapshot. */
   schemaHash: z.string().nullable(),
+  /** Target names and type policy; absent means DEFAULT_TARGET_COLUMNS. */
+  targetColumns: TargetColumnsSchema.optional(),
+  /** Data checks; their columns are target column names. */
   checks: z.array(CheckPlanSchema),
   extract: z.strictObject({
     compression: z.enum(["zstd", "snappy", "none"]),

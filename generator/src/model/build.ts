@@ -30,9 +30,10 @@ import {
   schemaHashOf,
   type TenantPlan,
   TenantPlanSchema,
+  TRANSFER_DATE_COLUMN,
+  type UnmappedTypes,
   type WriteMode,
 } from "@etl/runtime/plan";
-import { mapColumn } from "@etl/runtime/types";
 import { parseDuration } from "../config/duration.js";
 import {
   dbtManifestPath,
@@ -45,6 +46,8 @@ import type { YamlPath } from "../config/yaml-locate.js";
 import { type Problem, suggest } from "../problems.js";
 import { GENERATOR_VERSION } from "../version.js";
 import { DEFAULT_CONCURRENCY, defaultPipelines, PIPELINE_JOBS } from "./builtins.js";
+import { checkGeneratedNames } from "./collisions.js";
+import { PipelineColumns, targetOfUnknown } from "./columns.js";
 import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
 import {
@@ -67,6 +70,9 @@ import { parseTrinoType } from "./trino-types.js";
 export interface PipelineModel {
   name: string;
   columns: SourceColumn[] | null;
+  /** Target name of each of `columns` (row properties, Trino columns); null without snapshot. */
+  targetNames: string[] | null;
+  unmappedTypes: UnmappedTypes;
   transfer: {
     inputs: string[];
     module: string;
@@ -244,7 +250,6 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       snapshot[pname]?.columns ?? null,
       report,
       name,
-      problems,
     );
     if (built === null) {
       continue;
@@ -421,6 +426,25 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     }
   }
 
+  // Names the emitters derive (TypeScript bindings, Kubernetes objects, copied files) stay distinct.
+  const pipelineAt = (pname: string): YamlPath =>
+    declared ? [...T, "assets", "pipelines", pname] : [...T, "assets"];
+  checkGeneratedNames({
+    tenant: cfg.id,
+    pipelines: basePipelines.map((p) => ({ name: p.name, at: pipelineAt(p.name) })),
+    modules: basePipelines.flatMap((p) =>
+      p.transfer === null
+        ? []
+        : [{ module: p.transfer.module, at: [...pipelineAt(p.name), "transfer", "module"] }],
+    ),
+    scheduledJobs: environments.prod.jobs
+      .filter((j) => j.schedule !== null)
+      .map((j) => ({ name: j.name, at: [...J, j.name] })),
+    transformFiles: [...t.transforms.values(), ...t.transformTests.values()],
+    report,
+    problems,
+  });
+
   const envVars = new Set<string>();
   for (const group of Object.values(resources)) {
     for (const v of Object.values(group) as ConfigValue[]) {
@@ -486,40 +510,69 @@ function buildPipeline(
   columns: SourceColumn[] | null,
   report: Report,
   name: NameFn,
-  problems: Problem[],
 ): { plan: PipelinePlan; model: PipelineModel } | null {
   let ok = name(at(), checkId("pipeline name", pname));
-  for (const [i, c] of (columns ?? []).entries()) {
-    const mapped = mapColumn(c);
-    if (!mapped.ok && t.introspection !== null) {
-      problems.push({
-        file: t.introspection.file,
-        line: 0,
-        col: 0,
-        path: `pipelines.${pname}.columns.${i}`,
-        message: `column "${c.name}" of pipeline "${pname}": ${mapped.reason}`,
-        hint: "cast the column in a query: (e.g. query: SELECT ..., col::text AS col FROM ...)",
-      });
+  // Types and target names of the snapshot's columns (model/columns.ts): the generator, not the
+  // extract or the load, refuses what the target cannot hold.
+  const naming = pc.target_naming ?? cfg.target_naming;
+  const unmapped = pc.unmapped_types ?? cfg.unmapped_types;
+  let cols: PipelineColumns | null = null;
+  if (columns !== null) {
+    const modelled = PipelineColumns.of(columns, naming, unmapped);
+    if (modelled.ok) {
+      cols = modelled.value;
+    } else {
+      for (const problem of modelled.problems) {
+        report(
+          pc.query !== undefined ? at("query") : at("source_table"),
+          `pipeline "${pname}": ${problem.message}; the columns are from ${t.introspection?.file ?? "the snapshot"}`,
+          problem.hint,
+        );
+      }
       ok = false;
     }
   }
-  const colNames = columns === null ? null : new Set(columns.map((c) => c.name));
-  const sourceColumn = (p: YamlPath, kind: string, col: string) => {
+  const colNames = cols === null ? null : new Set(cols.targets);
+  /** A column the config names, by its source or target name: its source name, or null. */
+  const sourceColumn = (p: YamlPath, kind: string, col: string): string | null => {
     if (!name(p, checkSourceName(kind, col))) {
-      return false;
+      return null;
     }
-    if (colNames !== null && !colNames.has(col)) {
-      const near = suggest(col, [...colNames]);
+    if (columns !== null && cols === null) {
+      return null;
+    }
+    const source = cols === null ? col : cols.sourceOf(col);
+    if (source === null) {
+      const known = (columns ?? []).map((c) => c.name);
+      const near = suggest(col, known);
       report(
         p,
         `${kind} "${col}" is not a column of the source of pipeline "${pname}" (introspection.json)`,
         near === undefined
-          ? `columns are: ${[...colNames].sort().join(", ")}`
+          ? `columns are: ${[...known].sort().join(", ")}`
           : `did you mean "${near}"?`,
       );
-      return false;
     }
-    return true;
+    return source;
+  };
+  /** ` (source column "X")` when a target name was derived from another source name. */
+  const derivedFrom = (target: string): string => {
+    const source = transferModel === null ? cols?.sourceOf(target) : undefined;
+    return source === undefined || source === null || source === target
+      ? ""
+      : ` (the target name of source column ${JSON.stringify(source)})`;
+  };
+  /** A column of the loaded output the config names: its target name, or null (reported). */
+  const targetColumn = (p: YamlPath, kind: string, col: string): string | null => {
+    if (cols !== null) {
+      return cols.targetOf(col);
+    }
+    const derived = targetOfUnknown(col, naming);
+    if (!derived.ok) {
+      report(p, `${kind} ${JSON.stringify(col)} ${derived.reason}`, derived.hint);
+      return null;
+    }
+    return derived.name;
   };
 
   // Source.
@@ -550,15 +603,20 @@ function buildPipeline(
     );
     ok = false;
   }
-  const dateColumn = pc.date_column ?? null;
-  if (dateColumn !== null) {
-    ok = sourceColumn(at("date_column"), "date_column", dateColumn) && ok;
-    const col = columns?.find((c) => c.name === dateColumn);
-    const base = col === undefined ? null : (col.domainBase ?? col.pgType);
-    if (base !== null && !/^(date|timestamp)/.test(base)) {
+  const dateColumn =
+    pc.date_column === undefined || pc.date_column === null
+      ? null
+      : sourceColumn(at("date_column"), "date_column", pc.date_column);
+  if (pc.date_column !== undefined && pc.date_column !== null && dateColumn === null) {
+    ok = false;
+  }
+  if (dateColumn !== null && cols !== null) {
+    const kind = cols.typeOf(dateColumn)?.kind;
+    if (kind !== "date" && kind !== "timestamp" && kind !== "timestamptz") {
+      const col = columns?.find((c) => c.name === dateColumn);
       report(
         at("date_column"),
-        `date_column "${dateColumn}" has type ${base}; expected a date or timestamp column`,
+        `date_column "${dateColumn}" has type ${col?.domainBase ?? col?.pgType}; expected a date or timestamp column`,
         "partition by a date/timestamp column",
       );
       ok = false;
@@ -568,13 +626,30 @@ function buildPipeline(
   // Incremental.
   let incremental: PipelinePlan["incremental"] = null;
   if (pc.incremental !== undefined) {
-    ok =
-      sourceColumn(
-        at("incremental", "cursor_column"),
-        "incremental.cursor_column",
-        pc.incremental.cursor_column,
-      ) && ok;
+    const cursor = sourceColumn(
+      at("incremental", "cursor_column"),
+      "incremental.cursor_column",
+      pc.incremental.cursor_column,
+    );
+    ok = cursor !== null && ok;
     const secs = parseDuration(pc.incremental.lookback);
+    const kind = cursor === null ? null : (cols?.typeOf(cursor)?.kind ?? null);
+    const integer = kind === "int16" || kind === "int32" || kind === "int64";
+    if (
+      cursor !== null &&
+      kind !== null &&
+      !integer &&
+      kind !== "date" &&
+      kind !== "timestamp" &&
+      kind !== "timestamptz"
+    ) {
+      report(
+        at("incremental", "cursor_column"),
+        `incremental.cursor_column "${cursor}" has type ${columns?.find((c) => c.name === cursor)?.pgType ?? kind}; a cursor must be a date, timestamp, timestamptz or integer column`,
+        "choose a column that only grows, such as updated_at or an id",
+      );
+      ok = false;
+    }
     if (secs === null) {
       report(
         at("incremental", "lookback"),
@@ -582,8 +657,15 @@ function buildPipeline(
         'write e.g. "90s", "15m", "2h", "1d" or a number of seconds',
       );
       ok = false;
-    } else {
-      incremental = { cursorColumn: pc.incremental.cursor_column, lookbackSeconds: secs };
+    } else if (integer && secs !== 0) {
+      report(
+        at("incremental", "lookback"),
+        `incremental.cursor_column "${cursor}" is an integer, so lookback must be 0 (it is ${secs} seconds)`,
+        "remove lookback, or use a temporal cursor column",
+      );
+      ok = false;
+    } else if (cursor !== null) {
+      incremental = { cursorColumn: cursor, lookbackSeconds: secs };
     }
   }
 
@@ -729,43 +811,66 @@ function buildPipeline(
     const available =
       transferModel !== null ? new Set(transferModel.output.map((c) => c.name)) : colNames;
     const keySeen = new Set<string>();
+    const keys: string[] = [];
     for (const [i, k] of to.key_columns.entries()) {
-      if (!name(O("key_columns", i), checkTrinoName("key column", k))) {
+      const p = O("key_columns", i);
+      // Transform outputs and the tenant column are names the config chose; source columns may be
+      // named by their source or target name and are keyed by the target name.
+      const chosen = transferModel !== null || k === to.tenant_column;
+      if (chosen && !name(p, checkTrinoName("key column", k))) {
         ok = false;
         continue;
       }
-      if (keySeen.has(k)) {
-        report(
-          O("key_columns", i),
-          `key column "${k}" is listed twice`,
-          "list each key column once",
-        );
+      const key = chosen ? k : targetColumn(p, "key column", k);
+      if (key === null && cols === null) {
         ok = false;
+        continue;
       }
-      keySeen.add(k);
-      if (k !== to.tenant_column && available !== null && !available.has(k)) {
-        const near = suggest(k, [...available]);
+      if (key === null || (k !== to.tenant_column && available !== null && !available.has(key))) {
+        const near = suggest(k, [...(available ?? [])]);
         const from =
           transferModel !== null
             ? "transfer.output.columns"
             : "the source columns (introspection.json)";
         report(
-          O("key_columns", i),
+          p,
           `key column "${k}" is not among ${from} of pipeline "${pname}"`,
           near === undefined
-            ? `use one of: ${[...available].sort().join(", ")}`
+            ? `use one of: ${[...(available ?? [])].sort().join(", ")}`
             : `did you mean "${near}"?`,
         );
         ok = false;
+        continue;
       }
+      if (keySeen.has(key)) {
+        report(p, `key column "${k}" is listed twice`, "list each key column once");
+        ok = false;
+      }
+      keySeen.add(key);
+      keys.push(key);
     }
     if (available?.has(to.tenant_column)) {
       report(
         O("tenant_column"),
-        `tenant column "${to.tenant_column}" is also an output column of pipeline "${pname}"; the loader fills it with the tenant id`,
+        `tenant column "${to.tenant_column}" is also an output column of pipeline "${pname}"${derivedFrom(to.tenant_column)}; the loader fills it with the tenant id`,
         "drop that column from the output or set trino_output.tenant_column to another name",
       );
       ok = false;
+    }
+    if (transferModel !== null && dateColumn !== null) {
+      // The load partitions a transform's output by this column: known now, not after a run.
+      const partition = transferModel.output.find((c) => c.name === TRANSFER_DATE_COLUMN);
+      if (
+        partition === undefined ||
+        !/^(date|timestamp\(\d\)( with time zone)?)$/.test(partition.type)
+      ) {
+        report(
+          at("transfer", "output", "columns"),
+          `pipeline "${pname}" is partitioned and loads its transform's output, which must have a ${TRANSFER_DATE_COLUMN} column of type date or timestamp (the load partitions by it)${partition === undefined ? "" : `; it is ${partition.type}`}`,
+          `declare ${TRANSFER_DATE_COLUMN}: date and yield ctx.partitionDate in it`,
+        );
+        ok = false;
+      }
     }
     const defaultMode: WriteMode =
       to.key_columns.length > 0
@@ -796,7 +901,7 @@ function buildPipeline(
         : cfg.target_database.target_catalog,
       schema: to.target_schema,
       table: to.target_table,
-      keyColumns: [...to.key_columns],
+      keyColumns: keys,
       writeMode: mode,
       tenantColumn: to.tenant_column,
     };
@@ -808,19 +913,29 @@ function buildPipeline(
   const checks: CheckPlan[] = [];
   const checkNames = new Set<string>();
   for (const [i, c] of pc.checks.entries()) {
-    const cols = c.type === "unique" ? c.columns : c.type === "row_count" ? [] : [c.column];
-    for (const col of cols) {
-      if (finalCols !== null && !finalCols.has(col)) {
-        const near = suggest(col, [...finalCols]);
+    const named = c.type === "unique" ? c.columns : c.type === "row_count" ? [] : [c.column];
+    // Columns named by their source or target name; the plan holds target names.
+    const resolved: string[] = [];
+    for (const col of named) {
+      const target =
+        transferModel !== null ? col : targetColumn(at("checks", i), `check ${c.type} column`, col);
+      if (target === null && transferModel === null && cols === null) {
+        ok = false;
+        continue;
+      }
+      if (target === null || (finalCols !== null && !finalCols.has(target))) {
+        const near = suggest(col, [...(finalCols ?? [])]);
         report(
           at("checks", i),
           `check ${c.type} names column "${col}", which pipeline "${pname}" does not produce`,
           near === undefined
-            ? `columns are: ${[...finalCols].sort().join(", ")}`
+            ? `columns are: ${[...(finalCols ?? [])].sort().join(", ")}`
             : `did you mean "${near}"?`,
         );
         ok = false;
+        continue;
       }
+      resolved.push(target);
     }
     if (c.type === "regex" && !isValidRegex(c.pattern)) {
       report(
@@ -843,7 +958,8 @@ function buildPipeline(
       );
       ok = false;
     }
-    const cname = c.name ?? [c.type, ...cols].join("_");
+    const cname =
+      c.name ?? [c.type, ...(resolved.length === named.length ? resolved : named)].join("_");
     if (checkNames.has(cname)) {
       report(
         at("checks", i),
@@ -854,7 +970,13 @@ function buildPipeline(
     }
     checkNames.add(cname);
     const { name: _n, ...rest } = c;
-    checks.push({ ...rest, name: cname } as CheckPlan);
+    const withTargets =
+      rest.type === "unique"
+        ? { ...rest, columns: resolved }
+        : rest.type === "row_count"
+          ? rest
+          : { ...rest, column: resolved[0] ?? rest.column };
+    checks.push({ ...withTargets, name: cname } as CheckPlan);
   }
 
   if (!ok) {
@@ -878,6 +1000,11 @@ function buildPipeline(
     trinoOutput,
     columns,
     schemaHash: columns === null ? null : schemaHashOf(columns),
+    targetColumns: {
+      naming,
+      unmappedTypes: unmapped,
+      names: cols === null ? null : [...cols.targets],
+    },
     checks,
     extract: {
       compression: pc.extract.compression,
@@ -885,7 +1012,16 @@ function buildPipeline(
       maxFileRows: pc.extract.max_file_rows,
     },
   };
-  return { plan, model: { name: pname, columns, transfer: transferModel } };
+  return {
+    plan,
+    model: {
+      name: pname,
+      columns,
+      targetNames: plan.targetColumns?.names ?? null,
+      unmappedTypes: unmapped,
+      transfer: transferModel,
+    },
+  };
 }
 
 function valueOrRaw(raw: string): ConfigValue {

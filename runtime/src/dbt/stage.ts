@@ -4,7 +4,7 @@
  */
 
 import { parseAssetKey } from "../contract/asset-key.js";
-import { columnsFromSource } from "../load/columns.js";
+import { readStaged } from "../load/committed.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
@@ -103,11 +103,6 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       );
       continue;
     }
-    const cols = columnsFromSource(pipeline.columns);
-    if (!cols.ok) {
-      problems.push(...cols.errors.map((e) => `pipeline ${name}: ${e}`));
-      continue;
-    }
     const partition = pipeline.dateColumn === null ? null : opts.partition;
     const manifest = await readPartitionManifest(opts.storage, "extract", name, partition);
     if (manifest === null) {
@@ -122,7 +117,13 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       );
       continue;
     }
-    sources.push({ table: name, columns: cols.columns, location: manifest.location });
+    // The columns the files hold, under their target names (what the tenant's sources.yml names).
+    const staged = readStaged(pipeline, manifest);
+    if (!staged.ok) {
+      problems.push(`pipeline ${name}: ${staged.error}`);
+      continue;
+    }
+    sources.push({ table: name, columns: staged.staged.columns, location: manifest.location });
   }
   if (problems.length > 0) {
     return failAll(opts.assets, problems.join("; "));

@@ -29,7 +29,7 @@ import { scratchStorage } from "../storage/scratch.js";
 import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
-import { quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import { quoteTrinoColumn, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
 import type {
   AssetOutcome,
@@ -414,13 +414,14 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   if (p.checks.length > 0) {
     // The rows this load is responsible for: this tenant's rows of the partition.
     const out = p.trinoOutput;
-    let where = `${quoteTrinoIdent(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
+    let where = `${quoteTrinoColumn(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
     const dateName = (
-      fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? "")
+      staged.partitionColumn ??
+      (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
     ).toLowerCase();
     const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
     if (partition !== null && p.dateColumn !== null && dateCol !== undefined) {
-      where += ` AND ${trinoPartitionPredicate(quoteTrinoIdent(dateName), { name: dateName, type: dateCol.type }, partition)}`;
+      where += ` AND ${trinoPartitionPredicate(quoteTrinoColumn(dateName), { name: dateName, type: dateCol.type }, partition)}`;
     }
     const scope: CheckScope = {
       from: trinoQualifiedName(catalog.value, out.schema, out.table),

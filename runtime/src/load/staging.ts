@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
 import { ensureSchema } from "../trino/ensure.js";
-import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
+import { quoteTrinoColumn, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import { hiveTypeOf, type LoadColumn } from "./columns.js";
 
 export const STAGING_PREFIX = "etl_stg_";
@@ -84,7 +84,7 @@ export async function createStagingTable(
   location: string,
 ): Promise<string> {
   const name = ref(place, table);
-  const cols = columns.map((c) => `${quoteTrinoIdent(c.name, "column")} ${hiveTypeOf(c.type)}`);
+  const cols = columns.map((c) => `${quoteTrinoColumn(c.name)} ${hiveTypeOf(c.type)}`);
   await client.execute(
     `CREATE TABLE ${name} (${cols.join(", ")}) WITH (external_location = ${stringLiteral(location)}, format = 'PARQUET')`,
     { session: stagingSession(place) },

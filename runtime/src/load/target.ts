@@ -4,7 +4,13 @@
  */
 import type { TrinoClient } from "../trino/client.js";
 import { ensureCreated, ensureSchema } from "../trino/ensure.js";
-import { normaliseType, quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import {
+  normaliseType,
+  quoteTrinoColumn,
+  quoteTrinoIdent,
+  stringLiteral,
+  trinoQualifiedName,
+} from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
 
 export interface TargetTable {
@@ -76,7 +82,7 @@ export async function ensureTargetTable(
     }
     // Concurrent loads may race on the same new column; IF NOT EXISTS keeps the loser quiet.
     await client.execute(
-      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteTrinoIdent(c.name, "column")} ${c.type}`,
+      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteTrinoColumn(c.name)} ${c.type}`,
     );
     added.push(c.name.toLowerCase());
   }
@@ -97,12 +103,13 @@ async function createTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
 ): Promise<boolean> {
-  const cols = wanted.map((c) => `${quoteTrinoIdent(c.name, "column")} ${c.type}`).join(", ");
+  const cols = wanted.map((c) => `${quoteTrinoColumn(c.name)} ${c.type}`).join(", ");
   const props = ["format = 'PARQUET'"];
   if (partitionColumn !== null) {
-    // The partition transform is a string property; the column name was validated by quoteTrinoIdent.
-    quoteTrinoIdent(partitionColumn, "partition column");
-    props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
+    // The partition transform is a string property holding the quoted column name (Iceberg parses
+    // `day("order date")`); stringLiteral then doubles any single quote of it.
+    const column = quoteTrinoColumn(partitionColumn.toLowerCase(), "partition column");
+    props.push(`partitioning = ARRAY[${stringLiteral(`day(${column})`)}]`);
   }
   const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`;
   return (await ensureCreated(client, t, sql)).created;

@@ -114,6 +114,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -236,6 +241,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -361,6 +381,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -518,6 +551,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -700,6 +750,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -942,6 +1009,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -1064,6 +1136,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -1189,6 +1276,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -1346,6 +1446,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -1528,6 +1645,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1770,6 +1904,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -1892,6 +2031,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -2017,6 +2171,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -2174,6 +2341,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -2356,6 +2540,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
