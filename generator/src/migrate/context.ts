@@ -29,6 +29,8 @@ export interface LegacyTenantInput {
   dbtMissing: string | null;
   /** Whether the tenant was a legacy single file (`tenants/tenant_<id>.yaml`). */
   singleFile: boolean;
+  /** For a single file: whether a folder `etl/tenants/<id>/` beside it shadowed it in the old loader. */
+  shadowed: boolean;
 }
 
 /** A pipeline on its way to the new config, with what the other steps need to know of it. */

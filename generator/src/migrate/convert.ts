@@ -85,10 +85,15 @@ function identity(ctx: ConvertContext, tenant: Record<string, unknown>): void {
       text: `a new id changes every asset key (${ctx.oldId}/... -> ${ctx.id}/...) and the value loads write into the tenant column project_id: rows the old loads wrote (project_id = '${ctx.oldId}') are not replaced by the new ones. Migrate with the old id to keep both`,
     });
   }
-  if (ctx.input.singleFile) {
+  if (ctx.input.singleFile && ctx.input.shadowed) {
+    ctx.todo.push({
+      where: ctx.input.configFile,
+      text: `the old loader never used this file: the folder etl/tenants/${ctx.input.source.replace(/^tenant_/, "")}/ beside it has a config.yaml and shadowed it; migrate that folder instead, unless this file is what you mean`,
+    });
+  } else if (ctx.input.singleFile) {
     ctx.converted.push({
       where: ctx.input.configFile,
-      text: `a single-file tenant: the old loader used it only while no folder etl/tenants/${ctx.oldId}/ existed, and then found no custom code for it (it looked in that folder)`,
+      text: `a single-file tenant: the old loader found no custom code for it (it looked in etl/tenants/${ctx.oldId}/, which does not exist)`,
     });
   } else if (ctx.input.source !== ctx.oldId && !ctx.input.source.startsWith("_")) {
     ctx.todo.push({

@@ -86,6 +86,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       dbtFiles === null ? null : { where: `${folder.source}/${dbt.where}/`, files: dbtFiles.files },
     dbtMissing: dbt.missing,
     singleFile: folder.singleFile,
+    shadowed:
+      folder.singleFile &&
+      // The old loader skipped tenant_<x>.yaml when a folder <x>/ with a config.yaml existed.
+      existsSync(
+        path.join(path.dirname(folder.dir), folder.source.replace(/^tenant_/, ""), "config.yaml"),
+      ),
   };
   const conversion = convertTenant(input, { id });
   for (const p of dbtFiles?.problems ?? []) {

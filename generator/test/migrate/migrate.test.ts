@@ -436,6 +436,23 @@ describe("what is not an old tenant, or cannot go where asked", () => {
     );
   });
 
+  it("says when a legacy single file was shadowed by a folder in the old loader", async () => {
+    const root = copyRepoInputs();
+    const old = path.join(root, "old", "etl", "tenants");
+    const { cpSync } = await import("node:fs");
+    cpSync(path.join(LEGACY_TENANTS, "legacy_com"), path.join(old, "legacy_com"), {
+      recursive: true,
+    });
+    cpSync(
+      path.join(LEGACY_TENANTS, "legacy_com", "config.yaml"),
+      path.join(old, "tenant_legacy_com.yaml"),
+    );
+    const r = await migrate({ from: path.join(old, "tenant_legacy_com.yaml"), root, dbt: null });
+    expect(r.ok ? r.report.todo.map((t) => `${t.where}: ${t.text}`) : []).toContain(
+      "tenant_legacy_com.yaml: the old loader never used this file: the folder etl/tenants/legacy_com/ beside it has a config.yaml and shadowed it; migrate that folder instead, unless this file is what you mean",
+    );
+  });
+
   it("refuses to migrate tenants/<id>/ onto itself, and says how to proceed", async () => {
     const root = copyRepoInputs();
     const { cpSync } = await import("node:fs");
