@@ -332,7 +332,8 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   const J = [...T, "jobs"];
   for (const [jname, job] of Object.entries(cfg.jobs)) {
     const builtin = (BUILTIN_JOBS as readonly string[]).includes(jname);
-    if (builtin && job.selection !== undefined) {
+    // The per-pipeline jobs may name their assets (a migrated tenant writes them out explicitly).
+    if (builtin && job.selection !== undefined && !Object.hasOwn(PIPELINE_JOBS, jname)) {
       report(
         [...J, jname, "selection"],
         `built-in job "${jname}" has a fixed selection`,
@@ -1178,7 +1179,7 @@ function buildJobs(
   ]);
   for (const [jname, spec] of Object.entries(PIPELINE_JOBS)) {
     const p = pipelines.find((x) => x.name === spec.pipeline);
-    if (p === undefined) {
+    if (p === undefined || cfg.jobs[jname]?.selection !== undefined) {
       continue;
     }
     const names = new Set([p.name]);
@@ -1191,12 +1192,16 @@ function buildJobs(
     assets.filter((a) => a.stage === "dbt").map((a) => a.key),
   );
   for (const [jname, conf] of Object.entries(cfg.jobs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if ((BUILTIN_JOBS as readonly string[]).includes(jname) || conf.selection === undefined) {
+    const pipelineJob = Object.hasOwn(PIPELINE_JOBS, jname) ? PIPELINE_JOBS[jname] : undefined;
+    const fixed = (BUILTIN_JOBS as readonly string[]).includes(jname) && pipelineJob === undefined;
+    if (fixed || conf.selection === undefined) {
       continue;
     }
     add(
       jname,
-      conf.description ?? `Assets matching ${conf.selection.join(", ")}`,
+      conf.description ??
+        pipelineJob?.description ??
+        `Assets matching ${conf.selection.join(", ")}`,
       selectKeys(
         assets.map((a) => a.key),
         conf.selection,
