@@ -71,7 +71,7 @@ export function openSession(ctx: SelectedContext): Session | null {
     retryPolicyFor("extract", ctx.env),
     ctx.signal,
   );
-  return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
+  return { resources: r.resources, ledger: openLedger(r.resources, logger), logger, history };
 }
 
 function findJob(ctx: SelectedContext, name: string): JobPlan | null {
