@@ -83,6 +83,18 @@ function scanTenantDirs(root: string): { dirs: string[]; problems: Problem[] } {
   return { dirs, problems };
 }
 
+/**
+ * The names under tenants/ besides `dir`, as tenant ids for the variable-prefix rule: a listing
+ * only (every tenant's load does this, so no entry is inspected; a bad entry is reported when that
+ * tenant itself is loaded).
+ */
+function otherTenantNames(root: string, dir: string): string[] {
+  const names = listInputDir(root, "tenants", []);
+  return names === null || names === "missing"
+    ? []
+    : names.filter((n) => n !== dir && !n.startsWith("_") && !n.startsWith("."));
+}
+
 /** Tenant folders: every directory under tenants/ not starting with "_" or ".". */
 export function tenantDirs(root: string): string[] {
   return scanTenantDirs(root).dirs;
@@ -162,7 +174,7 @@ export function loadTenant(root: string, dir: string, problems: Problem[]): Load
     transformTests: tests,
     dbtManifest,
     refused,
-    otherTenants: tenantDirs(root).filter((d) => d !== dir),
+    otherTenants: otherTenantNames(root, dir),
   };
 }
 
