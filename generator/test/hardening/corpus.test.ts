@@ -438,7 +438,7 @@ afterAll(() => {
     if (existsSync(d)) chmodAll(d);
     rmSync(d, { recursive: true, force: true });
   }
-});
+}, 300_000);
 
 describe.concurrent("bad input is refused through the CLI, and nothing is written", () => {
   for (const c of CASES) {
