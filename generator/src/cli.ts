@@ -3,11 +3,12 @@
  * generated/. Exit 0 on success (or when --check finds generated/ up to date), 1 on problems or a
  * stale generated/, 2 on usage errors.
  */
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateParallel } from "./generate-parallel.js";
 import { formatProblems } from "./problems.js";
-import { findRoot } from "./root.js";
-import { changes, foreignDirs, unifiedDiff, write } from "./write.js";
+import { findRoot, rootProblem } from "./root.js";
+import { changes, outputProblems, unifiedDiff, write } from "./write.js";
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({
@@ -21,7 +22,15 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  const root = parsed.values.root ?? findRoot(process.cwd());
+  const given = parsed.values.root;
+  if (given !== undefined) {
+    const wrong = rootProblem(given);
+    if (wrong !== null) {
+      console.error(`error: ${wrong}; nothing was written`);
+      return 1;
+    }
+  }
+  const root = given === undefined ? findRoot(process.cwd()) : path.resolve(given);
   if (root === null) {
     console.error(
       "error: run this inside the repository (no tenants/ and generator/ folder found upwards)",
@@ -31,15 +40,13 @@ async function main(argv: string[]): Promise<number> {
   const only = parsed.values.tenant;
   const result = await generateParallel({ root, ...(only === undefined ? {} : { tenants: only }) });
   if (!result.ok) {
-    process.stderr.write(formatProblems(result.problems));
+    process.stderr.write(formatProblems(result.problems, parsed.values.debug));
     return 1;
   }
   const out = { files: result.files, ownedDirs: result.ownedDirs, pruneStale: only === undefined };
-  const foreign = foreignDirs(root, out);
-  if (foreign.length > 0) {
-    console.error(
-      `error: ${foreign.join(", ")} exist${foreign.length === 1 ? "s" : ""} but ${foreign.length === 1 ? "was" : "were"} not generated (no marker file); move ${foreign.length === 1 ? "it" : "them"} away, nothing was written`,
-    );
+  const unsafe = outputProblems(root, out);
+  if (unsafe.length > 0) {
+    process.stderr.write(formatProblems(unsafe));
     return 1;
   }
   if (parsed.values.check) {

@@ -6,7 +6,12 @@
  * compiled on worker threads (`generate-parallel.ts`); `assemble` then adds what needs every
  * tenant at once (cross-tenant checks, generated/all/). Both paths produce the same result.
  */
-import { loadTenant, selectTenants } from "./config/load.js";
+
+import { parseConfigValue } from "@etl/runtime/contract";
+import type { ConfigValue } from "@etl/runtime/plan";
+import { ownStoragePrefix, prefixesOverlap } from "@etl/runtime/tenancy";
+import { loadConfig, loadTenant, selectTenants, tenantDirs } from "./config/load.js";
+import type { TenantConfig } from "./config/schema.js";
 import { emitAll } from "./emit/all.js";
 import type { FileMap } from "./emit/common.js";
 import { emitTenant } from "./emit/tenant.js";
@@ -30,19 +35,40 @@ export interface CompiledTenant {
   problems: Problem[];
   model: TenantModel | null;
   files: FileMap;
+  /** What the cross-tenant checks compare, when its config loaded (even with other problems). */
+  footprint: Footprint | null;
 }
 
-/** Loads, models and emits one tenant folder (files only when it has no problem). */
+/**
+ * Loads, models and emits one tenant folder (files only when it has no problem). An internal
+ * error (a generator bug some input triggers) becomes a problem of that tenant's config, with the
+ * stack for --debug: the report still names the file and says nothing was written.
+ */
 export function compileTenant(root: string, dir: string): CompiledTenant {
   const problems: Problem[] = [];
-  const loaded = loadTenant(root, dir, problems);
-  if (loaded === null) {
-    return { dir, problems, model: null, files: new Map() };
+  try {
+    const loaded = loadTenant(root, dir, problems);
+    if (loaded === null) {
+      return { dir, problems, model: null, files: new Map(), footprint: null };
+    }
+    const footprint = footprintOf(loaded.config, true);
+    const r = buildTenantModel(loaded);
+    problems.push(...r.problems);
+    const files = r.model !== null && problems.length === 0 ? emitTenant(r.model) : new Map();
+    return { dir, problems, model: r.model, files, footprint };
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    problems.push({
+      file: `tenants/${dir}/config.yaml`,
+      line: 0,
+      col: 0,
+      path: "",
+      message: `internal error while compiling tenant ${dir}: ${error.message}`,
+      hint: "this is a generator bug that an input of this tenant triggers; run with --debug for the stack and report it",
+      ...(error.stack === undefined ? {} : { detail: error.stack }),
+    });
+    return { dir, problems, model: null, files: new Map(), footprint: null };
   }
-  const r = buildTenantModel(loaded);
-  problems.push(...r.problems);
-  const files = r.model !== null && problems.length === 0 ? emitTenant(r.model) : new Map();
-  return { dir, problems, model: r.model, files };
 }
 
 /** Builds every output file in memory, on this thread. */
@@ -66,7 +92,7 @@ export function assemble(
       models.push(c.model);
     }
   }
-  problems.push(...crossTenantProblems(models));
+  problems.push(...crossTenantProblems(footprints(options, compiled)));
   if (problems.length > 0) {
     return { ok: false, problems: sortProblems(problems) };
   }
@@ -92,47 +118,121 @@ export function assemble(
   };
 }
 
+/** What the cross-tenant checks need of one tenant. */
+export interface Footprint {
+  id: string;
+  /** Whether this run compiles it (problems are reported only on compiled tenants). */
+  compiled: boolean;
+  bucket: ConfigValue;
+  basePath: ConfigValue;
+  dbtSchema: string | null;
+}
+
+/** A tenant's footprint from its config; null when its storage values do not parse. */
+function footprintOf(config: TenantConfig, compiled: boolean): Footprint | null {
+  const bucket = parseConfigValue(config.storage.bucket);
+  const basePath = parseConfigValue(config.storage.base_path);
+  if (!bucket.ok || !basePath.ok) {
+    return null;
+  }
+  return {
+    id: config.id,
+    compiled,
+    bucket: bucket.value,
+    basePath: basePath.value,
+    dbtSchema: config.dbt.enabled ? config.dbt.target_schema : null,
+  };
+}
+
 /**
- * What tenants must not share: a storage prefix (one tenant would overwrite another's files) and
- * a dbt target schema (one tenant's `dbt build` would replace the other's models).
+ * The footprints of the compiled tenants (with problems or not: a shared prefix is reported with
+ * everything else) and, when only some tenants are compiled (--tenant), of every other tenant
+ * whose config loads: a tenant generated alone must not take another's prefix either.
  */
-function crossTenantProblems(models: readonly TenantModel[]): Problem[] {
-  const storage = new Map<string, string>();
-  const dbtSchemas = new Map<string, string>();
+function footprints(options: GenerateOptions, compiled: readonly CompiledTenant[]): Footprint[] {
+  const out = compiled.flatMap((c) => (c.footprint === null ? [] : [c.footprint]));
+  if (options.tenants !== undefined) {
+    for (const dir of tenantDirs(options.root)) {
+      if (options.tenants.includes(dir)) {
+        continue;
+      }
+      // Its own problems are its own generation's business; unreadable means not compared.
+      const loaded = loadConfig(options.root, dir, []);
+      const footprint = loaded === null ? null : footprintOf(loaded.config, false);
+      if (footprint !== null) {
+        out.push(footprint);
+      }
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Whether two buckets are certainly different: both literals (no environment can change them). */
+function distinctBuckets(a: ConfigValue, b: ConfigValue): boolean {
+  return typeof a === "string" && typeof b === "string" && a !== b;
+}
+
+/**
+ * What tenants must not share: a storage prefix, compared on base_path with the defaults of its
+ * references (equal or nested prefixes: one tenant would overwrite or list another's files; the
+ * runtime keeps each tenant under this prefix), and a dbt target schema (one tenant's `dbt build`
+ * would replace the other's models). Each problem names both tenants.
+ */
+function crossTenantProblems(tenants: readonly Footprint[]): Problem[] {
   const out: Problem[] = [];
-  for (const m of models) {
-    const env = m.plan.environments.dev;
-    const s = env.resources.storage;
-    const key = JSON.stringify([s.bucket, s.basePath]);
-    const other = storage.get(key);
-    if (other !== undefined) {
-      out.push({
-        file: `tenants/${m.id}/config.yaml`,
-        line: 0,
-        col: 0,
-        path: "tenant.storage.base_path",
-        message: `tenants ${other} and ${m.id} share the same storage bucket and base_path; their files would overwrite each other`,
-        hint: `use base_path: "project_id=${m.id}"`,
-      });
-    } else {
-      storage.set(key, m.id);
-    }
-    if (env.dbt === null) {
-      continue;
-    }
-    const schema = env.dbt.targetSchema.toLowerCase();
-    const owner = dbtSchemas.get(schema);
-    if (owner !== undefined) {
-      out.push({
-        file: `tenants/${m.id}/config.yaml`,
-        line: 0,
-        col: 0,
-        path: "dbt.target_schema",
-        message: `tenants ${owner} and ${m.id} both build dbt models into schema "${env.dbt.targetSchema}"; one tenant's dbt run would replace the other's models`,
-        hint: `use target_schema: "analytics_${m.id}"`,
-      });
-    } else {
-      dbtSchemas.set(schema, m.id);
+  const at = (t: Footprint, path: string, message: string, hint: string): Problem => ({
+    file: `tenants/${t.id}/config.yaml`,
+    line: 0,
+    col: 0,
+    path,
+    message,
+    hint,
+  });
+  for (const [i, a] of tenants.entries()) {
+    for (const b of tenants.slice(i + 1)) {
+      if (!a.compiled && !b.compiled) {
+        continue;
+      }
+      // Reported on the second of the pair this run compiles.
+      const on = b.compiled ? b : a;
+      const other = on === b ? a : b;
+      const pa = ownStoragePrefix(a.basePath);
+      const pb = ownStoragePrefix(b.basePath);
+      if (pa !== null && pb !== null && !distinctBuckets(a.bucket, b.bucket)) {
+        if (pa === pb) {
+          out.push(
+            at(
+              on,
+              "tenant.storage.base_path",
+              `tenants ${a.id} and ${b.id} share the same storage bucket and base_path; their files would overwrite each other`,
+              `use base_path: "project_id=${on.id}"`,
+            ),
+          );
+        } else if (prefixesOverlap(pa, pb)) {
+          out.push(
+            at(
+              on,
+              "tenant.storage.base_path",
+              `tenants ${a.id} and ${b.id} have nested storage prefixes "${pa}" and "${pb}" (base_path with its defaults); one tenant's files would land inside the other's`,
+              `give ${on.id} a prefix of its own beside ${other.id}'s, e.g. base_path: "project_id=${on.id}"`,
+            ),
+          );
+        }
+      }
+      if (
+        a.dbtSchema !== null &&
+        b.dbtSchema !== null &&
+        a.dbtSchema.toLowerCase() === b.dbtSchema.toLowerCase()
+      ) {
+        out.push(
+          at(
+            on,
+            "dbt.target_schema",
+            `tenants ${a.id} and ${b.id} both build dbt models into schema "${on.dbtSchema}"; one tenant's dbt run would replace the other's models`,
+            `use target_schema: "analytics_${on.id}"`,
+          ),
+        );
+      }
     }
   }
   return out;

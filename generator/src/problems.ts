@@ -1,3 +1,5 @@
+import { showText } from "./text.js";
+
 /** A problem found in the tenants' inputs, reported to a person who can fix it. */
 export interface Problem {
   /** Path relative to the repository root, POSIX separators. */
@@ -10,6 +12,8 @@ export interface Problem {
   message: string;
   /** What to do about it, when we can tell. */
   hint?: string;
+  /** Printed only with --debug: the stack of an internal error. */
+  detail?: string;
 }
 
 /** Sorts problems by file, position, path and message so output is stable. */
@@ -28,17 +32,28 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `file:line:col path: message (hint)` — one line per problem. */
+/**
+ * `file:line:col path: message (hint)` — one line per problem. User text inside (a file name, a
+ * key, a value) is shown with its line breaks and control characters escaped, so a hostile name
+ * can neither split a report line nor forge another.
+ */
 export function formatProblem(p: Problem): string {
-  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  const at = p.path === "" ? "" : ` ${p.path}:`;
-  const hint = p.hint === undefined ? "" : `\n    fix: ${p.hint}`;
-  return `${where}${at} ${p.message}${hint}`;
+  const where = p.line > 0 ? `${showText(p.file)}:${p.line}:${p.col}` : showText(p.file);
+  const at = p.path === "" ? "" : ` ${showText(p.path)}:`;
+  const hint = p.hint === undefined ? "" : `\n    fix: ${showText(p.hint)}`;
+  const detail = p.detail === undefined ? "" : `\n${p.detail}`;
+  return `${where}${at} ${showText(p.message)}${hint}${detail}`;
 }
 
-/** Every problem, then a count line. */
-export function formatProblems(problems: readonly Problem[]): string {
-  const sorted = sortProblems(problems);
+/** Every problem, then a count line; `debug` adds the details (stacks) of internal errors. */
+export function formatProblems(problems: readonly Problem[], debug = false): string {
+  const sorted = sortProblems(problems).map((p) => {
+    if (debug || p.detail === undefined) {
+      return p;
+    }
+    const { detail: _detail, ...rest } = p;
+    return rest;
+  });
   const n = sorted.length;
   return `${sorted.map(formatProblem).join("\n")}\n\n${n} problem${n === 1 ? "" : "s"} found; nothing was written.\n`;
 }

@@ -1,18 +1,17 @@
 /**
  * The writer: the only code of the generator that changes the disk. It writes a FileMap and
  * deletes only inside folders carrying the generator's marker file; `check` compares instead.
+ *
+ * It never follows a symbolic link, neither to read, to write nor to delete: `outputProblems`
+ * walks the output tree with lstat first, and any link, FIFO, device or folder-where-a-file-goes
+ * is a problem naming it, before anything is read or written. The reads and writes after that
+ * only ever see real folders and regular files.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type FileMap, MARKER_FILE } from "./emit/common.js";
+import { describeType } from "./fs-guard.js";
+import type { Problem } from "./problems.js";
 
 /** Build products and caches inside generated packages: neither compared nor deleted. */
 const IGNORED = new Set(["node_modules", "dist", ".turbo", "coverage"]);
@@ -32,20 +31,33 @@ export interface Change {
   after: string;
 }
 
+const ignored = (name: string) => IGNORED.has(name) || name.endsWith(".tsbuildinfo");
+
+/** What is at `rel`, without following a link: "missing", "dir", "file" or the odd thing it is. */
+function kindAt(root: string, rel: string): "missing" | "dir" | "file" | "link" | "other" {
+  const st = lstatSync(path.join(root, rel), { throwIfNoEntry: false });
+  if (st === undefined) return "missing";
+  if (st.isSymbolicLink()) return "link";
+  if (st.isDirectory()) return "dir";
+  if (st.isFile()) return "file";
+  return "other";
+}
+
+/** The regular files under `rel` (which the guard checked holds nothing else), sorted. */
 function listFiles(root: string, rel: string): string[] {
-  const abs = path.join(root, rel);
-  if (!existsSync(abs)) {
+  if (kindAt(root, rel) !== "dir") {
     return [];
   }
   const out: string[] = [];
-  for (const name of readdirSync(abs).sort()) {
-    if (IGNORED.has(name) || name.endsWith(".tsbuildinfo")) {
+  for (const name of readdirSync(path.join(root, rel)).sort()) {
+    if (ignored(name)) {
       continue;
     }
     const child = `${rel}/${name}`;
-    if (statSync(path.join(root, child)).isDirectory()) {
+    const kind = kindAt(root, child);
+    if (kind === "dir") {
       out.push(...listFiles(root, child));
-    } else {
+    } else if (kind === "file") {
       out.push(child);
     }
   }
@@ -53,31 +65,123 @@ function listFiles(root: string, rel: string): string[] {
 }
 
 function isGeneratedDir(root: string, rel: string): boolean {
-  return existsSync(path.join(root, rel, MARKER_FILE));
+  return kindAt(root, rel) === "dir" && kindAt(root, `${rel}/${MARKER_FILE}`) === "file";
 }
 
 /** Folders under generated/ that carry the marker but that this run does not produce. */
 function staleDirs(root: string, out: Output): string[] {
-  const gen = path.join(root, "generated");
-  if (!out.pruneStale || !existsSync(gen)) {
+  if (!out.pruneStale || kindAt(root, "generated") !== "dir") {
     return [];
   }
-  return readdirSync(gen)
+  return readdirSync(path.join(root, "generated"))
     .sort()
     .map((n) => `generated/${n}`)
     .filter((rel) => !out.ownedDirs.includes(rel) && isGeneratedDir(root, rel));
 }
 
-/** Folders the run would write into although something else owns them. */
-export function foreignDirs(root: string, out: Output): string[] {
-  return out.ownedDirs.filter(
-    (d) =>
-      existsSync(path.join(root, d)) && listFiles(root, d).length > 0 && !isGeneratedDir(root, d),
-  );
+function problem(file: string, message: string, hint: string): Problem {
+  return { file, line: 0, col: 0, path: "", message, hint };
 }
 
-/** Every difference between the disk and the output. */
+/**
+ * Every reason the output cannot be written (or compared) safely, each naming its path: a link,
+ * FIFO or device anywhere in the folders the run reads, writes or prunes; a file where a folder
+ * must go or a folder where a file must go; a folder the run would own that was not generated.
+ * Nothing may be read or written while this is not empty.
+ */
+export function outputProblems(root: string, out: Output): Problem[] {
+  const problems = new Map<string, Problem>();
+  const add = (p: Problem) => {
+    if (!problems.has(p.file)) problems.set(p.file, p);
+  };
+  const odd = (rel: string): Problem => {
+    const st = lstatSync(path.join(root, rel));
+    return st.isSymbolicLink()
+      ? problem(
+          rel,
+          "is a symbolic link; the generator never follows links in its output (it would read, overwrite or delete what they point at)",
+          "remove the link; generated/ holds only what the generator writes",
+        )
+      : problem(rel, `is ${describeType(st)} inside generated/`, "remove it");
+  };
+  const walk = (rel: string): void => {
+    const kind = kindAt(root, rel);
+    if (kind === "link" || kind === "other") {
+      add(odd(rel));
+      return;
+    }
+    if (kind !== "dir") {
+      return;
+    }
+    for (const name of readdirSync(path.join(root, rel)).sort()) {
+      if (!ignored(name)) walk(`${rel}/${name}`);
+    }
+  };
+  const generated = kindAt(root, "generated");
+  if (generated === "link" || generated === "other") {
+    return [odd("generated")];
+  }
+  if (generated === "file") {
+    return [problem("generated", "is a file, not a folder", "move it away")];
+  }
+  if (generated === "dir") {
+    if (out.pruneStale) {
+      // Every entry of generated/ may be pruned: none may be a link to somewhere else.
+      for (const name of readdirSync(path.join(root, "generated")).sort()) {
+        const kind = kindAt(root, `generated/${name}`);
+        if (kind === "link" || kind === "other") add(odd(`generated/${name}`));
+      }
+    }
+    for (const dir of [...out.ownedDirs, ...staleDirs(root, out)]) {
+      walk(dir);
+    }
+  }
+  for (const file of out.files.keys()) {
+    const parts = file.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join("/");
+      const kind = kindAt(root, rel);
+      const last = i === parts.length;
+      if (kind === "missing") break;
+      if (kind === "link" || kind === "other") {
+        add(odd(rel));
+        break;
+      }
+      if (!last && kind === "file") {
+        add(problem(rel, "is a file where the generator writes a folder", "move it away"));
+        break;
+      }
+      if (last && kind === "dir") {
+        add(problem(rel, "is a folder where the generator writes a file", "move it away"));
+      }
+    }
+  }
+  for (const dir of out.ownedDirs) {
+    if (listFiles(root, dir).length > 0 && !isGeneratedDir(root, dir)) {
+      add(
+        problem(
+          dir,
+          `exists but was not generated (no ${MARKER_FILE} marker file)`,
+          "move it away; the generator writes only into folders it created",
+        ),
+      );
+    }
+  }
+  return [...problems.values()];
+}
+
+function assertSafe(root: string, out: Output): void {
+  const problems = outputProblems(root, out);
+  if (problems.length > 0) {
+    throw new Error(
+      `internal: the writer was called although the output is unsafe: ${problems.map((p) => p.message).join("; ")}`,
+    );
+  }
+}
+
+/** Every difference between the disk and the output (call only when outputProblems is empty). */
 export function changes(root: string, out: Output): Change[] {
+  assertSafe(root, out);
   const result: Change[] = [];
   const expected = out.files;
   const present = new Set<string>();
@@ -87,12 +191,11 @@ export function changes(root: string, out: Output): Change[] {
     }
   }
   for (const [p, after] of expected) {
-    const abs = path.join(root, p);
-    if (!existsSync(abs)) {
+    if (kindAt(root, p) !== "file") {
       result.push({ path: p, kind: "add", before: "", after });
       continue;
     }
-    const before = readFileSync(abs, "utf8");
+    const before = readFileSync(path.join(root, p), "utf8");
     if (before !== after) {
       result.push({ path: p, kind: "change", before, after });
     }
@@ -134,6 +237,8 @@ export async function unifiedDiff(list: readonly Change[]): Promise<string> {
 /** Applies the changes; deletes only inside marker folders. Returns what it did. */
 export function write(root: string, out: Output): Change[] {
   const list = changes(root, out);
+  // Listed before the deletes below remove their markers.
+  const stale = staleDirs(root, out);
   for (const c of list) {
     const abs = path.join(root, c.path);
     if (c.kind === "delete") {
@@ -143,9 +248,10 @@ export function write(root: string, out: Output): Change[] {
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, c.after);
   }
-  for (const dir of staleDirs(root, out)) {
+  for (const dir of stale) {
     // Only the marker folder's own generated files were deleted above; drop the empty tree too.
-    if (listFiles(root, dir).length === 0) {
+    // (rm removes links inside build products as links: it never follows them.)
+    if (kindAt(root, dir) === "dir" && listFiles(root, dir).length === 0) {
       rmSync(path.join(root, dir), { recursive: true, force: true });
     }
   }
@@ -153,28 +259,28 @@ export function write(root: string, out: Output): Change[] {
   return list;
 }
 
+/** Removes folders left empty under `dirs` (never through a link: only real folders are entered). */
 function removeEmptyDirs(root: string, dirs: readonly string[]): void {
-  const prune = (abs: string): boolean => {
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+  const prune = (rel: string): boolean => {
+    if (kindAt(root, rel) !== "dir") {
       return false;
     }
     let empty = true;
-    for (const n of readdirSync(abs)) {
-      if (IGNORED.has(n) || !prune(path.join(abs, n))) {
+    for (const n of readdirSync(path.join(root, rel))) {
+      if (IGNORED.has(n) || !prune(`${rel}/${n}`)) {
         empty = false;
       }
     }
     if (empty) {
-      rmSync(abs, { recursive: true });
+      rmSync(path.join(root, rel), { recursive: true });
     }
     return empty;
   };
   for (const d of dirs) {
-    const abs = path.join(root, d);
-    if (existsSync(abs)) {
-      for (const n of readdirSync(abs)) {
+    if (kindAt(root, d) === "dir") {
+      for (const n of readdirSync(path.join(root, d))) {
         if (!IGNORED.has(n)) {
-          prune(path.join(abs, n));
+          prune(`${d}/${n}`);
         }
       }
     }

@@ -234,7 +234,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("removed-use-custom-code", () => {
     expect(report("removed-use-custom-code")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: allowed_env, assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}
 
       1 problem found; nothing was written.
@@ -344,7 +344,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-top-level-key", () => {
     expect(report("unknown-top-level-key")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: allowed_env, assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove "owner"
 
       1 problem found; nothing was written.

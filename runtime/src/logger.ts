@@ -29,14 +29,67 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * The spellings of a secret in text: as is, escaped inside a JSON string (a log line's fields, a
+ * JSON error body), escaped twice (a JSON string quoted inside another), and percent-encoded (inside
+ * a URL).
+ */
+function spellings(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [secret, json, JSON.stringify(json).slice(1, -1), encodeURIComponent(secret)];
+}
+
 /** Registers a value that must never appear in any log line or error message. */
 export function registerSecret(value: string | undefined): void {
   if (value !== undefined && value.length >= 3) {
-    secrets.add(value);
+    for (const spelling of spellings(value)) {
+      secrets.add(spelling);
+    }
   }
 }
 
-/** Replaces every registered secret, and passwords inside connection URLs, by `***`. */
+/** Query parameters of connection URLs (and keyword=value DSNs) whose values are secrets. */
+const SECRET_PARAMS =
+  "password|passwd|pwd|sslpassword|secret|token|access_token|api_key|apikey|x-amz-signature|x-amz-security-token|x-amz-credential";
+
+/**
+ * Registers the password of a connection URL (userinfo and `?password=`-style parameters), decoded
+ * as the server receives it, so it is redacted wherever it appears, not only inside the URL.
+ */
+export function registerUrlSecrets(url: string | null | undefined): void {
+  if (url === null || url === undefined || !URL.canParse(url)) {
+    return;
+  }
+  const parsed = new URL(url);
+  const password = parsed.password;
+  registerSecret(password === "" ? undefined : password);
+  // A stray "%" not followed by two hex digits is kept as typed; decoding it would throw.
+  if (!/%(?![0-9A-Fa-f]{2})/.test(password)) {
+    registerSecret(password === "" ? undefined : decodeURIComponent(password));
+  }
+  const names = new Set(SECRET_PARAMS.split("|"));
+  for (const [name, value] of parsed.searchParams) {
+    if (names.has(name.toLowerCase())) {
+      registerSecret(value);
+    }
+  }
+}
+
+/**
+ * A URL's userinfo password: everything from the colon after the user name to the LAST "@" of the
+ * URL (a password may hold "@" unencoded), JSON escapes included.
+ */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@"'<>]*:)(?:[^\s"'<>\\]|\\.)*@/gi;
+/** `password=...` as a URL query parameter or a keyword of a libpq-style DSN. */
+const PARAM_SECRET = new RegExp(
+  `((?:^|[^A-Za-z0-9_-])(?:${SECRET_PARAMS})=)(?:'(?:[^'\\\\]|\\\\.)*'|(?:[^\\s&#;"'<>\\\\]|\\\\.)+)`,
+  "gi",
+);
+
+/**
+ * Replaces every registered secret (in each of its spellings), the password of every connection
+ * URL and every `password=`-style parameter by `***`.
+ */
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) {
@@ -50,7 +103,7 @@ export function redact(text: string): string {
             "***",
           );
   }
-  return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, "$1***@");
+  return out.replace(URL_PASSWORD, "$1***@").replace(PARAM_SECRET, "$1***");
 }
 
 /** The level named by `value` (ETL_LOG_LEVEL), info when unset or unknown. */

@@ -10,8 +10,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseBasePath } from "./contract/base-path.js";
+import { describeValue, referencedVars } from "./contract/envref.js";
 import { parsePort } from "./contract/port.js";
-import { registerSecret } from "./logger.js";
+import { registerSecret, registerUrlSecrets } from "./logger.js";
 import {
   type ConfigValue,
   ENVIRONMENTS,
@@ -19,6 +20,12 @@ import {
   type EnvironmentPlan,
   type TenantPlan,
 } from "./plan.js";
+import {
+  isWithinPrefix,
+  ownStoragePrefix,
+  storageOverlaps,
+  type TenantStorage,
+} from "./tenancy.js";
 import { type EnvSource, resolveValue } from "./values.js";
 
 /** Variables every tenant package may read besides the ones its plan references. */
@@ -207,6 +214,16 @@ export function resolveResources(
     errors.push(base.message);
   }
   const basePath = base.ok ? base.basePath : "";
+  if (base.ok) {
+    const basePathError = ownPrefixError(
+      plan.tenant.id,
+      envPlan.resources.storage.basePath,
+      basePath,
+    );
+    if (basePathError !== null && missing.size === 0) {
+      errors.push(basePathError);
+    }
+  }
   let storage: StorageSettings;
   if (bucket === "") {
     storage = { kind: "local", root: path.join(etlHome, "storage"), basePath };
@@ -258,16 +275,19 @@ export function resolveResources(
           targetSchema: envPlan.dbt.targetSchema,
         };
 
-  if (missing.size > 0 || errors.length > 0) {
-    return { ok: false, missing: [...missing].sort(), errors };
-  }
+  // Registered before anything can fail, so not even a message about another setting shows them.
+  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
   registerSecret(source.password);
   registerSecret(trino.password ?? undefined);
+  registerUrlSecrets(ledgerUrl);
   if (storage.kind === "s3") {
     registerSecret(storage.secretAccessKey ?? undefined);
     registerSecret(storage.sessionToken ?? undefined);
+    registerUrlSecrets(storage.endpoint);
   }
-  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
+  if (missing.size > 0 || errors.length > 0) {
+    return { ok: false, missing: [...missing].sort(), errors };
+  }
   return {
     ok: true,
     resources: {
@@ -281,6 +301,46 @@ export function resolveResources(
       dbt,
     },
   };
+}
+
+/**
+ * Why a resolved base_path is not the tenant's (null when it is): it must be the prefix the
+ * generator checked against every other tenant (base_path with its defaults) or a path under it.
+ */
+function ownPrefixError(tenant: string, declared: ConfigValue, resolved: string): string | null {
+  const own = ownStoragePrefix(declared);
+  if (own === null) {
+    return `storage.base_path ${describeValue(declared)} has a reference without a default, so no prefix was checked as tenant ${tenant}'s own; regenerate the package (the generator requires defaults)`;
+  }
+  if (isWithinPrefix(own, resolved)) {
+    return null;
+  }
+  const vars = referencedVars(declared);
+  return `storage.base_path resolves to "${resolved}", outside "${own}", the prefix checked as tenant ${tenant}'s own (no other tenant writes under it); set ${vars.join(", ")} so that base_path is "${own}" or a path under it`;
+}
+
+/**
+ * For a process serving several tenants (etl-all): every pair of tenants whose storage, resolved
+ * from `fullEnv` for the environment ETL_ENVIRONMENT selects, is one bucket under equal or nested
+ * prefixes. Tenants whose environment is disabled or whose variables are missing are left out
+ * (their own commands report that).
+ */
+export function storageConflicts(plans: readonly TenantPlan[], fullEnv: EnvSource): string[] {
+  const storages: TenantStorage[] = [];
+  for (const plan of plans) {
+    const selected = selectEnvironment(plan, fullEnv);
+    if (!selected.ok) {
+      continue;
+    }
+    const env = tenantEnv(plan, fullEnv);
+    const storage = selected.plan.resources.storage;
+    const bucket = resolveValue(storage.bucket, env);
+    const basePath = resolveValue(storage.basePath, env);
+    if (bucket.ok && basePath.ok) {
+      storages.push({ tenant: plan.tenant.id, bucket: bucket.value, basePath: basePath.value });
+    }
+  }
+  return storageOverlaps(storages);
 }
 
 /** One line per problem, for CLIs: missing variables first (all of them), then invalid values. */

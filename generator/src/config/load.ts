@@ -4,10 +4,10 @@
  * the generator besides the writer; everything after this works on the returned values.
  */
 import { isUtf8 } from "node:buffer";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { inspect, listInputDir, readInput, repoPathProblem } from "../fs-guard.js";
 import type { Problem } from "../problems.js";
+import { hasUnsafeChar, showText } from "../text.js";
 import { INTROSPECTION_FILE, type Introspection, IntrospectionSchema } from "./introspection.js";
 import { type TenantConfig, TenantFileSchema } from "./schema.js";
 import { locate, pathAtOffset, type YamlPath } from "./yaml-locate.js";
@@ -33,6 +33,10 @@ export interface LoadedTenant {
   transformTests: Map<string, SourceFile>;
   /** The dbt manifest, when dbt is enabled and the file exists. */
   dbtManifest: SourceFile | null;
+  /** Inputs the loader refused and already reported (a link out of the repository, a FIFO, ...). */
+  refused: ReadonlySet<string>;
+  /** The other tenant folders of the repository (whose `<TENANT>_*` variables are not this one's). */
+  otherTenants: string[];
 }
 
 export interface LoadResult {
@@ -40,18 +44,60 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-const posix = (p: string) => p.split(path.sep).join("/");
+/** A tenant folder name that can appear in paths, headers and messages as it is. */
+const TENANT_DIR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Tenant folders: every entry under tenants/ not starting with "_" or "." that is a folder, or a
+ * link the loader must refuse (reported when the tenant is loaded), with a problem for a name that
+ * could not be written into generated files.
+ */
+function scanTenantDirs(root: string): { dirs: string[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const names = listInputDir(root, "tenants", problems);
+  if (names === null || names === "missing") {
+    return { dirs: [], problems };
+  }
+  const dirs: string[] = [];
+  for (const name of names) {
+    if (name.startsWith("_") || name.startsWith(".")) {
+      continue;
+    }
+    const kind = inspect(root, `tenants/${name}`).kind;
+    if (kind !== "dir" && kind !== "refused") {
+      continue;
+    }
+    if (!TENANT_DIR.test(name)) {
+      problems.push({
+        file: `tenants/${name}`,
+        line: 0,
+        col: 0,
+        path: "",
+        message: `tenant folder name "${showText(name)}" has characters that cannot appear in generated paths and headers`,
+        hint: "name the folder after the tenant id (lower-case letters, digits and _)",
+      });
+      continue;
+    }
+    dirs.push(name);
+  }
+  return { dirs, problems };
+}
+
+/**
+ * The names under tenants/ besides `dir`, as tenant ids for the variable-prefix rule: a listing
+ * only (every tenant's load does this, so no entry is inspected; a bad entry is reported when that
+ * tenant itself is loaded).
+ */
+function otherTenantNames(root: string, dir: string): string[] {
+  const names = listInputDir(root, "tenants", []);
+  return names === null || names === "missing"
+    ? []
+    : names.filter((n) => n !== dir && !n.startsWith("_") && !n.startsWith("."));
+}
 
 /** Tenant folders: every directory under tenants/ not starting with "_" or ".". */
 export function tenantDirs(root: string): string[] {
-  const dir = path.join(root, "tenants");
-  if (!existsSync(dir)) {
-    return [];
-  }
-  return readdirSync(dir)
-    .filter((n) => !n.startsWith("_") && !n.startsWith("."))
-    .filter((n) => statSync(path.join(dir, n)).isDirectory())
-    .sort();
+  return scanTenantDirs(root).dirs;
 }
 
 /**
@@ -62,8 +108,7 @@ export function selectTenants(
   root: string,
   only?: readonly string[],
 ): { dirs: string[]; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const dirs = tenantDirs(root);
+  const { dirs, problems } = scanTenantDirs(root);
   for (const want of only ?? []) {
     if (!dirs.includes(want)) {
       problems.push({
@@ -94,10 +139,86 @@ export function loadTenants(root: string, only?: readonly string[]): LoadResult 
 
 /** Loads one tenant folder; its problems are appended to `problems`. */
 export function loadTenant(root: string, dir: string, problems: Problem[]): LoadedTenant | null {
+  const config = loadConfig(root, dir, problems);
+  if (config === null) {
+    return null;
+  }
+  const rel = `tenants/${dir}`;
+  const before = problems.length;
+  const introspection = loadIntrospection(root, rel, problems);
+  const { transforms, tests } = loadTransforms(root, rel, problems);
+  const cfg = config.config;
+  const dbtManifest = cfg.dbt.enabled ? loadManifest(root, rel, cfg, problems) : null;
+  if (cfg.dbt.enabled) {
+    checkProjectDir(root, dbtProjectDir(rel, cfg), problems);
+  }
+  // One link on the way to two inputs (the dbt folder holds the manifest) is one problem.
+  const seen = new Set<string>();
+  const found: Problem[] = [];
+  for (const p of problems.splice(before)) {
+    const key = `${p.file}\0${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      found.push(p);
+    }
+  }
+  problems.push(...found);
+  const refused = new Set(found.map((p) => p.file));
+  return {
+    dir,
+    configFile: config.configFile,
+    config: cfg,
+    locate: config.locate,
+    introspection,
+    transforms,
+    transformTests: tests,
+    dbtManifest,
+    refused,
+    otherTenants: otherTenantNames(root, dir),
+  };
+}
+
+/**
+ * Whether the loader refused `rel` or a folder on its way (and reported why): the model must not
+ * then report it missing as well.
+ */
+export function isRefused(t: Pick<LoadedTenant, "refused">, rel: string): boolean {
+  for (const r of t.refused) {
+    if (rel === r || rel.startsWith(`${r}/`)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A tenant's config.yaml, read and validated against the strict schema. */
+export interface LoadedConfig {
+  configFile: string;
+  config: TenantConfig;
+  locate: LoadedTenant["locate"];
+}
+
+/**
+ * Reads and schema-validates one tenant's config.yaml alone (no other input); its problems are
+ * appended to `problems`. Used on its own for tenants that are compared but not compiled.
+ */
+export function loadConfig(root: string, dir: string, problems: Problem[]): LoadedConfig | null {
   const rel = `tenants/${dir}`;
   const configFile = `${rel}/config.yaml`;
-  const abs = path.join(root, rel, "config.yaml");
-  if (!existsSync(abs)) {
+  const folder = inspect(root, rel);
+  if (folder.kind === "refused") {
+    problems.push({
+      file: folder.file,
+      line: 0,
+      col: 0,
+      path: "",
+      message: folder.message,
+      hint: folder.hint,
+    });
+    return null;
+  }
+  const bytes = readInput(root, configFile, problems, "YAML file");
+  if (bytes === "missing") {
     problems.push({
       file: configFile,
       line: 0,
@@ -108,18 +229,9 @@ export function loadTenant(root: string, dir: string, problems: Problem[]): Load
     });
     return null;
   }
-  if (!statSync(abs).isFile()) {
-    problems.push({
-      file: configFile,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `${configFile} is not a regular file`,
-      hint: "replace it with the tenant's YAML file",
-    });
+  if (bytes === null) {
     return null;
   }
-  const bytes = readFileSync(abs);
   if (!isUtf8(bytes)) {
     // Decoding would silently turn the bad bytes into U+FFFD and put them in generated code.
     problems.push({
@@ -187,19 +299,7 @@ export function loadTenant(root: string, dir: string, problems: Problem[]): Load
     problems.push(...zodProblems(TenantFileSchema, configFile, parsed.error.issues, loc));
     return null;
   }
-  const introspection = loadIntrospection(root, rel, problems);
-  const { transforms, tests } = loadTransforms(root, rel);
-  const config = parsed.data.tenant;
-  return {
-    dir,
-    configFile,
-    config,
-    locate: loc,
-    introspection,
-    transforms,
-    transformTests: tests,
-    dbtManifest: config.dbt.enabled ? loadManifest(root, rel, config) : null,
-  };
+  return { configFile, config: parsed.data.tenant, locate: loc };
 }
 
 /**
@@ -225,14 +325,13 @@ function loadIntrospection(
   problems: Problem[],
 ): LoadedTenant["introspection"] {
   const file = `${rel}/${INTROSPECTION_FILE}`;
-  const abs = path.join(root, file);
-  if (!existsSync(abs)) {
+  const bytes = readInput(root, file, problems, "JSON file");
+  if (bytes === "missing" || bytes === null) {
     return null;
   }
-  const text = readFileSync(abs, "utf8");
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     problems.push({
       file,
@@ -261,28 +360,65 @@ function loadIntrospection(
   return { file, data: parsed.data };
 }
 
+/**
+ * Transform file names: a module name (what `transfer.module` names) or a test beside it. A name
+ * outside this rule would reach the header of every generated file and the package's paths.
+ */
+const TRANSFORM_FILE = /^[a-z][a-z0-9_-]*(\.test)?\.ts$/;
+/** Module names the generated package uses itself (src/transforms/index.ts is the registry). */
+const RESERVED_MODULES = new Set(["index"]);
+
 function loadTransforms(
   root: string,
   rel: string,
+  problems: Problem[],
 ): { transforms: Map<string, SourceFile>; tests: Map<string, SourceFile> } {
   const transforms = new Map<string, SourceFile>();
   const tests = new Map<string, SourceFile>();
-  const dir = path.join(root, rel, "transforms");
-  if (!existsSync(dir)) {
+  const dir = `${rel}/transforms`;
+  const names = listInputDir(root, dir, problems);
+  if (names === null || names === "missing") {
     return { transforms, tests };
   }
-  for (const name of readdirSync(dir).sort()) {
+  const report = (file: string, message: string, hint: string) =>
+    problems.push({ file, line: 0, col: 0, path: "", message, hint });
+  for (const name of names) {
     if (!name.endsWith(".ts") || name.endsWith(".d.ts")) {
       continue;
     }
-    const file = {
-      path: posix(`${rel}/transforms/${name}`),
-      text: readFileSync(path.join(dir, name), "utf8"),
-    };
+    const file = `${dir}/${name}`;
+    if (!TRANSFORM_FILE.test(name)) {
+      report(
+        file,
+        `transform file name "${showText(name)}" is not a module name: expected a lower-case letter, then lower-case letters, digits, "_" and "-", then .ts or .test.ts`,
+        hasUnsafeChar(name)
+          ? "rename the file: a line break or control character in a file name would land in every generated file"
+          : "rename the file, e.g. my_transform.ts",
+      );
+      continue;
+    }
+    const module = name.slice(0, -3);
+    if (RESERVED_MODULES.has(module)) {
+      report(
+        file,
+        `transform module "${module}" would replace the generated registry src/transforms/${module}.ts (the type check of every transform)`,
+        "rename the file, e.g. transforms/shared.ts",
+      );
+      continue;
+    }
+    const bytes = readInput(root, file, problems, "TypeScript file");
+    if (bytes === null || bytes === "missing") {
+      continue;
+    }
+    if (!isUtf8(bytes)) {
+      report(file, "is not valid UTF-8", "save the file as UTF-8");
+      continue;
+    }
+    const source = { path: file, text: bytes.toString("utf8") };
     if (name.endsWith(".test.ts")) {
-      tests.set(name, file);
+      tests.set(name, source);
     } else {
-      transforms.set(name.slice(0, -3), file);
+      transforms.set(module, source);
     }
   }
   return { transforms, tests };
@@ -298,13 +434,47 @@ export function dbtManifestPath(rel: string, config: TenantConfig): string {
   return config.dbt.manifest_path ?? `${dbtProjectDir(rel, config)}/target/manifest.json`;
 }
 
-function loadManifest(root: string, rel: string, config: TenantConfig): SourceFile | null {
+function loadManifest(
+  root: string,
+  rel: string,
+  config: TenantConfig,
+  problems: Problem[],
+): SourceFile | null {
   const file = dbtManifestPath(rel, config);
-  const abs = path.join(root, file);
   // Only files inside the repository: a tenant must not make the generator read the machine's.
-  const inside = path.relative(root, abs);
-  if (inside.startsWith("..") || path.isAbsolute(inside)) {
+  // A path that breaks the rule is reported by the model step (with its YAML position).
+  if (repoPathProblem(file) !== null) {
     return null;
   }
-  return existsSync(abs) ? { path: file, text: readFileSync(abs, "utf8") } : null;
+  const bytes = readInput(root, file, problems, "JSON file");
+  return bytes === null || bytes === "missing"
+    ? null
+    : { path: file, text: bytes.toString("utf8") };
+}
+
+/** The dbt project folder (copied into the image, run by dbt) must not be a link out of the repository. */
+function checkProjectDir(root: string, dir: string, problems: Problem[]): void {
+  if (repoPathProblem(dir) !== null) {
+    return;
+  }
+  const entry = inspect(root, dir);
+  if (entry.kind === "refused") {
+    problems.push({
+      file: entry.file,
+      line: 0,
+      col: 0,
+      path: "",
+      message: entry.message,
+      hint: entry.hint,
+    });
+  } else if (entry.kind === "file") {
+    problems.push({
+      file: dir,
+      line: 0,
+      col: 0,
+      path: "",
+      message: "is a file, but dbt.project_dir names the dbt project folder",
+      hint: "point dbt.project_dir at the folder holding dbt_project.yml",
+    });
+  }
 }

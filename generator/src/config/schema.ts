@@ -238,6 +238,11 @@ export const TenantSchema = z.strictObject({
   tags: z
     .record(z.string(), z.union([z.string(), z.number().transform((n) => String(n))]))
     .default({}),
+  /**
+   * extension: variables outside the tenant's own `<TENANT>_*` ones and the shared ones that its
+   * connection values may name (listed in the generated README).
+   */
+  allowed_env: z.array(z.string()).default([]),
 });
 
 export const TenantFileSchema = z.strictObject({ tenant: TenantSchema });

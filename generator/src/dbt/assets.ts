@@ -68,6 +68,45 @@ export function dbtAssetName(node: Pick<DbtNode, "name" | "version">): string {
     : `${node.name}_v${node.version}`;
 }
 
+/** Names of a dbt asset node: they become asset keys, README lines, Mermaid labels and selectors. */
+const NODE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NODE_VERSION = /^[A-Za-z0-9_]+$/;
+const FQN_PART = /^[A-Za-z0-9_-]+$/;
+
+/** The first field of an asset node that breaks the naming rules, or null. */
+function unsafeNodeField(node: DbtNode): { field: string; value: string; rule: string } | null {
+  if (!NODE_NAME.test(node.name)) {
+    return {
+      field: "name",
+      value: node.name,
+      rule: "letters, digits and _ (^[A-Za-z_][A-Za-z0-9_]*$)",
+    };
+  }
+  if (
+    node.version !== null &&
+    node.version !== undefined &&
+    !NODE_VERSION.test(String(node.version))
+  ) {
+    return {
+      field: "version",
+      value: String(node.version),
+      rule: "letters, digits and _ (^[A-Za-z0-9_]+$)",
+    };
+  }
+  if (!NODE_NAME.test(node.package_name)) {
+    return { field: "package_name", value: node.package_name, rule: "letters, digits and _" };
+  }
+  const part = node.fqn.find((p) => !FQN_PART.test(p));
+  if (part !== undefined) {
+    return {
+      field: "fqn",
+      value: part,
+      rule: "fqn parts of letters, digits, _ and - (no selector syntax)",
+    };
+  }
+  return null;
+}
+
 /** The `dbt build --select` selector of a node: its full fqn, which names exactly that node. */
 export function dbtSelector(node: Pick<DbtNode, "fqn">): string {
   return `fqn:${node.fqn.join(".")}`;
@@ -156,6 +195,18 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     if (!isAssetNode(node)) {
       continue;
     }
+    const unsafe = unsafeNodeField(node);
+    if (unsafe !== null) {
+      problems.push({
+        file,
+        line: 0,
+        col: 0,
+        path: `${nodePath(node.unique_id)}.${unsafe.field}`,
+        message: `dbt ${node.resource_type} ${JSON.stringify(node.unique_id)} has ${unsafe.field} ${JSON.stringify(unsafe.value)}, which cannot name an asset: expected ${unsafe.rule}`,
+        hint: "rename the node in the dbt project (names become asset keys, README lines and dbt selectors) and refresh the manifest",
+      });
+      continue;
+    }
     assetNodes.push(node);
     const name = dbtAssetName(node);
     const lower = name.toLowerCase();
@@ -190,16 +241,18 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
   }
 
   // Lineage: direct asset parents, looking through ephemeral models (and any other non-asset node)
-  // to the assets and sources they read.
+  // to the assets and sources they read. Iterative (an explicit stack): a chain of thousands of
+  // ephemeral models must not overflow the call stack.
   const resolved = new Map<string, Set<string>>();
   const resolving = new Set<string>();
-  const upstreamOf = (id: string, from: string): Set<string> => {
+  /** The upstream set of `id` when it needs no walk (cached, a source, an asset, missing, a cycle). */
+  const known = (id: string, from: string): Set<string> | null => {
     const cached = resolved.get(id);
     if (cached !== undefined) {
       return cached;
     }
-    const out = new Set<string>();
     const node = enabledNodes.get(id);
+    const out = new Set<string>();
     if (node === undefined) {
       if (sourceKeys.has(id)) {
         const key = sourceKeys.get(id);
@@ -228,16 +281,56 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
         hint: "break the cycle in the dbt project and refresh the manifest",
       });
     } else {
-      resolving.add(id);
-      for (const dep of node.depends_on.nodes) {
-        for (const k of upstreamOf(dep, id)) {
-          out.add(k);
-        }
-      }
-      resolving.delete(id);
+      return null;
     }
     resolved.set(id, out);
     return out;
+  };
+  const upstreamOf = (id: string, from: string): Set<string> => {
+    const direct = known(id, from);
+    if (direct !== null) {
+      return direct;
+    }
+    interface Frame {
+      id: string;
+      deps: readonly string[];
+      next: number;
+      out: Set<string>;
+    }
+    const open = (nodeId: string): Frame => {
+      resolving.add(nodeId);
+      return {
+        id: nodeId,
+        deps: enabledNodes.get(nodeId)?.depends_on.nodes ?? [],
+        next: 0,
+        out: new Set(),
+      };
+    };
+    const stack: Frame[] = [open(id)];
+    let result = new Set<string>();
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      const dep = top.deps[top.next];
+      if (dep !== undefined) {
+        top.next += 1;
+        const got = known(dep, top.id);
+        if (got === null) {
+          stack.push(open(dep));
+        } else {
+          for (const k of got) top.out.add(k);
+        }
+        continue;
+      }
+      stack.pop();
+      resolving.delete(top.id);
+      resolved.set(top.id, top.out);
+      const parent = stack.at(-1);
+      if (parent === undefined) {
+        result = top.out;
+      } else {
+        for (const k of top.out) parent.out.add(k);
+      }
+    }
+    return result;
   };
 
   // Tests: attached to the asset they test (attached_node, else every asset among their parents).
@@ -313,63 +406,106 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     });
   }
 
-  // Model-to-model cycles: upstreamOf stops at asset nodes, so they are found on the asset graph.
+  // Model-to-model cycles: upstreamOf stops at asset nodes, so they are found on the asset graph
+  // (a depth-first walk with an explicit stack, for chains of any length).
   const nodeOfKey = new Map(assetNodes.map((n) => [keyOf(dbtAssetName(n)), n.unique_id]));
   const state = new Map<string, "open" | "done">();
   const reportedCycles = new Set<string>();
-  const visit = (key: string, trail: string[]): void => {
-    const st = state.get(key);
-    if (st === "done") {
-      return;
+  const reportCycle = (trail: readonly string[], key: string) => {
+    const cycle = trail.slice(trail.indexOf(key)).map((k) => nodeOfKey.get(k) ?? k);
+    const first = [...cycle].sort(cmp)[0] ?? key;
+    if (!reportedCycles.has(first)) {
+      reportedCycles.add(first);
+      problems.push({
+        file,
+        line: 0,
+        col: 0,
+        path: `${nodePath(first)}.depends_on.nodes`,
+        message: `dependency cycle: ${cycleText(cycle)}`,
+        hint: "break the cycle in the dbt project and refresh the manifest",
+      });
     }
-    if (st === "open") {
-      const cycle = trail.slice(trail.indexOf(key)).map((k) => nodeOfKey.get(k) ?? k);
-      const first = [...cycle].sort(cmp)[0] ?? key;
-      if (!reportedCycles.has(first)) {
-        reportedCycles.add(first);
-        problems.push({
-          file,
-          line: 0,
-          col: 0,
-          path: `${nodePath(first)}.depends_on.nodes`,
-          message: `dependency cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
-          hint: "break the cycle in the dbt project and refresh the manifest",
-        });
-      }
-      return;
-    }
-    state.set(key, "open");
-    for (const d of depsByKey.get(key) ?? []) {
-      if (depsByKey.has(d)) {
-        visit(d, [...trail, key]);
-      }
-    }
-    state.set(key, "done");
   };
-  for (const key of [...depsByKey.keys()].sort(cmp)) {
-    visit(key, []);
+  for (const start of [...depsByKey.keys()].sort(cmp)) {
+    if (state.get(start) === "done") {
+      continue;
+    }
+    const stack: { key: string; deps: string[]; next: number }[] = [];
+    const enter = (key: string) => {
+      state.set(key, "open");
+      stack.push({
+        key,
+        deps: (depsByKey.get(key) ?? []).filter((d) => depsByKey.has(d)),
+        next: 0,
+      });
+    };
+    enter(start);
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      const dep = top.deps[top.next];
+      if (dep === undefined) {
+        state.set(top.key, "done");
+        stack.pop();
+        continue;
+      }
+      top.next += 1;
+      const st = state.get(dep);
+      if (st === "open") {
+        reportCycle(
+          stack.map((f) => f.key),
+          dep,
+        );
+      } else if (st !== "done") {
+        enter(dep);
+      }
+    }
   }
 
-  // A dbt asset is partitioned when a partitioned pipeline feeds it, directly or through others.
+  // A dbt asset is partitioned when a partitioned pipeline feeds it, directly or through others
+  // (post-order with an explicit stack; a node on the current path counts as not partitioned, so
+  // a cycle, already reported, ends the walk).
   const partitioned = new Map<string, boolean>();
-  const isPartitioned = (key: string, seen: Set<string>): boolean => {
-    const known = partitioned.get(key);
-    if (known !== undefined) {
-      return known;
+  const isPartitioned = (start: string): boolean => {
+    const stack: { key: string; deps: string[]; next: number; result: boolean }[] = [];
+    const onPath = new Set<string>();
+    const direct = (key: string): boolean | null =>
+      partitioned.get(key) ??
+      (partitionedPipelines.has(key) ? true : onPath.has(key) ? false : null);
+    const first = direct(start);
+    if (first !== null) {
+      return first;
     }
-    if (partitionedPipelines.has(key)) {
-      return true;
+    const enter = (key: string) => {
+      onPath.add(key);
+      stack.push({ key, deps: depsByKey.get(key) ?? [], next: 0, result: false });
+    };
+    enter(start);
+    let result = false;
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      const dep = top.result ? undefined : top.deps[top.next];
+      if (dep !== undefined) {
+        top.next += 1;
+        const got = direct(dep);
+        if (got === null) {
+          enter(dep);
+        } else {
+          top.result = got;
+        }
+        continue;
+      }
+      stack.pop();
+      onPath.delete(top.key);
+      partitioned.set(top.key, top.result);
+      const parent = stack.at(-1);
+      if (parent === undefined) {
+        result = top.result;
+      } else if (top.result) {
+        parent.result = true;
+      }
     }
-    if (seen.has(key)) {
-      return false;
-    }
-    seen.add(key);
-    const result = (depsByKey.get(key) ?? []).some((d) => isPartitioned(d, seen));
-    partitioned.set(key, result);
     return result;
   };
   for (const asset of assets) {
-    asset.partitioned = isPartitioned(asset.key, new Set());
+    asset.partitioned = isPartitioned(asset.key);
   }
 
   assets.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -377,6 +513,15 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
   unattachedTests.sort((a, b) => cmp(a.uniqueId, b.uniqueId));
   problems.sort((a, b) => cmp(a.file, b.file) || cmp(a.path, b.path) || cmp(a.message, b.message));
   return { assets, sources, unattachedTests, problems };
+}
+
+/** A cycle as `a -> b -> c -> a`; a long one keeps its first and last nodes (and says how long). */
+function cycleText(cycle: readonly string[]): string {
+  const closed = [...cycle, cycle[0] ?? ""];
+  if (closed.length <= 12) {
+    return closed.join(" -> ");
+  }
+  return `${[...closed.slice(0, 6), `... (${cycle.length} nodes in all) ...`, ...closed.slice(-3)].join(" -> ")}`;
 }
 
 /** Code-point order: stable across machines and locales, unlike localeCompare. */

@@ -3,6 +3,7 @@ import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
 import { GENERATOR_VERSION } from "../version.js";
 import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs } from "./common.js";
+import { mdCode, mdText } from "./escape.js";
 import { allReadme, markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./templates.js";
 import {
   constDecl,
@@ -49,9 +50,9 @@ export function emitAll(models: readonly TenantModel[]): FileMap {
     allReadme({
       header: mdHeader(inputs),
       tenants: enabled.map((m) => ({
-        id: m.id,
-        name: m.plan.tenant.name,
-        packageName: packageName(m.id),
+        id: mdCode(m.id),
+        name: mdText(m.plan.tenant.name),
+        packageName: mdCode(packageName(m.id)),
       })),
     }),
   );
@@ -103,7 +104,7 @@ function emitAllIndex(inputs: readonly string[]): string {
 function emitAllMain(inputs: readonly string[]): string {
   const body = printTs(
     [
-      importDecl({ named: ["runCli"], module: "@etl/runtime" }),
+      importDecl({ named: ["runCli", "storageConflicts"], module: "@etl/runtime" }),
       importDecl({ named: ["tenants"], module: "./tenants.js" }),
       rawStatements(`const [tenant, ...argv] = process.argv.slice(2);
 const ids = Object.keys(tenants).sort();
@@ -116,8 +117,18 @@ if (tenant === "tenants") {
   );
   process.exitCode = 2;
 } else {
-  // Each call resolves the tenant's own resources from its own plan: nothing is shared.
-  process.exitCode = await runCli({ plan: entry.plan, transforms: entry.transforms, argv });
+  // One process serves every tenant: first, no two may resolve (from this environment) into each
+  // other's storage. Then each call resolves the tenant's own resources from its own plan.
+  const conflicts = storageConflicts(
+    Object.values(tenants).map((t) => t.plan),
+    process.env,
+  );
+  if (conflicts.length > 0) {
+    process.stderr.write(conflicts.map((c) => \`error: \${c}\\n\`).join(""));
+    process.exitCode = 1;
+  } else {
+    process.exitCode = await runCli({ plan: entry.plan, transforms: entry.transforms, argv });
+  }
 }`),
     ],
     inputs,

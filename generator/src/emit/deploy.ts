@@ -8,6 +8,8 @@ import type { JobPlan, TenantPlan } from "@etl/runtime/plan";
 import { stringify } from "yaml";
 import { k8sName } from "../model/translate.js";
 import { type FileMap, headerLines } from "./common.js";
+import { type Instruction, printDockerfile, word } from "./dockerfile.js";
+import { commentLine } from "./escape.js";
 
 export interface DeployInput {
   id: string;
@@ -30,55 +32,87 @@ const NODE_IMAGE = "node:24-bookworm-slim";
 
 function hashComment(inputs: readonly string[]): string {
   return `${headerLines(inputs)
-    .map((l) => `# ${l}`)
+    .map((l) => `# ${commentLine(l)}`)
     .join("\n")}\n`;
 }
 
 function dockerfile(input: DeployInput): string {
-  const pkg = `@etl/tenant-${input.id}`;
+  const id = word(input.id, "tenant id");
+  const pkg = `@etl/tenant-${id}`;
   const dbt = input.plan.environments.prod.dbt ?? input.plan.environments.dev.dbt;
-  const lines = [
-    hashComment(input.inputs).trimEnd(),
-    `# Build from the repository root: docker build -f generated/${input.id}/deploy/Dockerfile .`,
-    "",
-    `FROM ${NODE_IMAGE} AS prune`,
-    "WORKDIR /repo",
-    "RUN npm install -g turbo@2",
-    "COPY . .",
-    "# Keeps only this package and what it depends on (runtime), with a pruned lockfile.",
-    `RUN turbo prune ${pkg} --docker`,
-    "",
-    `FROM ${NODE_IMAGE} AS build`,
-    "WORKDIR /repo",
-    "COPY --from=prune /repo/out/json/ .",
-    "RUN npm ci",
-    "COPY --from=prune /repo/out/full/ .",
-    `RUN npx turbo run build --filter=${pkg} && npm prune --omit=dev`,
-    "",
+  const from = (as?: string): Instruction =>
+    as === undefined
+      ? { kind: "FROM", image: NODE_IMAGE }
+      : { kind: "FROM", image: NODE_IMAGE, as };
+  const run = (command: string): Instruction => ({ kind: "RUN", command });
+  const blank: Instruction = { kind: "blank" };
+  const out: Instruction[] = [
+    ...headerLines(input.inputs).map(
+      (text): Instruction => ({ kind: "comment", text: commentLine(text) }),
+    ),
+    {
+      kind: "comment",
+      text: `Build from the repository root: docker build -f generated/${id}/deploy/Dockerfile .`,
+    },
+    blank,
+    from("prune"),
+    { kind: "WORKDIR", path: "/repo" },
+    run("npm install -g turbo@2"),
+    { kind: "COPY", sources: ["."], dest: "." },
+    {
+      kind: "comment",
+      text: "Keeps only this package and what it depends on (runtime), with a pruned lockfile.",
+    },
+    run(`turbo prune ${pkg} --docker`),
+    blank,
+    from("build"),
+    { kind: "WORKDIR", path: "/repo" },
+    { kind: "COPY", from: "prune", sources: ["/repo/out/json/"], dest: "." },
+    run("npm ci"),
+    { kind: "COPY", from: "prune", sources: ["/repo/out/full/"], dest: "." },
+    run(`npx turbo run build --filter=${pkg} && npm prune --omit=dev`),
+    blank,
   ];
   if (dbt !== null) {
-    lines.push(
-      `FROM ${NODE_IMAGE} AS dbt`,
-      "RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*",
+    out.push(
+      from("dbt"),
+      run(
+        "apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*",
+      ),
       // The same pins as the local stack (test/stack/lib/dbt.sh; reasons in docs/stack.md).
-      'RUN python3 -m venv /opt/dbt && /opt/dbt/bin/pip install --no-cache-dir --only-binary=dbt-core-experimental-parser "dbt-core==1.12.0" "dbt-core-experimental-parser==2.0.0a4" "dbt-trino~=1.10.0" "trino>=0.334"',
-      "",
+      run(
+        'python3 -m venv /opt/dbt && /opt/dbt/bin/pip install --no-cache-dir --only-binary=dbt-core-experimental-parser "dbt-core==1.12.0" "dbt-core-experimental-parser==2.0.0a4" "dbt-trino~=1.10.0" "trino>=0.334"',
+      ),
+      blank,
     );
   }
-  lines.push(`FROM ${dbt === null ? NODE_IMAGE : "dbt"}`);
-  lines.push(
-    "ENV NODE_ENV=production ETL_ENVIRONMENT=prod ETL_HOME=/var/lib/etl",
-    ...(dbt === null ? [] : ["ENV DBT_BIN=/opt/dbt/bin/dbt"]),
-    "WORKDIR /app",
-    "COPY --from=build /repo /app",
-    ...(dbt === null ? [] : [`COPY ${dbt.projectDir}/ /app/${dbt.projectDir}/`]),
-    "RUN mkdir -p /var/lib/etl && chown node:node /var/lib/etl",
-    "USER node",
-    `ENTRYPOINT ["node", "generated/${input.id}/dist/main.js"]`,
-    'CMD ["list"]',
-    "",
+  out.push(dbt === null ? from() : { kind: "FROM", image: "dbt" });
+  out.push({
+    kind: "ENV",
+    vars: [
+      ["NODE_ENV", "production"],
+      ["ETL_ENVIRONMENT", "prod"],
+      ["ETL_HOME", "/var/lib/etl"],
+    ],
+  });
+  if (dbt !== null) {
+    out.push({ kind: "ENV", vars: [["DBT_BIN", "/opt/dbt/bin/dbt"]] });
+  }
+  out.push(
+    { kind: "WORKDIR", path: "/app" },
+    { kind: "COPY", from: "build", sources: ["/repo"], dest: "/app" },
   );
-  return lines.join("\n");
+  if (dbt !== null) {
+    const projectDir = word(dbt.projectDir, "dbt project folder");
+    out.push({ kind: "COPY", sources: [`${projectDir}/`], dest: `/app/${projectDir}/` });
+  }
+  out.push(
+    run("mkdir -p /var/lib/etl && chown node:node /var/lib/etl"),
+    { kind: "USER", user: "node" },
+    { kind: "ENTRYPOINT", args: ["node", `generated/${id}/dist/main.js`] },
+    { kind: "CMD", args: ["list"] },
+  );
+  return printDockerfile(out);
 }
 
 function secretName(id: string): string {

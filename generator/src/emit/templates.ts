@@ -1,4 +1,8 @@
-/** Handlebars templates of the non-TypeScript files of a generated package. */
+/**
+ * Handlebars templates of the non-TypeScript files of a generated package: prose only. Escaping is
+ * off (`noEscape`), so every user-chosen value arrives already escaped for where it lands (`mdText`,
+ * `mdCode`, `mermaidLabel` in escape.ts); JSON values go through the `json` helper.
+ */
 import Handlebars from "handlebars";
 
 /** An isolated Handlebars environment: no global helper registry is shared or mutated. */
@@ -75,10 +79,10 @@ export const markerFile = compile(`{{#each header}}
 `);
 
 export const tenantReadme = compile(`{{header}}
-# {{name}} (\`{{id}}\`)
+# {{name}} ({{idCode}})
 
-Standalone ETL package of tenant \`{{id}}\`, compiled from \`{{configFile}}\`.
-Package \`{{packageName}}\`, command \`{{binName}}\`.
+Standalone ETL package of tenant {{idCode}}, compiled from {{configFile}}.
+Package {{packageCode}}, command {{binCode}}.
 
 \`\`\`sh
 npx turbo run build --filter={{packageName}}
@@ -113,7 +117,7 @@ graph LR
 | Asset | Stage | Partitioned | dev | staging | prod |
 | --- | --- | --- | --- | --- | --- |
 {{#each assets}}
-| \`{{key}}\` | {{stage}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{dev}} | {{staging}} | {{prod}} |
+| {{key}} | {{stage}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{dev}} | {{staging}} | {{prod}} |
 {{/each}}
 
 ## Jobs
@@ -121,7 +125,7 @@ graph LR
 | Job | Description | Assets | Partitioned | Concurrency | dev | staging | prod |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 {{#each jobs}}
-| \`{{name}}\` | {{description}} | {{assetCount}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{concurrency}} | {{dev}} | {{staging}} | {{prod}} |
+| {{name}} | {{description}} | {{assetCount}} | {{#if partitioned}}daily{{else}}no{{/if}} | {{concurrency}} | {{dev}} | {{staging}} | {{prod}} |
 {{/each}}
 
 ## Schedules
@@ -130,7 +134,7 @@ graph LR
 | Job | Cron | Time zone | Starts automatically |
 | --- | --- | --- | --- |
 {{#each schedules}}
-| \`{{job}}\` | \`{{cron}}\` | {{timezone}} | {{#if autoStart}}yes{{else}}no (start with \`serve\`){{/if}} |
+| {{job}} | {{cron}} | {{timezone}} | {{#if autoStart}}yes{{else}}no (start with \`serve\`){{/if}} |
 {{/each}}
 {{else}}
 No job of this tenant has a schedule.
@@ -146,8 +150,12 @@ Read at run time only; nothing from the generating machine is stored in this pac
 | Variable | Default |
 | --- | --- |
 {{#each envVars}}
-| \`{{name}}\` | {{#if hasDefault}}\`{{default}}\`{{else}}(required){{/if}} |
+| {{name}} | {{#if hasDefault}}{{default}}{{else}}(required){{/if}} |
 {{/each}}
+{{#if allowedEnv.length}}
+
+Allowed by \`allowed_env\` in {{configFile}} (outside the tenant's own {{ownPrefix}} variables and the shared ones): {{#each allowedEnv}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}.
+{{/if}}
 {{#if columns.length}}
 
 ## Columns
@@ -182,6 +190,6 @@ node generated/all/dist/main.js <tenant> list --json   # any command of etl-<ten
 | Tenant | Name | Package |
 | --- | --- | --- |
 {{#each tenants}}
-| \`{{id}}\` | {{name}} | \`{{packageName}}\` |
+| {{id}} | {{name}} | {{packageName}} |
 {{/each}}
 `);

@@ -6,6 +6,7 @@ import {
   type SourceColumn,
   type UnmappedTypes,
 } from "@etl/runtime/plan";
+import { tenantEnvPrefix } from "@etl/runtime/tenancy";
 import { mapColumn, trinoTypeOf, tsTypeOf } from "@etl/runtime/types";
 import type { PipelineModel, TenantModel } from "../model/build.js";
 import {
@@ -28,6 +29,7 @@ import {
   withLf,
 } from "./common.js";
 import { emitDeploy } from "./deploy.js";
+import { mdCode, mdText, mermaidLabel } from "./escape.js";
 import {
   markerFile,
   packageJson,
@@ -373,20 +375,29 @@ function emitPlanTest(m: TenantModel): string {
         expect(keys.has(k), \`job \${j.name} selects \${k}\`).toBe(true);
       }
     }
+    // Depth first with an explicit stack, so a chain of any length fits.
     const deps = new Map(e.assets.map((a) => [a.key, a.deps]));
-    const done = new Set<string>();
-    const visit = (k: string, path: string[]): void => {
-      expect(path.includes(k), \`cycle through \${k}\`).toBe(false);
-      if (done.has(k)) {
-        return;
+    const state = new Map<string, "open" | "done">();
+    for (const start of keys) {
+      if (state.has(start)) {
+        continue;
       }
-      for (const d of deps.get(k) ?? []) {
-        visit(d, [...path, k]);
+      state.set(start, "open");
+      const stack = [{ key: start, next: 0 }];
+      for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+        const dep = (deps.get(top.key) ?? [])[top.next];
+        if (dep === undefined) {
+          state.set(top.key, "done");
+          stack.pop();
+          continue;
+        }
+        top.next += 1;
+        expect(state.get(dep), \`cycle through \${dep}\`).not.toBe("open");
+        if (!state.has(dep)) {
+          state.set(dep, "open");
+          stack.push({ key: dep, next: 0 });
+        }
       }
-      done.add(k);
-    };
-    for (const k of keys) {
-      visit(k, []);
     }
   });
 
@@ -446,8 +457,8 @@ function emitReadme(m: TenantModel): string {
       return j === undefined ? "-" : `${j.assets.length} assets`;
     };
     return {
-      name,
-      description: first?.description ?? "",
+      name: mdCode(name),
+      description: mdText(first?.description ?? ""),
       assetCount: first?.assets.length ?? 0,
       partitioned: first?.partitioned ?? false,
       concurrency: first?.concurrency ?? 1,
@@ -460,7 +471,16 @@ function emitReadme(m: TenantModel): string {
     const j = ENVIRONMENTS.map((e) => envs[e].jobs.find((x) => x.name === name)).find(
       (x) => x?.schedule,
     );
-    return j?.schedule ? [{ job: name, ...j.schedule }] : [];
+    return j?.schedule
+      ? [
+          {
+            job: mdCode(name),
+            cron: mdCode(j.schedule.cron),
+            timezone: mdText(j.schedule.timezone),
+            autoStart: j.schedule.autoStart,
+          },
+        ]
+      : [];
   });
   const refs = new Map<string, EnvRef>();
   const r = envs.dev.resources;
@@ -484,30 +504,37 @@ function emitReadme(m: TenantModel): string {
   const envVars = [...refs.values()]
     .sort((a, b) => (a.env < b.env ? -1 : 1))
     .map((ref) => ({
-      name: ref.env,
+      name: mdCode(ref.env),
       hasDefault: ref.default !== undefined,
-      default: ref.default === "" ? '""' : (ref.default ?? ""),
+      default: ref.default === "" ? mdCode('""') : mdCode(ref.default ?? ""),
     }));
+  const configFile = m.inputs.find((i) => i.endsWith("config.yaml")) ?? "";
   return tenantReadme({
     header: mdHeader(m.inputs),
-    name: m.plan.tenant.name,
+    name: mdText(m.plan.tenant.name),
+    // Ids are ^[a-z][a-z0-9_]*$ (checked by the model): plain inside the sh block.
     id: m.id,
-    configFile: m.inputs.find((i) => i.endsWith("config.yaml")) ?? "",
+    idCode: mdCode(m.id),
+    configFile: mdCode(configFile),
     packageName: packageName(m.id),
-    binName: `etl-${m.id}`,
+    packageCode: mdCode(packageName(m.id)),
+    binCode: mdCode(`etl-${m.id}`),
     environments: ENVIRONMENTS.map((e) => ({
       name: e,
       enabled: envs[e].enabled,
       assetCount: envs[e].assets.length,
       jobCount: envs[e].jobs.length,
     })),
-    nodes: assets.map((a) => ({ id: mermaidId(a.key), label: a.key.slice(m.id.length + 1) })),
+    nodes: assets.map((a) => ({
+      id: mermaidId(a.key),
+      label: mermaidLabel(a.key.slice(m.id.length + 1)),
+    })),
     edges: [...edges].sort().map((e) => {
       const [from, to] = e.split(" --> ");
       return { from, to };
     }),
     assets: assets.map((a) => ({
-      key: a.key,
+      key: mdCode(a.key),
       stage: a.stage,
       partitioned: a.partitioned,
       dev: has("dev", a.key),
@@ -516,8 +543,13 @@ function emitReadme(m: TenantModel): string {
     })),
     jobs,
     schedules,
-    partitions: envs.dev.partitions,
+    partitions: {
+      startDate: mdText(envs.dev.partitions.startDate),
+      timezone: mdText(envs.dev.partitions.timezone),
+    },
     envVars,
+    allowedEnv: m.allowedEnv.map(mdCode),
+    ownPrefix: mdCode(`${tenantEnvPrefix(m.id)}*`),
     columns: m.pipelines.flatMap((p) => {
       const plan = envs.dev.pipelines.find((x) => x.name === p.name);
       if (p.columns === null || p.targetNames === null || plan === undefined) {
@@ -530,8 +562,8 @@ function emitReadme(m: TenantModel): string {
           columns: p.columns.map((c, i) => {
             const mapped = mapColumn(c, p.unmappedTypes);
             return {
-              source: mdName(c.name),
-              target: mdName(p.targetNames?.[i] ?? c.name),
+              source: mdCode(c.name),
+              target: mdCode(p.targetNames?.[i] ?? c.name),
               type: mapped.ok ? trinoTypeOf(mapped.type) : "?",
             };
           }),
@@ -539,13 +571,4 @@ function emitReadme(m: TenantModel): string {
       ];
     }),
   });
-}
-
-/**
- * A name in a Markdown table cell: a code span, or its JSON text when a backtick or a control
- * character would break the span or the line; pipes escaped either way.
- */
-function mdName(name: string): string {
-  const text = /^[^`\p{Cc}]+$/u.test(name) ? `\`${name}\`` : JSON.stringify(name);
-  return text.replaceAll("|", "\\|");
 }

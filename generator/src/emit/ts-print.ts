@@ -55,10 +55,13 @@ export function printStatements(statements: readonly Statement[]): string {
 
 /**
  * A JSDoc block at `indent` followed by a newline: `/** text *\/` for one line, a starred block for
- * several (a leading empty line is dropped, empty lines keep a bare star).
+ * several (a leading empty line is dropped, empty lines keep a bare star). Every line terminator
+ * JavaScript knows starts a starred line, and a star-slash in the text gets a backslash between.
  */
 export function jsDoc(text: string, indent = ""): string {
-  const lines = text.split(/\r?\n/);
+  // A "*/" inside the text (an enum label, a type name from a snapshot) would end the comment and
+  // turn the rest into code; "*\/" reads the same and cannot.
+  const lines = text.replace(/\*\//g, "*\\/").split(/\r\n|[\n\r\u2028\u2029]/);
   if (lines.length <= 1) {
     const open = `${indent}/** ${lines[0] ?? ""}`;
     return `${open}${open.endsWith(" ") ? "" : " "}*/\n`;

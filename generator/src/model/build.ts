@@ -4,7 +4,6 @@
  * emitters need (row types, transform registry). Every semantic problem is collected, with the
  * YAML position it came from.
  */
-import path from "node:path";
 import {
   assetKey,
   parseBasePath,
@@ -38,13 +37,16 @@ import { parseDuration } from "../config/duration.js";
 import {
   dbtManifestPath,
   dbtProjectDir,
+  isRefused,
   type LoadedTenant,
   type SourceFile,
 } from "../config/load.js";
 import { BUILTIN_JOBS, type PipelineConfig, type TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
+import { repoPathProblem } from "../fs-guard.js";
 import { type Problem, suggest } from "../problems.js";
 import { GENERATOR_VERSION } from "../version.js";
+import { envBoundary, textProblems } from "./boundary.js";
 import { DEFAULT_CONCURRENCY, defaultPipelines, PIPELINE_JOBS } from "./builtins.js";
 import { checkGeneratedNames } from "./collisions.js";
 import { PipelineColumns, targetOfUnknown } from "./columns.js";
@@ -90,6 +92,8 @@ export interface TenantModel {
   /** Transform modules copied into the package, by module name. */
   transforms: Map<string, SourceFile>;
   transformTests: Map<string, SourceFile>;
+  /** `allowed_env` variables the config names (shown in the README), sorted. */
+  allowedEnv: string[];
 }
 
 export interface ModelResult {
@@ -98,6 +102,8 @@ export interface ModelResult {
 }
 
 const STAGE_ORDER = { extract: 0, transfer: 1, load: 2, dbt: 3 } as const;
+/** 100 years: a lookback longer than that is a typo, and the runtime's date arithmetic breaks on it. */
+const MAX_LOOKBACK_SECONDS = 36_500 * 86_400;
 
 /** Builds the model of one loaded tenant. */
 export function buildTenantModel(t: LoadedTenant): ModelResult {
@@ -121,6 +127,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   const T = ["tenant"] as const;
 
   // Identity.
+  let identified = false;
   if (name([...T, "id"], checkId("tenant id", cfg.id))) {
     if ((RESERVED_TENANT_IDS as readonly string[]).includes(cfg.id)) {
       report(
@@ -134,7 +141,14 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
         `tenant id "${cfg.id}" does not match its folder tenants/${t.dir}/`,
         `set id: "${t.dir}" or rename the folder to tenants/${cfg.id}/`,
       );
+    } else {
+      identified = true;
     }
+  }
+  // The tenant boundary needs the tenant's own id (its variable prefix); texts need nothing.
+  const boundary = identified ? envBoundary(cfg, t.otherTenants) : { problems: [], allowedEnv: [] };
+  for (const p of [...boundary.problems, ...textProblems(cfg)]) {
+    report(p.path, p.message, p.hint);
   }
 
   // Resources: every string becomes a literal or a reference, never a resolved value.
@@ -194,12 +208,14 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   }
   const resources = { source, storage, trino };
   // dbt paths are read by the generator and the runtime: they must stay inside the repository.
+  // They also land in the Dockerfile and headers: plain relative paths only.
   for (const key of ["project_dir", "manifest_path"] as const) {
     const p = cfg.dbt[key];
-    if (typeof p === "string" && (path.isAbsolute(p) || p.split(/[\\/]/).includes(".."))) {
+    const wrong = typeof p === "string" ? repoPathProblem(p) : null;
+    if (wrong !== null) {
       report(
         [...T, "dbt", key],
-        `dbt.${key} "${p}" points outside the repository`,
+        `dbt.${key} "${p}" ${wrong}`,
         `use a path relative to the repository root, e.g. "tenants/${cfg.id}/dbt"`,
       );
     }
@@ -251,9 +267,8 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       report,
       name,
     );
-    if (built === null) {
-      continue;
-    }
+    // Kept even when it has problems: the checks over all pipelines and environments below
+    // (save_to_trino without trino_output, job selections, dbt sources) must see it too.
     models.push(built.model);
     basePipelines.push(built.plan);
     const out = built.plan.trinoOutput;
@@ -308,6 +323,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       configFile: t.configFile,
       manifest: t.dbtManifest,
       manifestPath: dbtManifestPath(dbtRel, cfg),
+      manifestRefused: isRefused(t, dbtManifestPath(dbtRel, cfg)),
       pipelines: basePipelines,
       externalSources: cfg.dbt.external_sources,
     });
@@ -470,10 +486,19 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   };
   const checked = TenantPlanSchema.safeParse(plan);
   if (!checked.success) {
-    // A plan the runtime would refuse is a generator bug, not a tenant mistake: say so loudly.
-    throw new Error(
-      `internal error: the plan of tenant ${cfg.id} does not satisfy TenantPlanSchema: ${checked.error.message}`,
-    );
+    // A plan the runtime would refuse means a check above is missing (a generator bug): still a
+    // problem of this tenant's file, one line per issue, never a page of JSON.
+    for (const issue of checked.error.issues.slice(0, 10)) {
+      problems.push({
+        file: t.configFile,
+        line: 0,
+        col: 0,
+        path: `(plan) ${issue.path.map(String).join(".")}`,
+        message: `the generated plan would break the runtime's contract: ${issue.message}`,
+        hint: "a value of this tenant passed every check but the plan's; change it, and report the missing check",
+      });
+    }
+    return { model: null, problems };
   }
   const inputs = [t.configFile];
   if (t.introspection !== null) {
@@ -493,6 +518,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       pipelines: models,
       transforms,
       transformTests: t.transformTests,
+      allowedEnv: boundary.allowedEnv,
     },
     problems,
   };
@@ -511,7 +537,7 @@ function buildPipeline(
   columns: SourceColumn[] | null,
   report: Report,
   name: NameFn,
-): { plan: PipelinePlan; model: PipelineModel } | null {
+): { plan: PipelinePlan; model: PipelineModel; ok: boolean } {
   let ok = name(at(), checkId("pipeline name", pname));
   // Types and target names of the snapshot's columns (model/columns.ts): the generator, not the
   // extract or the load, refuses what the target cannot hold.
@@ -651,7 +677,14 @@ function buildPipeline(
       );
       ok = false;
     }
-    if (secs === null) {
+    if (secs !== null && secs > MAX_LOOKBACK_SECONDS) {
+      report(
+        at("incremental", "lookback"),
+        `lookback "${String(pc.incremental.lookback)}" is longer than ${MAX_LOOKBACK_SECONDS / 86_400} days`,
+        'write a lookback of at most "36500d"; it is how far back each run re-reads the cursor',
+      );
+      ok = false;
+    } else if (secs === null) {
       report(
         at("incremental", "lookback"),
         `lookback "${String(pc.incremental.lookback)}" is not a duration`,
@@ -724,7 +757,9 @@ function buildPipeline(
     const tr = pc.transfer;
     const modOk = name(at("transfer", "module"), checkModuleName(tr.module));
     const file = t.transforms.get(tr.module);
-    if (modOk && file === undefined) {
+    // A module file the loader refused (a link out of the repository, a FIFO) is reported there.
+    const refused = isRefused(t, `tenants/${t.dir}/transforms/${tr.module}.ts`);
+    if (modOk && file === undefined && !refused) {
       const near = suggest(tr.module, [...t.transforms.keys()]);
       report(
         at("transfer", "module"),
@@ -980,9 +1015,6 @@ function buildPipeline(
     checks.push({ ...withTargets, name: cname } as CheckPlan);
   }
 
-  if (!ok) {
-    return null;
-  }
   const plan: PipelinePlan = {
     name: pname,
     sourceTable: pc.query === undefined ? (pc.source_table ?? null) : null,
@@ -1022,6 +1054,7 @@ function buildPipeline(
       unmappedTypes: unmapped,
       transfer: transferModel,
     },
+    ok,
   };
 }
 

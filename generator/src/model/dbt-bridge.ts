@@ -5,6 +5,7 @@
 import type { AssetPlan, PipelinePlan } from "@etl/runtime/plan";
 import type { SourceFile } from "../config/load.js";
 import { type DbtManifest, dbtAssets, readManifest } from "../dbt/index.js";
+import { repoPathProblem } from "../fs-guard.js";
 import type { Problem } from "../problems.js";
 
 export interface DbtAssetsInput {
@@ -12,6 +13,8 @@ export interface DbtAssetsInput {
   configFile: string;
   manifest: SourceFile | null;
   manifestPath: string;
+  /** Whether the loader refused the manifest file (and reported why). */
+  manifestRefused: boolean;
   pipelines: readonly PipelinePlan[];
   externalSources: readonly string[] | "all";
 }
@@ -26,8 +29,9 @@ export interface DbtAssets {
 /** dbt assets of one dbt-enabled tenant, or the problems that prevent them. */
 export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   if (input.manifest === null) {
-    if (input.manifestPath.startsWith("/") || input.manifestPath.split(/[\\/]/).includes("..")) {
-      // Never read: build reports the path itself (dbt.manifest_path points outside the repository).
+    if (repoPathProblem(input.manifestPath) !== null || input.manifestRefused) {
+      // Never read: build reports the path itself (outside the repository, or not a plain path),
+      // or the loader refused the file (a link out of the repository, a FIFO, ...).
       return { assets: [], externalSources: [], problems: [] };
     }
     return {

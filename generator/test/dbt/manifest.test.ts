@@ -346,4 +346,34 @@ describe("lineage and names", () => {
       "t/dbt/m_279",
     ]);
   });
+
+  it("walks a 12,000-model chain and a 12,000-deep ephemeral chain without recursion", () => {
+    const n = 12_000;
+    const models = Array.from({ length: n }, (_, i) => ({
+      id: `model.p.m${i}`,
+      deps: [i === 0 ? "model.p.e11999" : `model.p.m${i - 1}`],
+    }));
+    const ephemeral = Array.from({ length: n }, (_, i) => ({
+      id: `model.p.e${i}`,
+      materialized: "ephemeral",
+      deps: [i === 0 ? "source.p.raw.events" : `model.p.e${i - 1}`],
+    }));
+    const manifest = parse(
+      "chain.json",
+      syntheticManifest(12, [...models, ...ephemeral], [{ source: "raw", table: "events" }]),
+    );
+    const r = dbtAssets({
+      tenantId: "t",
+      manifest,
+      manifestPath: "chain.json",
+      pipelines: [{ name: "events", partitioned: true }],
+      externalSources: [],
+    });
+    expect(r.problems).toEqual([]);
+    expect(r.assets).toHaveLength(n);
+    // The first model reads the source through all ephemeral models; the partition flows down.
+    expect(r.assets.find((a) => a.key === "t/dbt/m0")?.deps).toEqual(["t/extract/events"]);
+    expect(r.assets.find((a) => a.key === "t/dbt/m11999")?.deps).toEqual(["t/dbt/m11998"]);
+    expect(r.assets.every((a) => a.partitioned)).toBe(true);
+  });
 });

@@ -1,29 +1,32 @@
 /**
  * Bad-input corpus through the real CLI (`npm run generate`'s entry, spawned as a process with
- * --root at a temporary copy). Each new case starts from fixtures/base (a valid tenant, checked
- * first) and breaks it in one way; the 38 negative fixtures of fixtures/invalid/ run through the
- * CLI too. For every case: exit code 1, one problem per line naming file (line:col where known) and
- * YAML path, no stack trace (only --debug may print one), and generated/ byte-identical before and
- * after. The reports of the new cases are pinned in __snapshots__/corpus.test.ts.snap.
+ * `--root repo` from a temporary case folder). Each case starts from fixtures/base (a valid tenant,
+ * checked first) and breaks it in one way: CASES (bad configs and manifests) and HOSTILE_CASES
+ * (hostile-cases.ts: links, FIFOs, unreadable files, injected names, other tenants' variables,
+ * overlapping prefixes, internal limits); the 38 negative fixtures of fixtures/invalid/ run
+ * through the CLI too. For every case: exit code 1, one problem per line naming the file (line:col
+ * and YAML path where known), no stack trace (only --debug may print one), nothing read from
+ * outside the repository in the output, and the whole case folder (the repository and the
+ * sentinel folder beside it) byte-identical before and after. The reports are pinned in
+ * __snapshots__/corpus.test.ts.snap.
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   rmSync,
-  statSync,
-  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticManifest } from "../dbt/synthetic.js";
+import { CaseRoot, CONFIG, MANIFEST, SENTINEL, treeDigest } from "./case-root.js";
+import { HOSTILE_CASES } from "./hostile-cases.js";
 
 const exec = promisify(execFile);
 const HERE = import.meta.dirname;
@@ -31,8 +34,8 @@ const HERE = import.meta.dirname;
 const CLI = path.resolve(HERE, "../../bin/generate.mjs");
 const BASE = path.join(HERE, "fixtures", "base");
 const INVALID = path.resolve(HERE, "../fixtures/invalid");
-const CONFIG = "tenants/acme/config.yaml";
-const MANIFEST = "tenants/acme/dbt/target/manifest.json";
+/** The unprivileged user the unreadable-file cases run as (root reads every file). */
+const NOBODY = 65534;
 
 interface CliResult {
   code: number;
@@ -40,11 +43,19 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the generator's CLI as a child process, the way `npm run generate` does. */
-async function generateCli(root: string, extra: string[] = []): Promise<CliResult> {
-  const args = [CLI, "--root", root, ...extra];
+/**
+ * Runs the generator's CLI as a child process, the way `npm run generate` does, from the case
+ * folder `cwd` with `--root <root>` (relative, so no machine path can reach a message).
+ */
+async function generateCli(
+  cwd: string,
+  extra: string[] = [],
+  options: { root?: string; asNobody?: boolean } = {},
+): Promise<CliResult> {
+  const args = [CLI, "--root", options.root ?? "repo", ...extra];
+  const user = options.asNobody === true ? { uid: NOBODY, gid: NOBODY } : {};
   try {
-    const r = await exec(process.execPath, args, { cwd: root, maxBuffer: 8 * 1024 * 1024 });
+    const r = await exec(process.execPath, args, { cwd, maxBuffer: 8 * 1024 * 1024, ...user });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string; stderr?: string };
@@ -55,58 +66,12 @@ async function generateCli(root: string, extra: string[] = []): Promise<CliResul
   }
 }
 
-/** A digest of every file (path and bytes) under `dir`; "absent" when it does not exist. */
-function treeDigest(dir: string): string {
-  if (!existsSync(dir)) return "absent";
-  const hash = createHash("sha256");
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) {
-        walk(p);
-      } else {
-        hash.update(`${path.relative(dir, p)}\0`);
-        hash.update(readFileSync(p));
-        hash.update("\0");
-      }
-    }
-  };
-  walk(dir);
-  return hash.digest("hex");
-}
-
-/** A case's repository root: a copy of the base (with its generated/ output) to break. */
-class Root {
-  constructor(readonly dir: string) {}
-  read(rel: string): string {
-    return readFileSync(path.join(this.dir, rel), "utf8");
-  }
-  write(rel: string, text: string | Uint8Array): void {
-    mkdirSync(path.dirname(path.join(this.dir, rel)), { recursive: true });
-    writeFileSync(path.join(this.dir, rel), text);
-  }
-  remove(rel: string): void {
-    rmSync(path.join(this.dir, rel), { recursive: true, force: true });
-  }
-  /** Replaces one exact snippet of a file; a snippet that is not there fails the case loudly. */
-  replace(rel: string, from: string, to: string): void {
-    const text = this.read(rel);
-    if (!text.includes(from)) {
-      throw new Error(`case setup: ${rel} has no ${JSON.stringify(from)}`);
-    }
-    this.write(rel, text.replace(from, to));
-  }
-  manifest(m: Record<string, unknown>): void {
-    this.write(MANIFEST, `${JSON.stringify(m, null, 2)}\n`);
-  }
-}
-
 const ITEMS_SOURCE = { source: "raw", table: "items", pkg: "acme" };
 const LONG = `t${"x".repeat(199)}`;
 const PORT_REF = `"$${"{"}ACME_DB_PORT:5432}"`;
 
 /** Each new case: a name and the one way it breaks the base tenant. */
-const CASES: { name: string; edit: (r: Root) => void }[] = [
+const CASES: { name: string; edit: (r: CaseRoot) => void }[] = [
   // --- malformed YAML and wrong shapes ---
   { name: "yaml-empty-file", edit: (r) => r.write(CONFIG, "") },
   { name: "yaml-root-is-list", edit: (r) => r.write(CONFIG, "- tenant\n- acme\n") },
@@ -377,6 +342,7 @@ const CASES: { name: string; edit: (r: Root) => void }[] = [
         r
           .read("tenants/acme/config.yaml")
           .replace('id: "acme"', 'id: "beta"')
+          .replaceAll("ACME_", "BETA_")
           .replace("project_id=acme", "project_id=beta")
           .replace("dbt:\n    enabled: true", "dbt:\n    enabled: false")
           .replace(
@@ -392,11 +358,12 @@ const CASES: { name: string; edit: (r: Root) => void }[] = [
 let template = "";
 const work: string[] = [];
 
-function freshRoot(): Root {
+/** A fresh case folder: `repo` a copy of the generated base, `outside` the sentinel folder. */
+function freshCase(): CaseRoot {
   const dir = mkdtempSync(path.join(tmpdir(), "gen-hardening-"));
   work.push(dir);
-  cpSync(template, dir, { recursive: true });
-  return new Root(dir);
+  cpSync(template, path.join(dir, "repo"), { recursive: true });
+  return new CaseRoot(dir);
 }
 
 /** What every refused case shares, whatever its problem. */
@@ -404,49 +371,73 @@ function expectRefused(r: CliResult, before: string, after: string): void {
   expect(r.code, r.stdout + r.stderr).toBe(1);
   expect(r.stdout).toBe("");
   expect(after).toBe(before);
-  // No stack trace and no absolute machine path without --debug.
+  // No stack trace, no absolute machine path and nothing read outside the repository.
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.stderr).not.toContain(tmpdir());
+  expect(r.stderr).not.toContain(SENTINEL);
   const lines = r.stderr.trimEnd().split("\n");
-  const last = lines.at(-1) ?? "";
-  if (last.startsWith("error: ")) {
-    // An error outside the problem report (e.g. unreadable files): still one clear line.
+  if ((lines.at(-1) ?? "").startsWith("error: ")) {
+    // An error outside the problem report (a root that is not a repository): one clear line.
     expect(lines).toHaveLength(1);
     return;
   }
+  expectReport(r.stderr);
+}
+
+/** A problem report: one line per problem naming a file, its `fix:` line, then the count. */
+function expectReport(stderr: string): number {
+  const lines = stderr.trimEnd().split("\n");
+  const last = lines.at(-1) ?? "";
   expect(last).toMatch(/^\d+ problems? found; nothing was written\.$/);
   const count = Number(/^(\d+)/.exec(last)?.[1]);
   const problems = lines.filter((l) => l.length > 0 && !l.startsWith(" ") && l !== last);
   expect(problems).toHaveLength(count);
   for (const p of problems) {
-    // file[:line:col] path: message
-    expect(p).toMatch(/^tenants\/[^\s:]+(:\d+:\d+)? \S*:? ?\S.*$/);
+    // file[:line:col] [path:] message; line breaks in a name are shown escaped, never split.
+    expect(p).toMatch(/^(tenants|generated)(\/\S*)?(:\d+:\d+)? \S/);
+  }
+  for (const l of lines.filter((x) => x.startsWith(" "))) {
+    expect(l).toMatch(/^ {4}fix: /);
+  }
+  return count;
+}
+
+/** Gives every file of `dir` back to its owner's reach (cases make some unreadable). */
+function chmodAll(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chmodAll(p);
+    else if (entry.isFile()) chmodSync(p, 0o644);
   }
 }
 
 beforeAll(async () => {
-  template = mkdtempSync(path.join(tmpdir(), "gen-hardening-base-"));
-  work.push(template);
+  const base = mkdtempSync(path.join(tmpdir(), "gen-hardening-base-"));
+  work.push(base);
+  template = path.join(base, "repo");
   cpSync(BASE, template, { recursive: true });
   // The base is valid: every case below fails because of its one change.
-  const r = await generateCli(template);
+  const r = await generateCli(base);
   expect(r.code, r.stderr).toBe(0);
   expect(existsSync(path.join(template, "generated", "acme", ".etl-generated"))).toBe(true);
 }, 120_000);
 
 afterAll(() => {
-  for (const d of work) rmSync(d, { recursive: true, force: true });
-});
+  for (const d of work) {
+    if (existsSync(d)) chmodAll(d);
+    rmSync(d, { recursive: true, force: true });
+  }
+}, 300_000);
 
 describe.concurrent("bad input is refused through the CLI, and nothing is written", () => {
   for (const c of CASES) {
     it(c.name, async ({ expect: local }) => {
-      const root = freshRoot();
+      const root = freshCase();
       c.edit(root);
-      const generated = path.join(root.dir, "generated");
-      const before = treeDigest(generated);
-      const r = await generateCli(root.dir);
-      expectRefused(r, before, treeDigest(generated));
+      const before = treeDigest(root.caseDir);
+      const r = await generateCli(root.caseDir);
+      expectRefused(r, before, treeDigest(root.caseDir));
       local(r.stderr).toMatchSnapshot();
     });
   }
@@ -456,26 +447,56 @@ describe.concurrent("bad input is refused through the CLI, and nothing is writte
     it(`fixtures/invalid/${name}`, async () => {
       const dir = mkdtempSync(path.join(tmpdir(), "gen-hardening-fx-"));
       work.push(dir);
-      cpSync(path.join(INVALID, name), dir, { recursive: true });
-      const before = treeDigest(path.join(dir, "generated"));
+      cpSync(path.join(INVALID, name), path.join(dir, "repo"), { recursive: true });
+      mkdirSync(path.join(dir, "outside"));
+      const before = treeDigest(dir);
       const r = await generateCli(dir);
-      expectRefused(r, before, treeDigest(path.join(dir, "generated")));
+      expectRefused(r, before, treeDigest(dir));
     });
   }
 
-  it("the corpus holds at least 60 cases", () => {
-    expect(CASES.length + existing.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  it("the corpus holds at least 189 cases", () => {
+    expect(CASES.length + HOSTILE_CASES.length + existing.length).toBeGreaterThanOrEqual(189);
+    const names = [...CASES, ...HOSTILE_CASES].map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
   });
+});
+
+describe.concurrent("a hostile repository is refused; nothing is read or written outside it", () => {
+  for (const c of HOSTILE_CASES) {
+    it(c.name, { timeout: 120_000 }, async ({ expect: local }) => {
+      const root = freshCase();
+      if (c.asNobody === true) {
+        root.openToAll();
+      }
+      c.edit(root);
+      const before = treeDigest(root.caseDir);
+      const r = await generateCli(root.caseDir, c.args ?? [], {
+        ...(c.root === undefined ? {} : { root: c.root }),
+        ...(c.asNobody === undefined ? {} : { asNobody: c.asNobody }),
+      });
+      expectRefused(r, before, treeDigest(root.caseDir));
+      if (c.root === undefined) {
+        // A report of problems, each naming its file: never a one-line internal error.
+        const count = expectReport(r.stderr);
+        if (c.problems !== undefined) {
+          local(count).toBe(c.problems);
+        }
+      } else {
+        local(r.stderr).toMatch(/^error: --root \S+: .*; nothing was written\n$/);
+      }
+      local(r.stderr).toMatchSnapshot();
+    });
+  }
 });
 
 describe("--debug", () => {
   it("adds a stack trace to an internal error, and only then", async () => {
-    const root = freshRoot();
+    const root = freshCase();
     root.remove(CONFIG);
     root.write(`${CONFIG}/x`, "");
-    const plain = await generateCli(root.dir);
-    const debug = await generateCli(root.dir, ["--debug"]);
+    const plain = await generateCli(root.caseDir);
+    const debug = await generateCli(root.caseDir, ["--debug"]);
     expect(plain.code).toBe(1);
     expect(debug.code).toBe(1);
     expect(plain.stderr).not.toMatch(/^\s+at /m);

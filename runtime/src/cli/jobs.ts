@@ -85,7 +85,7 @@ export function openSession(ctx: SelectedContext): Session | null {
           place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
         },
   );
-  return { resources: r.resources, ledger: openLedger(r.resources), logger, history };
+  return { resources: r.resources, ledger: openLedger(r.resources, logger), logger, history };
 }
 
 /** A live progress line only on a terminal, and not when JSON lines were asked for. */

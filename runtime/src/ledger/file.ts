@@ -76,7 +76,43 @@ function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
 }
 
-async function readAll<S extends z.ZodType>(dir: string, schema: S): Promise<z.infer<S>[]> {
+/** A record file that cannot be read as a record: empty, truncated, or not of the schema. */
+function recordProblem<S extends z.ZodType>(
+  text: string,
+  schema: S,
+): { ok: true; record: z.infer<S> } | { ok: false; reason: string } {
+  if (text.trim() === "") {
+    return { ok: false, reason: "the file is empty" };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success
+    ? { ok: true, record: parsed.data }
+    : {
+        ok: false,
+        reason: `not a ledger record: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+          .join("; ")}`,
+      };
+}
+
+/**
+ * Every record of one kind. Records are written whole (temp file + rename), so a file that does not
+ * parse was damaged outside the ledger (a full disk, a copy cut short, a hand edit): it is moved to
+ * `<ledger>/quarantine/<kind>/` and named in a warning, and the reader goes on without it rather
+ * than break `status` and every later `run`.
+ */
+async function readAll<S extends z.ZodType>(
+  dir: string,
+  schema: S,
+  logger: Logger,
+): Promise<z.infer<S>[]> {
   const names = await readdir(dir).catch((e: unknown) => {
     if ((e as { code?: unknown }).code === "ENOENT") return [] as string[];
     throw new Error(`cannot list ledger directory ${dir}`, { cause: e });
@@ -85,12 +121,33 @@ async function readAll<S extends z.ZodType>(dir: string, schema: S): Promise<z.i
   for (const name of names.sort()) {
     if (!name.endsWith(".json")) continue;
     const file = path.join(dir, name);
-    const text = await readFile(file, "utf8");
-    const parsed = schema.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      throw new Error(`ledger record ${file} is not valid: ${parsed.error.message}`);
+    const text = await readFile(file, "utf8").catch((e: unknown) => {
+      // Another reader quarantined it between our listing and our read.
+      if (errorCode(e) === "ENOENT") return null;
+      throw new Error(`cannot read ledger record ${file}`, { cause: e });
+    });
+    if (text === null) continue;
+    const parsed = recordProblem(text, schema);
+    if (parsed.ok) {
+      out.push(parsed.record);
+      continue;
     }
-    out.push(parsed.data);
+    const quarantined = path.join(path.dirname(dir), "quarantine", path.basename(dir), name);
+    await mkdir(path.dirname(quarantined), { recursive: true });
+    const moved = await rename(file, quarantined).then(
+      () => true,
+      (e: unknown) => {
+        if (errorCode(e) === "ENOENT") return false;
+        throw new Error(`cannot quarantine damaged ledger record ${file}`, { cause: e });
+      },
+    );
+    if (moved) {
+      logger.warn("quarantined a damaged ledger record; it is left out of status and runs", {
+        file,
+        quarantined,
+        reason: parsed.reason,
+      });
+    }
   }
   return out;
 }
@@ -131,10 +188,16 @@ export class FileLedger implements Ledger {
   private readonly lockDir: string;
 
   private readonly heartbeatMs: number;
+  private readonly logger: Logger;
 
-  /** `heartbeatMs` defaults to HEARTBEAT_MS; tests shorten it. */
-  constructor(etlHome: string, tenant: string, options: { heartbeatMs?: number } = {}) {
+  /** `heartbeatMs` defaults to HEARTBEAT_MS (tests shorten it); `logger` hears of quarantined records. */
+  constructor(
+    etlHome: string,
+    tenant: string,
+    options: { heartbeatMs?: number; logger?: Logger } = {},
+  ) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.logger = options.logger ?? rootLogger;
     this.dir = path.join(etlHome, "ledger", safeName(tenant));
     this.lockDir = path.join(etlHome, "locks");
     this.description = `file ledger ${this.dir}`;
@@ -164,19 +227,23 @@ export class FileLedger implements Ledger {
   }
 
   async runs(tenant: string): Promise<RunRecord[]> {
-    return (await readAll(path.join(this.dir, "runs"), RunRecordSchema)).filter(
+    return (await readAll(path.join(this.dir, "runs"), RunRecordSchema, this.logger)).filter(
       (r) => r.tenant === tenant,
     );
   }
 
   async materializations(tenant: string): Promise<MaterializationRecord[]> {
     return (
-      await readAll(path.join(this.dir, "materializations"), MaterializationRecordSchema)
+      await readAll(
+        path.join(this.dir, "materializations"),
+        MaterializationRecordSchema,
+        this.logger,
+      )
     ).filter((r) => r.tenant === tenant);
   }
 
   async checks(tenant: string): Promise<CheckRecord[]> {
-    return (await readAll(path.join(this.dir, "checks"), CheckRecordSchema)).filter(
+    return (await readAll(path.join(this.dir, "checks"), CheckRecordSchema, this.logger)).filter(
       (r) => r.tenant === tenant,
     );
   }

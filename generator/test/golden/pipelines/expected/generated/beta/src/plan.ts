@@ -15,13 +15,16 @@ export const plan: TenantPlan = {
     enabled: false,
     tags: {},
   },
-  envVars: ["BETA_DB_PASSWORD", "BETA_PREFIX", "S3_BUCKET_NAME"],
+  envVars: ["BETA_DB_PASSWORD", "BETA_PREFIX", "CORP_DB_PROXY_HOST", "S3_BUCKET_NAME"],
   environments: {
     dev: {
       enabled: false,
       resources: {
         source: {
-          host: "localhost",
+          host: {
+            env: "CORP_DB_PROXY_HOST",
+            default: "localhost",
+          },
           port: "5432",
           database: "beta",
           user: "etl",
@@ -131,7 +134,10 @@ export const plan: TenantPlan = {
       enabled: false,
       resources: {
         source: {
-          host: "localhost",
+          host: {
+            env: "CORP_DB_PROXY_HOST",
+            default: "localhost",
+          },
           port: "5432",
           database: "beta",
           user: "etl",
@@ -241,7 +247,10 @@ export const plan: TenantPlan = {
       enabled: false,
       resources: {
         source: {
-          host: "localhost",
+          host: {
+            env: "CORP_DB_PROXY_HOST",
+            default: "localhost",
+          },
           port: "5432",
           database: "beta",
           user: "etl",
