@@ -429,21 +429,21 @@ describe("${VAR} references", () => {
     ["${SOLO_DB_HOST:}", [[{}, ""]]],
     ["${SOLO_DB_HOST:a:b}", [[{}, "a:b"]]],
     [
-      "pg-${REGION}.${ZONE:internal}",
+      "pg-${SOLO_REGION}.${SOLO_ZONE:internal}",
       [
-        [{ REGION: "eu" }, "pg-eu.internal"],
-        [{}, ["REGION"]],
+        [{ SOLO_REGION: "eu" }, "pg-eu.internal"],
+        [{}, ["SOLO_REGION"]],
       ],
     ],
     [
-      "${A}${B}",
+      "${SOLO_A}${SOLO_B}",
       [
-        [{ A: "x", B: "y" }, "xy"],
-        [{}, ["A", "B"]],
+        [{ SOLO_A: "x", SOLO_B: "y" }, "xy"],
+        [{}, ["SOLO_A", "SOLO_B"]],
       ],
     ],
     ["$HOME", [[{ HOME: "/root" }, "$HOME"]]],
-    ["${A}}", [[{ A: "x" }, "x}"]]],
+    ["${SOLO_A}}", [[{ SOLO_A: "x" }, "x}"]]],
     ["${SOLO_DB_HOST", []],
     ["${SOLO-DB-HOST}", []],
     ["${}", []],
@@ -531,7 +531,10 @@ describe("ports and base paths", () => {
     "base_path %j: written in the YAML or read from the environment, one verdict",
     (basePath) => {
       const literal = compile({ basePath });
-      const fromEnv = compile({ basePath: "${SOLO_BASE_PATH}" }).plan;
+      // A base_path reference needs a default (the prefix checked as the tenant's own): the
+      // literal itself where it is valid, so the environment's value stays inside it.
+      const own = literal.plan === null ? "project_id=solo" : basePath;
+      const fromEnv = compile({ basePath: `\${SOLO_BASE_PATH:${own}}` }).plan;
       if (fromEnv === null) throw new Error("the reference does not compile");
       const r = resolveResources(fromEnv, "dev", {
         SOLO_BASE_PATH: basePath,

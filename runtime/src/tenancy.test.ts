@@ -189,7 +189,7 @@ describe("the runtime keeps a tenant under its own prefix", () => {
       undefined,
       "project_id=acme",
       "project_id=acme/2026",
-      "/project_id=acme/",
+      "project_id=acme/",
     ]) {
       const r = resolveResources(acme, "dev", { ACME_BASE_PATH: value }, { cwd: tmpdir() });
       expect(r.ok, JSON.stringify(r)).toBe(true);
