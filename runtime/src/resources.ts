@@ -198,7 +198,7 @@ export function resolveResources(
     schema: get(src.schema),
   };
 
-  const etlHome = path.resolve(cwd, env.ETL_HOME ?? ".etl");
+  const { etlHome, ledgerUrl } = ledgerLocation(plan, fullEnv, options);
   const bucket = get(envPlan.resources.storage.bucket);
   const basePath = trimSlashes(get(envPlan.resources.storage.basePath));
   if (basePath.split("/").some((seg) => seg === ".." || seg === ".")) {
@@ -264,7 +264,6 @@ export function resolveResources(
     registerSecret(storage.secretAccessKey ?? undefined);
     registerSecret(storage.sessionToken ?? undefined);
   }
-  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
   return {
     ok: true,
     resources: {
@@ -277,6 +276,23 @@ export function resolveResources(
       trino,
       dbt,
     },
+  };
+}
+
+/**
+ * Where a tenant's run ledger is: PostgreSQL at ETL_LEDGER_URL, else files under ETL_HOME (default
+ * `.etl/` in `cwd`). Needs none of the tenant's other variables (the console reads with it alone).
+ */
+export function ledgerLocation(
+  plan: TenantPlan,
+  fullEnv: EnvSource,
+  options: ResolveOptions = {},
+): Pick<ResolvedResources, "tenantId" | "etlHome" | "ledgerUrl"> {
+  const env = tenantEnv(plan, fullEnv);
+  return {
+    tenantId: plan.tenant.id,
+    etlHome: path.resolve(options.cwd ?? process.cwd(), env.ETL_HOME ?? ".etl"),
+    ledgerUrl: nonEmpty(env.ETL_LEDGER_URL),
   };
 }
 

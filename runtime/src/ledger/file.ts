@@ -4,11 +4,30 @@
  * record, never half of one.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import {
+  appendFile,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
+import { FileLedgerIndex } from "./file-index.js";
+import {
+  type PartitionQuery,
+  type PartitionState,
+  type RunDetail,
+  type RunLogLine,
+  RunLogLineSchema,
+  type RunQuery,
+} from "./queries.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -133,7 +152,11 @@ export class FileLedger implements Ledger {
   private readonly heartbeatMs: number;
 
   /** `heartbeatMs` defaults to HEARTBEAT_MS; tests shorten it. */
-  constructor(etlHome: string, tenant: string, options: { heartbeatMs?: number } = {}) {
+  constructor(
+    etlHome: string,
+    private readonly tenant: string,
+    options: { heartbeatMs?: number } = {},
+  ) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.dir = path.join(etlHome, "ledger", safeName(tenant));
     this.lockDir = path.join(etlHome, "locks");
@@ -310,6 +333,94 @@ export class FileLedger implements Ledger {
       }
     };
     return { release, lost: lost.signal };
+  }
+
+  private index: FileLedgerIndex | null = null;
+
+  /** The read index, built on first use and refreshed by every query. */
+  private queries(tenant: string): FileLedgerIndex {
+    if (this.tenant !== tenant) {
+      throw new Error(`${this.description} holds tenant ${this.tenant}, not ${tenant}`);
+    }
+    this.index ??= new FileLedgerIndex(this.dir, this.tenant);
+    return this.index;
+  }
+
+  latestStates(tenant: string, query: PartitionQuery): Promise<PartitionState[]> {
+    return this.queries(tenant).latestStates(query);
+  }
+
+  assetMaterializations(
+    tenant: string,
+    assetKey: string,
+    limit: number,
+  ): Promise<MaterializationRecord[]> {
+    return this.queries(tenant).assetMaterializations(assetKey, limit);
+  }
+
+  assetChecks(tenant: string, assetKey: string, limit: number): Promise<CheckRecord[]> {
+    return this.queries(tenant).assetChecks(assetKey, limit);
+  }
+
+  latestChecks(tenant: string): Promise<CheckRecord[]> {
+    return this.queries(tenant).latestChecks();
+  }
+
+  findRuns(tenant: string, query: RunQuery): Promise<RunRecord[]> {
+    return this.queries(tenant).findRuns(query);
+  }
+
+  getRun(tenant: string, runId: string): Promise<RunDetail | null> {
+    return this.queries(tenant).getRun(runId);
+  }
+
+  private logFile(runId: string): string {
+    return path.join(this.dir, "logs", `${safeName(runId)}.jsonl`);
+  }
+
+  /**
+   * Appends lines to the run's `logs/<run id>.jsonl`. Unlike the records, a log is appended, not
+   * replaced: a process killed mid-write can leave a torn last line, which `runLogs` leaves out.
+   */
+  async appendLogs(tenant: string, runId: string, lines: readonly RunLogLine[]): Promise<void> {
+    this.queries(tenant);
+    if (lines.length === 0) return;
+    const file = this.logFile(runId);
+    await mkdir(path.dirname(file), { recursive: true });
+    await appendFile(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+  }
+
+  async runLogs(
+    tenant: string,
+    runId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<RunLogLine[]> {
+    this.queries(tenant);
+    const file = this.logFile(runId);
+    const text = await readFile(file, "utf8").catch((e: unknown) => {
+      if (errorCode(e) === "ENOENT") return "";
+      throw new Error(`cannot read run log ${file}`, { cause: e });
+    });
+    const rows = text.split("\n");
+    // The text after the last newline is a line still being written (or torn by a kill).
+    rows.pop();
+    const out: RunLogLine[] = [];
+    for (const [i, row] of rows.entries()) {
+      let json: unknown;
+      try {
+        json = JSON.parse(row);
+      } catch (e) {
+        throw new Error(`run log ${file}:${i + 1} is not valid JSON`, { cause: e });
+      }
+      const parsed = RunLogLineSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new Error(`run log ${file}:${i + 1} is not a log line: ${parsed.error.message}`);
+      }
+      if (parsed.data.seq > afterSeq) out.push(parsed.data);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -7,6 +7,14 @@
 import pg from "pg";
 import { type Logger, rootLogger } from "../logger.js";
 import {
+  type PartitionQuery,
+  type PartitionState,
+  type RunDetail,
+  type RunLogLine,
+  RunLogLineSchema,
+  type RunQuery,
+} from "./queries.js";
+import {
   type CheckRecord,
   CheckRecordSchema,
   type Ledger,
@@ -16,6 +24,7 @@ import {
   lockName,
   type MaterializationRecord,
   MaterializationRecordSchema,
+  MaterializationStatusSchema,
   type RunRecord,
   RunRecordSchema,
 } from "./types.js";
@@ -60,6 +69,18 @@ CREATE TABLE IF NOT EXISTS etl_checks (
   check_name text NOT NULL,
   record jsonb NOT NULL,
   PRIMARY KEY (run_id, asset_key, partition_key, check_name)
+);
+-- Read queries of the console (queries.ts): the latest record per (asset, partition) from the
+-- index alone, an asset's check history, and each run's log lines.
+CREATE INDEX IF NOT EXISTS etl_materializations_latest
+  ON etl_materializations (tenant, asset_key, partition_key, finished_at DESC) INCLUDE (status, run_id);
+CREATE INDEX IF NOT EXISTS etl_checks_tenant_asset ON etl_checks (tenant, asset_key);
+CREATE TABLE IF NOT EXISTS etl_run_logs (
+  tenant text NOT NULL,
+  run_id text NOT NULL,
+  seq integer NOT NULL,
+  record jsonb NOT NULL,
+  PRIMARY KEY (tenant, run_id, seq)
 );
 CREATE TABLE IF NOT EXISTS etl_locks (
   lock_name text PRIMARY KEY,
@@ -274,6 +295,147 @@ export class PostgresLedger implements Ledger {
         client.release();
       }
     }
+  }
+
+  async latestStates(tenant: string, query: PartitionQuery): Promise<PartitionState[]> {
+    await this.init();
+    // Unpartitioned records (partition_key '') always match; the range bounds the daily ones.
+    const r = await this.pool.query<{
+      asset_key: string;
+      partition_key: string;
+      status: string;
+      finished_at: Date;
+      run_id: string;
+    }>(
+      `SELECT DISTINCT ON (asset_key, partition_key) asset_key, partition_key, status, finished_at, run_id
+         FROM etl_materializations
+        WHERE tenant = $1
+          AND ($2::text[] IS NULL OR asset_key = ANY($2::text[]))
+          AND (partition_key = '' OR (($3::text IS NULL OR partition_key >= $3) AND ($4::text IS NULL OR partition_key <= $4)))
+        ORDER BY asset_key, partition_key, finished_at DESC`,
+      [tenant, query.assetKeys === null ? null : [...query.assetKeys], query.from, query.to],
+    );
+    return r.rows.map((row) => ({
+      assetKey: row.asset_key,
+      partition: row.partition_key === "" ? null : row.partition_key,
+      status: MaterializationStatusSchema.parse(row.status),
+      finishedAt: row.finished_at.toISOString(),
+      runId: row.run_id,
+    }));
+  }
+
+  async assetMaterializations(
+    tenant: string,
+    assetKey: string,
+    limit: number,
+  ): Promise<MaterializationRecord[]> {
+    await this.init();
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_materializations WHERE tenant = $1 AND asset_key = $2
+        ORDER BY finished_at DESC, run_id DESC LIMIT $3`,
+      [tenant, assetKey, limit],
+    );
+    return r.rows.map((row) => MaterializationRecordSchema.parse(row.record));
+  }
+
+  async assetChecks(tenant: string, assetKey: string, limit: number): Promise<CheckRecord[]> {
+    await this.init();
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_checks WHERE tenant = $1 AND asset_key = $2
+        ORDER BY record->>'checkedAt' DESC, run_id DESC, check_name LIMIT $3`,
+      [tenant, assetKey, limit],
+    );
+    return r.rows.map((row) => CheckRecordSchema.parse(row.record));
+  }
+
+  async latestChecks(tenant: string): Promise<CheckRecord[]> {
+    await this.init();
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT DISTINCT ON (asset_key, check_name) record FROM etl_checks WHERE tenant = $1
+        ORDER BY asset_key, check_name, record->>'checkedAt' DESC`,
+      [tenant],
+    );
+    return r.rows.map((row) => CheckRecordSchema.parse(row.record));
+  }
+
+  async findRuns(tenant: string, query: RunQuery): Promise<RunRecord[]> {
+    await this.init();
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_runs
+        WHERE tenant = $1
+          AND ($2::text IS NULL OR record->>'job' = $2)
+          AND ($3::text IS NULL OR record->>'status' = $3)
+          AND ($4::text IS NULL OR record->>'partition' = $4)
+          AND ($5::text IS NULL OR record->>'trigger' = $5)
+          AND ($6::text IS NULL OR run_id < $6)
+        ORDER BY run_id DESC LIMIT $7`,
+      [
+        tenant,
+        query.job ?? null,
+        query.status ?? null,
+        query.partition ?? null,
+        query.trigger ?? null,
+        query.before ?? null,
+        query.limit,
+      ],
+    );
+    return r.rows.map((row) => RunRecordSchema.parse(row.record));
+  }
+
+  async getRun(tenant: string, runId: string): Promise<RunDetail | null> {
+    await this.init();
+    const run = await this.pool.query<{ record: unknown }>(
+      "SELECT record FROM etl_runs WHERE tenant = $1 AND run_id = $2",
+      [tenant, runId],
+    );
+    const row = run.rows[0];
+    if (row === undefined) return null;
+    const mats = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_materializations WHERE run_id = $1 AND tenant = $2
+        ORDER BY record->>'startedAt', asset_key`,
+      [runId, tenant],
+    );
+    const checks = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_checks WHERE run_id = $1 AND tenant = $2
+        ORDER BY record->>'checkedAt', asset_key, check_name`,
+      [runId, tenant],
+    );
+    return {
+      run: RunRecordSchema.parse(row.record),
+      materializations: mats.rows.map((m) => MaterializationRecordSchema.parse(m.record)),
+      checks: checks.rows.map((c) => CheckRecordSchema.parse(c.record)),
+    };
+  }
+
+  async appendLogs(tenant: string, runId: string, lines: readonly RunLogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.init();
+    await this.pool.query(
+      `INSERT INTO etl_run_logs (tenant, run_id, seq, record)
+       SELECT $1, $2, t.seq, t.record FROM unnest($3::integer[], $4::jsonb[]) AS t(seq, record)
+       ON CONFLICT (tenant, run_id, seq) DO NOTHING`,
+      [
+        tenant,
+        runId,
+        lines.map((l) => l.seq),
+        lines.map((l) => JSON.stringify(RunLogLineSchema.parse(l))),
+      ],
+    );
+  }
+
+  async runLogs(
+    tenant: string,
+    runId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<RunLogLine[]> {
+    await this.init();
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM etl_run_logs WHERE tenant = $1 AND run_id = $2 AND seq > $3
+        ORDER BY seq LIMIT $4`,
+      [tenant, runId, afterSeq, limit],
+    );
+    return r.rows.map((row) => RunLogLineSchema.parse(row.record));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,264 @@
+/**
+ * An in-memory index over one tenant's file ledger, for the read queries (queries.ts). Reading
+ * 100,000 record files for every question would take seconds, so the index reads each file once
+ * and, on each refresh, only what changed: a directory whose mtime is unchanged is not listed
+ * again, a listed directory yields its new names, and run files still "running" are re-read
+ * (a run's file is rewritten when it ends; materialisation and check files are written once, their
+ * names carrying run, asset and partition).
+ *
+ * It keeps compact entries (keys, status, times); full records are read from their file on
+ * demand, so memory stays proportional to the number of records, not to their metadata.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { z } from "zod";
+import type { PartitionQuery, PartitionState, RunDetail, RunQuery } from "./queries.js";
+import { inRange, runMatches } from "./queries.js";
+import {
+  type CheckRecord,
+  CheckRecordSchema,
+  type MaterializationRecord,
+  MaterializationRecordSchema,
+  type MaterializationStatus,
+  type RunRecord,
+  RunRecordSchema,
+} from "./types.js";
+
+interface MaterializationEntry {
+  file: string;
+  assetKey: string;
+  partition: string | null;
+  status: MaterializationStatus;
+  startedAt: string;
+  finishedAt: string;
+  runId: string;
+}
+
+interface CheckEntry {
+  file: string;
+  assetKey: string;
+  checkName: string;
+  runId: string;
+  checkedAt: string;
+}
+
+type Kind = "runs" | "materializations" | "checks";
+
+function errorCode(e: unknown): unknown {
+  return typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
+}
+
+async function readRecord<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
+  const text = await readFile(file, "utf8").catch((e: unknown) => {
+    throw new Error(`cannot read ledger record ${file}`, { cause: e });
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`ledger record ${file} is not valid JSON`, { cause: e });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`ledger record ${file} is not valid: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/** Pushes into a list kept sorted by `at` ascending (records mostly arrive in time order). */
+function insertSorted<T>(list: T[], item: T, at: (x: T) => string): void {
+  let i = list.length;
+  while (i > 0 && at(list[i - 1] as T) > at(item)) i -= 1;
+  list.splice(i, 0, item);
+}
+
+export class FileLedgerIndex {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly materializations = new Map<string, MaterializationEntry>();
+  private readonly latest = new Map<string, Map<string, MaterializationEntry>>();
+  private readonly matsByAsset = new Map<string, MaterializationEntry[]>();
+  private readonly matsByRun = new Map<string, MaterializationEntry[]>();
+  private readonly checks = new Map<string, CheckEntry>();
+  private readonly checksByAsset = new Map<string, CheckEntry[]>();
+  private readonly checksByRun = new Map<string, CheckEntry[]>();
+  private readonly mtimes = new Map<Kind, number>();
+  private refreshing: Promise<void> | null = null;
+
+  /** `dir` is the tenant's ledger folder (ETL_HOME/ledger/<tenant>). */
+  constructor(
+    private readonly dir: string,
+    private readonly tenant: string,
+  ) {}
+
+  /** Brings the index up to date with the files; concurrent callers share one refresh. */
+  refresh(): Promise<void> {
+    if (this.refreshing === null) {
+      this.refreshing = this.doRefresh().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async changedNames(kind: Kind): Promise<string[] | null> {
+    const dir = path.join(this.dir, kind);
+    const st = await stat(dir).catch((e: unknown) => {
+      if (errorCode(e) === "ENOENT") return null;
+      throw new Error(`cannot inspect ledger directory ${dir}`, { cause: e });
+    });
+    if (st === null) return [];
+    // The directory's mtime changes with every file created or renamed into it.
+    if (this.mtimes.get(kind) === st.mtimeMs) return null;
+    const names = await readdir(dir).catch((e: unknown) => {
+      throw new Error(`cannot list ledger directory ${dir}`, { cause: e });
+    });
+    this.mtimes.set(kind, st.mtimeMs);
+    return names.filter((n) => n.endsWith(".json"));
+  }
+
+  private async doRefresh(): Promise<void> {
+    const runNames = await this.changedNames("runs");
+    const stillRunning = [...this.runs.entries()]
+      .filter(([, r]) => r.status === "running")
+      .map(([file]) => file);
+    const runFiles = new Set([
+      ...(runNames ?? []).filter((n) => !this.runs.has(n)),
+      ...stillRunning,
+    ]);
+    for (const name of runFiles) {
+      const run = await readRecord(path.join(this.dir, "runs", name), RunRecordSchema);
+      if (run.tenant === this.tenant) this.runs.set(name, run);
+    }
+    for (const name of (await this.changedNames("materializations")) ?? []) {
+      if (this.materializations.has(name)) continue;
+      const m = await readRecord(
+        path.join(this.dir, "materializations", name),
+        MaterializationRecordSchema,
+      );
+      if (m.tenant !== this.tenant) continue;
+      const entry: MaterializationEntry = {
+        file: name,
+        assetKey: m.assetKey,
+        partition: m.partition,
+        status: m.status,
+        startedAt: m.startedAt,
+        finishedAt: m.finishedAt,
+        runId: m.runId,
+      };
+      this.materializations.set(name, entry);
+      const byPartition = this.latest.get(m.assetKey) ?? new Map<string, MaterializationEntry>();
+      this.latest.set(m.assetKey, byPartition);
+      const pk = m.partition ?? "";
+      const prev = byPartition.get(pk);
+      if (prev === undefined || prev.finishedAt <= entry.finishedAt) byPartition.set(pk, entry);
+      const forAsset = this.matsByAsset.get(m.assetKey) ?? [];
+      this.matsByAsset.set(m.assetKey, forAsset);
+      insertSorted(forAsset, entry, (x) => x.finishedAt);
+      const forRun = this.matsByRun.get(m.runId) ?? [];
+      this.matsByRun.set(m.runId, forRun);
+      insertSorted(forRun, entry, (x) => x.startedAt);
+    }
+    for (const name of (await this.changedNames("checks")) ?? []) {
+      if (this.checks.has(name)) continue;
+      const c = await readRecord(path.join(this.dir, "checks", name), CheckRecordSchema);
+      if (c.tenant !== this.tenant) continue;
+      const entry: CheckEntry = {
+        file: name,
+        assetKey: c.assetKey,
+        checkName: c.checkName,
+        runId: c.runId,
+        checkedAt: c.checkedAt,
+      };
+      this.checks.set(name, entry);
+      const forAsset = this.checksByAsset.get(c.assetKey) ?? [];
+      this.checksByAsset.set(c.assetKey, forAsset);
+      insertSorted(forAsset, entry, (x) => x.checkedAt);
+      const forRun = this.checksByRun.get(c.runId) ?? [];
+      this.checksByRun.set(c.runId, forRun);
+      forRun.push(entry);
+    }
+  }
+
+  async latestStates(query: PartitionQuery): Promise<PartitionState[]> {
+    await this.refresh();
+    const keys = query.assetKeys ?? [...this.latest.keys()];
+    const out: PartitionState[] = [];
+    for (const key of keys) {
+      const byPartition = this.latest.get(key);
+      if (byPartition === undefined) continue;
+      for (const e of byPartition.values()) {
+        if (!inRange(e.partition, query)) continue;
+        out.push({
+          assetKey: e.assetKey,
+          partition: e.partition,
+          status: e.status,
+          finishedAt: e.finishedAt,
+          runId: e.runId,
+        });
+      }
+    }
+    return out;
+  }
+
+  private readMaterializations(
+    entries: readonly MaterializationEntry[],
+  ): Promise<MaterializationRecord[]> {
+    return Promise.all(
+      entries.map((e) =>
+        readRecord(path.join(this.dir, "materializations", e.file), MaterializationRecordSchema),
+      ),
+    );
+  }
+
+  private readChecks(entries: readonly CheckEntry[]): Promise<CheckRecord[]> {
+    return Promise.all(
+      entries.map((e) => readRecord(path.join(this.dir, "checks", e.file), CheckRecordSchema)),
+    );
+  }
+
+  async assetMaterializations(assetKey: string, limit: number): Promise<MaterializationRecord[]> {
+    await this.refresh();
+    const list = this.matsByAsset.get(assetKey) ?? [];
+    return this.readMaterializations(list.slice(Math.max(0, list.length - limit)).reverse());
+  }
+
+  async assetChecks(assetKey: string, limit: number): Promise<CheckRecord[]> {
+    await this.refresh();
+    const list = this.checksByAsset.get(assetKey) ?? [];
+    return this.readChecks(list.slice(Math.max(0, list.length - limit)).reverse());
+  }
+
+  async latestChecks(): Promise<CheckRecord[]> {
+    await this.refresh();
+    const latest = new Map<string, CheckEntry>();
+    for (const [key, list] of this.checksByAsset) {
+      for (const entry of list) {
+        const name = `${key}|${entry.checkName}`;
+        const prev = latest.get(name);
+        if (prev === undefined || prev.checkedAt <= entry.checkedAt) latest.set(name, entry);
+      }
+    }
+    return this.readChecks([...latest.values()]);
+  }
+
+  async findRuns(query: RunQuery): Promise<RunRecord[]> {
+    await this.refresh();
+    return [...this.runs.values()]
+      .filter((r) => runMatches(r, query))
+      .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+      .slice(0, query.limit);
+  }
+
+  async getRun(runId: string): Promise<RunDetail | null> {
+    await this.refresh();
+    const run = [...this.runs.values()].find((r) => r.runId === runId);
+    if (run === undefined) return null;
+    return {
+      run,
+      materializations: await this.readMaterializations(this.matsByRun.get(runId) ?? []),
+      checks: (await this.readChecks(this.checksByRun.get(runId) ?? [])).sort((a, b) =>
+        a.checkedAt < b.checkedAt ? -1 : a.checkedAt > b.checkedAt ? 1 : 0,
+      ),
+    };
+  }
+}
