@@ -67,6 +67,8 @@ export interface ConsoleEnv {
 
 export interface ApiOptions {
   authRequired: boolean;
+  /** Replaces resolved connection values (hosts, endpoints, key ids) in a response's text. */
+  scrub: (text: string) => string;
   env: EnvSource;
   io: CliIo;
   logger: Logger;
@@ -77,20 +79,6 @@ export interface ApiOptions {
 /** Most days one partition request may span (100,000 days is 274 years). */
 export const MAX_MATRIX_DAYS = 200_000;
 const MAX_MATRIX_ROWS = 500;
-
-function send(body: unknown, status: 200 | 202 = 200): Response {
-  return new Response(redact(JSON.stringify(body)), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-  });
-}
-
-function fail(status: 400 | 404 | 409 | 503, message: string): Response {
-  return new Response(redact(JSON.stringify({ error: message })), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-  });
-}
 
 function laterDate(a: string, b: string): string {
   return a > b ? a : b;
@@ -107,6 +95,14 @@ function intParam(c: Context, name: string, dflt: number, min: number, max: numb
 /** The routes, mounted under /api/v1 by the server. */
 export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions): Hono<ConsoleEnv> {
   const api = new Hono<ConsoleEnv>();
+  const reply = (body: unknown, status: number) =>
+    new Response(options.scrub(redact(JSON.stringify(body))), {
+      status,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    });
+  const send = (body: unknown, status: 200 | 202 = 200): Response => reply(body, status);
+  const fail = (status: 400 | 404 | 409 | 503, message: string): Response =>
+    reply({ error: message }, status);
   const byId = new Map(served.map((s) => [s.tenant.plan.tenant.id, s]));
 
   const visible = (c: Context<ConsoleEnv>) =>

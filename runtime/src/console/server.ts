@@ -36,6 +36,21 @@ export const SESSION_COOKIE = "etl_console";
 /** The header every request that changes something must carry (a cross-site form cannot). */
 export const ACTION_HEADER = "x-etl-console";
 
+/**
+ * A function replacing each resolved connection value (database and Trino hosts, the S3
+ * endpoint, access key ids) by `***` where it stands as a word, so that no page shows where the
+ * services are, even inside a run's log lines. Secrets are redacted by the runtime's `redact`.
+ */
+export function connectionScrubber(values: Iterable<string>): (text: string) => string {
+  const words = [...new Set(values)]
+    .filter((v) => v.length >= 3 && !/["\\\s]/.test(v))
+    .sort((a, b) => b.length - a.length);
+  if (words.length === 0) return (text) => text;
+  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(?<![A-Za-z0-9_-])(?:${escaped.join("|")})(?![A-Za-z0-9_-])`, "g");
+  return (text) => text.replace(pattern, "***");
+}
+
 export interface ConsoleTenantInput {
   plan: TenantPlan;
   transforms: TransformRegistry;
@@ -112,8 +127,13 @@ function registerTenantSecrets(plan: TenantPlan, env: EnvSource): void {
 }
 
 /** Builds the served tenants: the enabled environment of each, with its ledger. */
-function serveTenants(options: ConsoleOptions): { tenants: ServedTenant[]; errors: string[] } {
+function serveTenants(options: ConsoleOptions): {
+  tenants: ServedTenant[];
+  errors: string[];
+  connections: string[];
+} {
   const errors: string[] = [];
+  const connections: string[] = [];
   const tenants: ServedTenant[] = [];
   // One PostgreSQL ledger holds every tenant: share its pool instead of one per tenant.
   const shared = new Map<string, Ledger>();
@@ -133,6 +153,14 @@ function serveTenants(options: ConsoleOptions): { tenants: ServedTenant[]; error
     }
     registerTenantSecrets(input.plan, options.env);
     const resolved = resolveResources(input.plan, selected.name, options.env);
+    if (resolved.ok) {
+      const r = resolved.resources;
+      connections.push(r.source.host, r.trino.host);
+      if (r.storage.kind === "s3") {
+        connections.push(r.storage.endpoint ?? "", r.storage.accessKeyId ?? "");
+      }
+    }
+    if (where.ledgerUrl !== null) connections.push(new URL(where.ledgerUrl).hostname);
     tenants.push({
       tenant: {
         plan: input.plan,
@@ -149,7 +177,7 @@ function serveTenants(options: ConsoleOptions): { tenants: ServedTenant[]; error
   if (tenants.length === 0 && errors.length === 0) {
     errors.push("no tenant has the selected environment enabled: nothing to serve");
   }
-  return { tenants, errors };
+  return { tenants, errors, connections };
 }
 
 function sameOrigin(c: Context): boolean {
@@ -174,6 +202,7 @@ export function createConsoleApp(
   tokens: readonly TokenEntry[],
   options: Pick<ConsoleOptions, "env" | "io" | "logger" | "signal" | "now">,
   web: Map<string, StaticFile> | null,
+  scrub: (text: string) => string = (text) => text,
 ): Hono<ConsoleEnv> {
   const logger = options.logger;
   const authRequired = tokens.length > 0;
@@ -301,6 +330,7 @@ export function createConsoleApp(
     "/api/v1",
     apiRoutes(served, {
       authRequired,
+      scrub,
       env: options.env,
       io: options.io,
       logger,
@@ -350,7 +380,7 @@ export function createConsoleApp(
 
 /** Checks the settings, opens the ledgers and starts listening; reports every problem at once. */
 export async function startConsole(options: ConsoleOptions): Promise<StartResult> {
-  const { tenants: served, errors } = serveTenants(options);
+  const { tenants: served, errors, connections } = serveTenants(options);
   const tokens = loadTokens(
     options.env,
     options.tenants.map((t) => t.plan.tenant.id),
@@ -371,7 +401,13 @@ export async function startConsole(options: ConsoleOptions): Promise<StartResult
     await Promise.all([...new Set(served.map((s) => s.tenant.ledger))].map((l) => l.close()));
     return { ok: false, errors };
   }
-  const app = createConsoleApp(served, tokens.tokens, options, web);
+  const app = createConsoleApp(
+    served,
+    tokens.tokens,
+    options,
+    web,
+    connectionScrubber(connections),
+  );
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
       resolve(s as Server),

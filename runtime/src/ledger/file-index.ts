@@ -44,6 +44,12 @@ interface CheckEntry {
 
 type Kind = "runs" | "materializations" | "checks";
 
+/** Files read at once while (re)building the index. */
+const READ_BATCH = 128;
+
+/** How many full records the index keeps after reading them (a few pages' worth). */
+const RECENT_RECORDS = 20_000;
+
 function errorCode(e: unknown): unknown {
   return typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
 }
@@ -63,6 +69,24 @@ async function readRecord<S extends z.ZodType>(file: string, schema: S): Promise
     throw new Error(`ledger record ${file} is not valid: ${parsed.error.message}`);
   }
   return parsed.data;
+}
+
+/** Reads files of one kind, a bounded number at once; pairs come back in the names' order. */
+async function readMany<S extends z.ZodType>(
+  dir: string,
+  kind: Kind,
+  names: readonly string[],
+  schema: S,
+): Promise<[string, z.infer<S>][]> {
+  const out: [string, z.infer<S>][] = [];
+  for (let i = 0; i < names.length; i += READ_BATCH) {
+    const batch = names.slice(i, i + READ_BATCH);
+    const records = await Promise.all(
+      batch.map((n) => readRecord(path.join(dir, kind, n), schema)),
+    );
+    for (const [j, r] of records.entries()) out.push([batch[j] ?? "", r]);
+  }
+  return out;
 }
 
 /** Pushes into a list kept sorted by `at` ascending (records mostly arrive in time order). */
@@ -125,16 +149,18 @@ export class FileLedgerIndex {
       ...(runNames ?? []).filter((n) => !this.runs.has(n)),
       ...stillRunning,
     ]);
-    for (const name of runFiles) {
-      const run = await readRecord(path.join(this.dir, "runs", name), RunRecordSchema);
+    for (const [name, run] of await readMany(this.dir, "runs", [...runFiles], RunRecordSchema)) {
       if (run.tenant === this.tenant) this.runs.set(name, run);
     }
-    for (const name of (await this.changedNames("materializations")) ?? []) {
-      if (this.materializations.has(name)) continue;
-      const m = await readRecord(
-        path.join(this.dir, "materializations", name),
-        MaterializationRecordSchema,
-      );
+    const newMaterializations = ((await this.changedNames("materializations")) ?? []).filter(
+      (n) => !this.materializations.has(n),
+    );
+    for (const [name, m] of await readMany(
+      this.dir,
+      "materializations",
+      newMaterializations,
+      MaterializationRecordSchema,
+    )) {
       if (m.tenant !== this.tenant) continue;
       const entry: MaterializationEntry = {
         file: name,
@@ -158,9 +184,10 @@ export class FileLedgerIndex {
       this.matsByRun.set(m.runId, forRun);
       insertSorted(forRun, entry, (x) => x.startedAt);
     }
-    for (const name of (await this.changedNames("checks")) ?? []) {
-      if (this.checks.has(name)) continue;
-      const c = await readRecord(path.join(this.dir, "checks", name), CheckRecordSchema);
+    const newChecks = ((await this.changedNames("checks")) ?? []).filter(
+      (n) => !this.checks.has(n),
+    );
+    for (const [name, c] of await readMany(this.dir, "checks", newChecks, CheckRecordSchema)) {
       if (c.tenant !== this.tenant) continue;
       const entry: CheckEntry = {
         file: name,
@@ -200,19 +227,43 @@ export class FileLedgerIndex {
     return out;
   }
 
+  /** Full records read lately, by file (they never change): pages ask for the same ones again. */
+  private readonly recent = new Map<string, MaterializationRecord | CheckRecord>();
+
+  private async cached<T extends MaterializationRecord | CheckRecord>(
+    file: string,
+    read: () => Promise<T>,
+  ): Promise<T> {
+    const hit = this.recent.get(file);
+    if (hit !== undefined) return hit as T;
+    const record = await read();
+    this.recent.set(file, record);
+    if (this.recent.size > RECENT_RECORDS) {
+      const oldest = this.recent.keys().next();
+      if (oldest.done !== true) this.recent.delete(oldest.value);
+    }
+    return record;
+  }
+
   private readMaterializations(
     entries: readonly MaterializationEntry[],
   ): Promise<MaterializationRecord[]> {
     return Promise.all(
       entries.map((e) =>
-        readRecord(path.join(this.dir, "materializations", e.file), MaterializationRecordSchema),
+        this.cached(`m/${e.file}`, () =>
+          readRecord(path.join(this.dir, "materializations", e.file), MaterializationRecordSchema),
+        ),
       ),
     );
   }
 
   private readChecks(entries: readonly CheckEntry[]): Promise<CheckRecord[]> {
     return Promise.all(
-      entries.map((e) => readRecord(path.join(this.dir, "checks", e.file), CheckRecordSchema)),
+      entries.map((e) =>
+        this.cached(`c/${e.file}`, () =>
+          readRecord(path.join(this.dir, "checks", e.file), CheckRecordSchema),
+        ),
+      ),
     );
   }
 

@@ -69,7 +69,9 @@ function drawRow(
       const shown = only !== null && hasOnly ? only : worst;
       ctx.globalAlpha = only !== null && !hasOnly ? 0.18 : 1;
       ctx.fillStyle = CODE_COLOURS[shown] ?? "#ccc";
-      ctx.fillRect(x + px, y, 1, height);
+      // A failed day among hundreds must still be seen: it takes two pixels.
+      ctx.fillRect(x + px, y, shown === "f" && px + 1 < width ? 2 : 1, height);
+      if (shown === "f") px += 1;
     }
   }
   ctx.globalAlpha = 1;

@@ -30,7 +30,12 @@ export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; as
             <header class="page-head">
               <div>
                 <p class="crumbs">
-                  <a href={`/t/${encodeURIComponent(tenant)}/lineage`}>Lineage</a> / {a.asset.stage}
+                  <a
+                    href={`/t/${encodeURIComponent(tenant)}/lineage?focus=${encodeURIComponent(a.asset.key)}`}
+                  >
+                    Lineage
+                  </a>{" "}
+                  / {a.asset.stage}
                 </p>
                 <h1 class="mono">{a.asset.key}</h1>
                 <p class="sub">{a.description}</p>
@@ -177,7 +182,17 @@ export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; as
               )}
             </Card>
             <div class="two-col">
-              <Card title="Upstream">
+              <Card
+                title="Upstream"
+                actions={
+                  <a
+                    class="small"
+                    href={`/t/${encodeURIComponent(tenant)}/lineage?focus=${encodeURIComponent(a.asset.key)}`}
+                  >
+                    its lineage graph →
+                  </a>
+                }
+              >
                 {a.upstream.length === 0 ? (
                   <Empty>None: a source.</Empty>
                 ) : (

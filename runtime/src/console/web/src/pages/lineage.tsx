@@ -10,9 +10,11 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { AssetRef, Lineage } from "../../../dto.js";
 import { api, assetPath } from "../api.js";
 import { HEALTH_LABEL, Loaded, usePoll } from "../components/ui.js";
+import { useLocation } from "../router.js";
 
 const NODE_W = 224;
 const NODE_H = 48;
+const ZOOMED_OUT = 0.42;
 
 interface Placed {
   key: string;
@@ -78,7 +80,25 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function GraphView({ tenant, data }: { tenant: string; data: Lineage }) {
+/** The part of the graph upstream and downstream of `focus` (all of it when null). */
+function around(data: Lineage, focus: string | null): Lineage {
+  if (focus === null || !data.nodes.some((n) => n.key === focus)) return data;
+  const keep = neighbourhood(focus, data.edges);
+  return {
+    nodes: data.nodes.filter((n) => keep.has(n.key)),
+    edges: data.edges.filter((e) => keep.has(e.from) && keep.has(e.to)),
+  };
+}
+
+function GraphView({
+  tenant,
+  data,
+  focused,
+}: {
+  tenant: string;
+  data: Lineage;
+  focused: string | null;
+}) {
   const structure = `${data.nodes.map((n) => n.key).join(",")}|${data.edges.map((e) => `${e.from}>${e.to}`).join(",")}`;
   // The layout depends on the structure only: health changes recolour, they do not move nodes.
   const laid = useMemo(() => layOut(data), [structure]);
@@ -117,25 +137,68 @@ function GraphView({ tenant, data }: { tenant: string; data: Lineage }) {
     const z = zoomRef.current;
     if (svg === null || z === null) return;
     const { width, height } = svg.getBoundingClientRect();
-    const k = Math.min(1.2, width / Math.max(1, laid.width), height / Math.max(1, laid.height));
-    // Past this scale labels are unreadable: show the sources' end readably instead of all of it.
-    const scale = Math.max(k, 0.45);
-    const x = k >= 0.45 ? (width - laid.width * scale) / 2 : 0;
-    const y = k >= 0.45 ? (height - laid.height * scale) / 2 : 0;
-    select(svg).call(z.transform, zoomIdentity.translate(x, y).scale(scale));
+    const k = Math.max(
+      0.03,
+      Math.min(1.2, width / Math.max(1, laid.width), height / Math.max(1, laid.height)),
+    );
+    select(svg).call(
+      z.transform,
+      zoomIdentity.translate((width - laid.width * k) / 2, (height - laid.height * k) / 2).scale(k),
+    );
+  };
+
+  /**
+   * A graph that fits readably is shown whole. A larger one (hundreds of dbt models stack up in
+   * tall layers) opens readable at its first failed asset, else at its first source, so the page
+   * starts on something to read; Fit shows the whole map.
+   */
+  const initialView = () => {
+    const svg = svgRef.current;
+    if (svg === null) return;
+    const { width, height } = svg.getBoundingClientRect();
+    if (
+      Math.min(width / Math.max(1, laid.width), height / Math.max(1, laid.height)) >= ZOOMED_OUT
+    ) {
+      fit();
+      return;
+    }
+    const failed = data.nodes.find((n) => n.health === "failed");
+    const sources = data.nodes
+      .filter((n) => !data.edges.some((e) => e.to === n.key))
+      .map((n) => laid.nodes.get(n.key))
+      .filter((p): p is Placed => p !== undefined)
+      .sort((a, b) => a.x - b.x || a.y - b.y);
+    const anchor = failed === undefined ? sources[0] : laid.nodes.get(failed.key);
+    const z = zoomRef.current;
+    if (anchor === undefined || z === null) {
+      fit();
+      return;
+    }
+    const scale = 0.85;
+    select(svg).call(
+      z.transform,
+      zoomIdentity
+        .translate(
+          width * 0.3 - (anchor.x + NODE_W / 2) * scale,
+          height / 2 - (anchor.y + NODE_H / 2) * scale,
+        )
+        .scale(scale),
+    );
   };
 
   useEffect(() => {
     const svg = svgRef.current;
     if (svg === null) return;
     const z = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.05, 2.5])
-      .on("zoom", (event: { transform: { toString(): string } }) => {
+      .scaleExtent([0.03, 2.5])
+      .on("zoom", (event: { transform: { k: number; toString(): string } }) => {
         gRef.current?.setAttribute("transform", event.transform.toString());
+        // Below this scale labels are unreadable: nodes become boxes coloured by health (a map).
+        svg.classList.toggle("zoomed-out", event.transform.k < ZOOMED_OUT);
       });
     zoomRef.current = z;
     select(svg).call(z).on("dblclick.zoom", null);
-    fit();
+    initialView();
     return () => {
       select(svg).on(".zoom", null);
     };
@@ -199,7 +262,7 @@ function GraphView({ tenant, data }: { tenant: string; data: Lineage }) {
             return (
               <g
                 key={n.key}
-                class={`node health-${ref.health}${ref.running ? " running" : ""}${dim(n.key) ? " dim" : ""}${matches?.has(n.key) === true ? " match" : ""}`}
+                class={`node health-${ref.health}${ref.running ? " running" : ""}${dim(n.key) ? " dim" : ""}${matches?.has(n.key) === true || focused === n.key ? " match" : ""}`}
                 transform={`translate(${p.x},${p.y})`}
                 data-key={n.key}
               >
@@ -232,18 +295,31 @@ function GraphView({ tenant, data }: { tenant: string; data: Lineage }) {
 
 export function LineagePage({ tenant }: { tenant: string }) {
   const polled = usePoll(() => api.lineage(tenant), [tenant], 10_000);
+  const focus = useLocation().search.get("focus");
   return (
     <>
       <header class="page-head">
         <div>
           <h1>Lineage</h1>
           <p class="sub">
-            Extract, transfer, load and dbt assets of {tenant}. Scroll to zoom, drag to pan, click a
-            node to open it.
+            {focus === null ? (
+              <>Extract, transfer, load and dbt assets of {tenant}. </>
+            ) : (
+              <>
+                Upstream and downstream of <span class="mono">{focus}</span> ·{" "}
+                <a href={`/t/${encodeURIComponent(tenant)}/lineage`}>whole graph</a>.{" "}
+              </>
+            )}
+            Scroll to zoom, drag to pan, click a node to open it. A large graph opens at its first
+            failed asset; Fit shows the whole map.
           </p>
         </div>
       </header>
-      <Loaded polled={polled}>{(data) => <GraphView tenant={tenant} data={data} />}</Loaded>
+      <Loaded polled={polled}>
+        {(data) => (
+          <GraphView key={focus ?? ""} tenant={tenant} data={around(data, focus)} focused={focus} />
+        )}
+      </Loaded>
     </>
   );
 }
