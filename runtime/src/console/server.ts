@@ -34,7 +34,7 @@ export const DEFAULT_PORT = 4700;
 /** Name of the cookie a browser session keeps its token in (HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = "etl_console";
 /** The header every request that changes something must carry (a cross-site form cannot). */
-export const ACTION_HEADER = "x-etl-console";
+export const ACTION_HEADER = "x-console-action";
 
 /**
  * A function replacing each resolved connection value (database and Trino hosts, the S3

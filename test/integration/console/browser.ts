@@ -1,8 +1,10 @@
 /**
- * Headless Chromium (Debian's `chromium` package, /usr/bin/chromium; test/console-chromium.sh
- * installs it) driven by playwright-core. The flags keep it off the network: no background
- * requests, no component updates, no sync, no QUIC, and a new empty profile each time.
+ * Headless Chromium (Debian's `chromium` package, /usr/bin/chromium, which
+ * test/integration/console/ensure-chromium.sh installs) driven by playwright-core. The flags keep
+ * it off the network: no background requests, no component updates, no sync, no QUIC, and a new
+ * empty profile each time.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,7 +27,12 @@ const FLAGS = [
 export async function openBrowser(
   viewport = { width: 1440, height: 900 },
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = await mkdtemp(path.join(tmpdir(), "etl-chromium-"));
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run bash test/integration/console/ensure-chromium.sh (or set CHROMIUM_PATH)`,
+    );
+  }
+  const profile = await mkdtemp(path.join(tmpdir(), "console-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

@@ -161,5 +161,5 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
 /** Headers of a same-origin action from a script (the console's own pages send the same). */
 export function actionHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { "content-type": "application/json", "x-etl-console": "1", ...extra };
+  return { "content-type": "application/json", "x-console-action": "1", ...extra };
 }

@@ -31,7 +31,7 @@ async function request<T>(
 ): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (method !== "GET") {
-    headers["x-etl-console"] = "1";
+    headers["x-console-action"] = "1";
     headers["content-type"] = "application/json";
   }
   const response = await fetch(`/api/v1${path}`, {

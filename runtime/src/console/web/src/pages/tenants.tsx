@@ -1,7 +1,15 @@
 /** Every tenant the caller may see, with its health at a glance (etl-all ui). */
 import type { Health, Me, TenantSummary } from "../../../dto.js";
 import { api } from "../api.js";
-import { Card, Empty, Loaded, RunLink, StatusPill, usePoll } from "../components/ui.js";
+import {
+  Card,
+  Empty,
+  HEALTH_LABEL,
+  Loaded,
+  RunLink,
+  StatusPill,
+  usePoll,
+} from "../components/ui.js";
 import { ago } from "../format.js";
 
 const ORDER: Health[] = ["failed", "stale", "never", "fresh"];
@@ -49,6 +57,13 @@ export function TenantsPage({ me }: { me: Me }) {
                   }
                 >
                   <HealthBar health={t.health} />
+                  <p class="legend health-legend">
+                    {ORDER.filter((h) => (t.health[h] ?? 0) > 0).map((h) => (
+                      <span key={h}>
+                        <span class={`dot health-${h}`} /> {t.health[h]} {HEALTH_LABEL[h]}
+                      </span>
+                    ))}
+                  </p>
                   <dl class="facts">
                     <div>
                       <dt>Failing checks</dt>
