@@ -103,6 +103,24 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
   const send = (body: unknown, status: 200 | 202 = 200): Response => reply(body, status);
   const fail = (status: 400 | 404 | 409 | 503, message: string): Response =>
     reply({ error: message }, status);
+  /**
+   * The matrix, redacted with its strips left out and spliced in after: a strip holds status
+   * codes only (PARTITION_CODES), and at 100,000 days redacting it would cost more than the rest.
+   */
+  const sendMatrix = (body: Matrix): Response => {
+    const strips = body.rows.map((r) => r.statuses);
+    const skeleton = {
+      ...body,
+      rows: body.rows.map((r, i) => ({ ...r, statuses: `\u0001${i}\u0001` })),
+    };
+    const text = options
+      .scrub(redact(JSON.stringify(skeleton)))
+      .replace(/\\u0001(\d+)\\u0001/g, (_, i: string) => strips[Number(i)] ?? "");
+    return new Response(text, {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    });
+  };
   const byId = new Map(served.map((s) => [s.tenant.plan.tenant.id, s]));
 
   const visible = (c: Context<ConsoleEnv>) =>
@@ -381,7 +399,7 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
       offset,
       rows: rows.slice(offset, offset + limit),
     };
-    return send(body);
+    return sendMatrix(body);
   });
 
   api.get("/tenants/:tenant/runs", async (c) => {

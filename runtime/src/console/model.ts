@@ -30,12 +30,21 @@ export interface ConsoleTenant {
 
 const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 of a YYYY-MM-DD date (parsed by position: it is hot in the matrix). */
+/**
+ * Days since 1970-01-01 of a YYYY-MM-DD date, in integer arithmetic on its characters (the days
+ * from civil algorithm): the partition matrix converts 100,000 dates per answer.
+ */
 export function dayNumber(date: string): number {
-  return (
-    Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) /
-    DAY_MS
-  );
+  const digit = (i: number) => date.charCodeAt(i) - 48;
+  let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const m = digit(5) * 10 + digit(6);
+  const d = digit(8) * 10 + digit(9);
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 /** The YYYY-MM-DD date of a day number. */
@@ -201,13 +210,11 @@ export function partitionStrip(
     if (p === "" || p < from || p > to) continue;
     codes[dayNumber(p) - first] = code("running");
   }
+  const perCode = new Uint32Array(128);
+  for (const c of codes) perCode[c] = (perCode[c] ?? 0) + 1;
   const counts: PartitionCounts = { succeeded: 0, failed: 0, skipped: 0, running: 0, missing: 0 };
-  const byCode = new Map<number, PartitionStatus>(
-    (Object.keys(PARTITION_CODES) as PartitionStatus[]).map((s) => [code(s), s]),
-  );
-  for (const c of codes) {
-    const status = byCode.get(c);
-    if (status !== undefined) counts[status] += 1;
+  for (const status of Object.keys(PARTITION_CODES) as PartitionStatus[]) {
+    counts[status] = perCode[code(status)] ?? 0;
   }
   return { statuses: new TextDecoder().decode(codes), counts };
 }

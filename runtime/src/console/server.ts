@@ -428,6 +428,18 @@ export async function startConsole(options: ConsoleOptions): Promise<StartResult
         ? `${tokens.tokens.length} tokens from ${tokens.source}`
         : "none (loopback only)",
   });
+  // Warm each ledger's read side now (the file ledger builds its index), not on the first page.
+  for (const s of served) {
+    s.tenant.ledger
+      .latestStates(s.tenant.plan.tenant.id, { assetKeys: [], from: null, to: null })
+      .catch((e: unknown) =>
+        options.logger.error("console could not read a ledger", {
+          tenant: s.tenant.plan.tenant.id,
+          ledger: s.tenant.ledger.description,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+  }
   return {
     ok: true,
     console: {

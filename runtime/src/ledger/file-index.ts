@@ -98,6 +98,8 @@ function insertSorted<T>(list: T[], item: T, at: (x: T) => string): void {
 
 export class FileLedgerIndex {
   private readonly runs = new Map<string, RunRecord>();
+  /** Files of runs last read as running: the only run files that can still change. */
+  private readonly running = new Set<string>();
   private readonly materializations = new Map<string, MaterializationEntry>();
   private readonly latest = new Map<string, Map<string, MaterializationEntry>>();
   private readonly matsByAsset = new Map<string, MaterializationEntry[]>();
@@ -142,15 +144,15 @@ export class FileLedgerIndex {
 
   private async doRefresh(): Promise<void> {
     const runNames = await this.changedNames("runs");
-    const stillRunning = [...this.runs.entries()]
-      .filter(([, r]) => r.status === "running")
-      .map(([file]) => file);
     const runFiles = new Set([
       ...(runNames ?? []).filter((n) => !this.runs.has(n)),
-      ...stillRunning,
+      ...this.running,
     ]);
     for (const [name, run] of await readMany(this.dir, "runs", [...runFiles], RunRecordSchema)) {
-      if (run.tenant === this.tenant) this.runs.set(name, run);
+      if (run.tenant !== this.tenant) continue;
+      this.runs.set(name, run);
+      if (run.status === "running") this.running.add(name);
+      else this.running.delete(name);
     }
     const newMaterializations = ((await this.changedNames("materializations")) ?? []).filter(
       (n) => !this.materializations.has(n),
@@ -213,16 +215,9 @@ export class FileLedgerIndex {
     for (const key of keys) {
       const byPartition = this.latest.get(key);
       if (byPartition === undefined) continue;
-      for (const e of byPartition.values()) {
-        if (!inRange(e.partition, query)) continue;
-        out.push({
-          assetKey: e.assetKey,
-          partition: e.partition,
-          status: e.status,
-          finishedAt: e.finishedAt,
-          runId: e.runId,
-        });
-      }
+      // The entries themselves (they are PartitionStates): 100,000 of them are answered without
+      // a copy each.
+      for (const e of byPartition.values()) if (inRange(e.partition, query)) out.push(e);
     }
     return out;
   }
@@ -294,7 +289,11 @@ export class FileLedgerIndex {
 
   async findRuns(query: RunQuery): Promise<RunRecord[]> {
     await this.refresh();
-    return [...this.runs.values()]
+    const candidates =
+      query.status === "running"
+        ? [...this.running].flatMap((f) => this.runs.get(f) ?? [])
+        : [...this.runs.values()];
+    return candidates
       .filter((r) => runMatches(r, query))
       .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
       .slice(0, query.limit);

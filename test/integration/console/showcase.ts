@@ -6,17 +6,17 @@
  * project_01 gets real runs on the stack (a daily job that succeeds, one that fails); acme is a
  * tenant of 20 daily assets over three years and 320 dbt models, its ledger filled through the
  * Ledger interface. Screenshots of every page go to --out (default docs/console/); --keep keeps
- * the console running afterwards (Ctrl-C stops it).
+ * the console running afterwards (Ctrl-C stops it). It removes what it made when it ends.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type CliIo, FileLedger, Logger, latestCompletePartition, runCli } from "@etl/runtime";
-import { startConsole } from "@etl/runtime/console";
+import { newToken, startConsole } from "@etl/runtime/console";
 import { transforms } from "@etl/tenant-project_01";
 import { repoRoot } from "../../src/paths.js";
-import { readStackVars } from "../../src/stack-env.js";
+import { readStackEnv, readStackVars, stackStorage, trinoQuery } from "../../src/stack-env.js";
 import { openBrowser } from "./browser.js";
 import { addDay, consolePlan, largePlan, seedLedger, TENANT } from "./plans.js";
 
@@ -31,11 +31,17 @@ const log = (line: string) => process.stderr.write(`[showcase] ${line}\n`);
 const stamp = `${Date.now().toString(36)}${process.pid}`;
 // (A prefix without "etl": the stack's short test password is redacted wherever it is a word.)
 const etlHome = await mkdtemp(path.join(tmpdir(), "console-showcase-"));
-const env = { ...process.env, ...readStackVars(), ETL_HOME: etlHome, ETL_ENVIRONMENT: "dev" };
-const project = consolePlan(
-  `console-showcase/${stamp}/project_id=${TENANT}`,
-  `console_showcase_${stamp}`,
-);
+const operator = newToken("otto", "operator", "*");
+const env = {
+  ...process.env,
+  ...readStackVars(),
+  ETL_HOME: etlHome,
+  ETL_ENVIRONMENT: "dev",
+  ETL_CONSOLE_TOKENS: operator.line,
+};
+const basePath = `console-showcase/${stamp}/project_id=${TENANT}`;
+const schema = `console_showcase_${stamp}`;
+const project = consolePlan(basePath, schema);
 const acme = largePlan({
   id: "acme",
   name: "Acme Retail",
@@ -98,13 +104,21 @@ page.on("console", (m) => {
   if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
 });
 page.on("pageerror", (e) => problems.push(String(e)));
-const runs = (await (await fetch(`${url}/api/v1/tenants/${TENANT}/runs`)).json()) as {
-  runs: { runId: string; status: string }[];
-};
+const runs = (await (
+  await fetch(`${url}/api/v1/tenants/${TENANT}/runs`, {
+    headers: { authorization: `Bearer ${operator.token}` },
+  })
+).json()) as { runs: { runId: string; status: string }[] };
+await page.goto(`${url}/`);
+await page.getByLabel("Token").waitFor();
+await page.screenshot({ path: path.join(values.out, "login.png") });
+await page.getByLabel("Token").fill(operator.token);
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.locator(".tenant-card").first().waitFor();
 const ok = runs.runs.find((r) => r.status === "succeeded")?.runId ?? "";
 const failed = runs.runs.find((r) => r.status === "failed")?.runId ?? "";
 const shots: [string, string, string][] = [
-  ["tenants", "/", "h1"],
+  ["tenants", "/", ".tenant-card"],
   ["overview", "/t/acme", ".tiles"],
   ["lineage", "/t/acme/lineage", ".node"],
   ["asset", "/t/acme/assets/load/orders", ".chart canvas"],
@@ -132,3 +146,18 @@ if (values.keep) {
 }
 controller.abort();
 await started.console.close();
+// Remove what this showcase made: its storage prefix, its Trino schema, its ETL_HOME.
+const stack = readStackEnv();
+await stackStorage(stack, basePath).deletePrefix("");
+const tables = await trinoQuery(
+  stack,
+  `SELECT table_name FROM ${stack.TRINO_CATALOG}.information_schema.tables WHERE table_schema = '${schema}'`,
+);
+for (const [table] of tables) {
+  await trinoQuery(
+    stack,
+    `DROP TABLE IF EXISTS ${stack.TRINO_CATALOG}.${schema}."${String(table)}"`,
+  );
+}
+await trinoQuery(stack, `DROP SCHEMA IF EXISTS ${stack.TRINO_CATALOG}.${schema}`);
+await rm(etlHome, { recursive: true, force: true });
