@@ -388,6 +388,10 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err("error: --catch-up and --no-catch-up exclude each other\n");
     return EXIT_USAGE;
   }
+  if (!ctx.args.flags.has("ui") && (ctx.args.strings.has("host") || ctx.args.strings.has("port"))) {
+    ctx.io.err("error: --host and --port are options of --ui\n");
+    return EXIT_USAGE;
+  }
   const sched = scheduledJobs(ctx.envPlan.jobs, ctx.args.flags.has("all"));
   if (!sched.ok) {
     ctx.io.err(`${sched.errors.map((e) => `error: ${e}`).join("\n")}\n`);
@@ -397,10 +401,6 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err(
       "error: no job has a schedule with auto_start: true (use --all to serve every scheduled job)\n",
     );
-    return EXIT_USAGE;
-  }
-  if (!ctx.args.flags.has("ui") && (ctx.args.strings.has("host") || ctx.args.strings.has("port"))) {
-    ctx.io.err("error: --host and --port are options of --ui\n");
     return EXIT_USAGE;
   }
   // The console first: a bad --host or missing tokens stop `serve` before any schedule fires.

@@ -25,6 +25,8 @@ import {
   type AssetDetail,
   type AssetRef,
   BackfillRequestSchema,
+  type Job,
+  type JobsResponse,
   LaunchRequestSchema,
   type Lineage,
   type Matrix,
@@ -159,6 +161,15 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
     };
   };
 
+  const jobsOf = (s: ServedTenant): Job[] =>
+    s.tenant.envPlan.jobs.map((j) => ({
+      name: j.name,
+      description: j.description,
+      partitioned: j.partitioned,
+      assets: j.assets,
+      schedule: j.schedule,
+    }));
+
   const actionContext = (c: Context<ConsoleEnv>, s: ServedTenant): ActionContext => ({
     tenant: s.tenant,
     transforms: s.transforms,
@@ -220,13 +231,21 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
       failingChecks: failingChecks(checks),
       latestRuns,
       nextRuns: nextRuns(t.envPlan.jobs, now),
-      jobs: t.envPlan.jobs.map((j) => ({
-        name: j.name,
-        description: j.description,
-        partitioned: j.partitioned,
-        assets: j.assets,
-        schedule: j.schedule,
-      })),
+      jobs: jobsOf(s),
+    };
+    return send(body);
+  });
+
+  api.get("/tenants/:tenant/jobs", (c) => {
+    const s = tenantOf(c);
+    if (s instanceof Response) return s;
+    const body: JobsResponse = {
+      jobs: jobsOf(s),
+      partitions: {
+        ...partitionBounds(s.tenant.envPlan, options.now()),
+        timezone: s.tenant.envPlan.partitions.timezone,
+      },
+      actions: { available: s.actionsBlocked === null, reason: s.actionsBlocked },
     };
     return send(body);
   });
@@ -290,15 +309,12 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
     let strip: AssetDetail["strip"] = null;
     if (asset.partitioned && bounds.start <= bounds.end) {
       const from = laterDate(bounds.start, addDays(bounds.end, -364));
+      const states = await t.ledger.latestStates(id, { assetKeys: [key], from, to: bounds.end });
       strip = {
         from,
         to: bounds.end,
-        statuses: partitionStrip(
-          view.states.get(key) ?? [],
-          view.running.get(key) ?? new Set(),
-          from,
-          bounds.end,
-        ).statuses,
+        statuses: partitionStrip(states, view.running.get(key) ?? new Set(), from, bounds.end)
+          .statuses,
       };
     }
     const selfRef = view.refs.get(key);

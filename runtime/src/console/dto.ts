@@ -103,6 +103,14 @@ export const JobSchema = z.strictObject({
 });
 export type Job = z.infer<typeof JobSchema>;
 
+/** The jobs of a tenant, its partition range and whether runs can be launched (no ledger read). */
+export const JobsResponseSchema = z.strictObject({
+  jobs: z.array(JobSchema),
+  partitions: z.strictObject({ start: z.string(), end: z.string(), timezone: z.string() }),
+  actions: z.strictObject({ available: z.boolean(), reason: z.string().nullable() }),
+});
+export type JobsResponse = z.infer<typeof JobsResponseSchema>;
+
 export const TenantSummarySchema = z.strictObject({
   id: z.string(),
   name: z.string(),

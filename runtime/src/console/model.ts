@@ -98,66 +98,61 @@ export function runningPartitions(
 
 export interface HealthView {
   refs: Map<string, AssetRef>;
-  states: Map<string, PartitionState[]>;
   running: Map<string, Set<string>>;
   bounds: { start: string; end: string };
 }
 
-/** Every asset's health, counts and last materialisation, from one read of the latest states. */
+/**
+ * Every asset's health, counts and last materialisation, from the ledger's per-asset summaries
+ * (one row per asset, however many partitions it has) and the runs running now.
+ */
 export async function healthView(tenant: ConsoleTenant, now: Date): Promise<HealthView> {
   const id = tenant.plan.tenant.id;
   const bounds = partitionBounds(tenant.envPlan, now);
-  const [all, runningRuns] = await Promise.all([
-    tenant.ledger.latestStates(id, { assetKeys: null, from: null, to: null }),
+  const [summaries, runningRuns] = await Promise.all([
+    tenant.ledger.assetSummaries(id, { from: bounds.start, to: bounds.end }),
     tenant.ledger.findRuns(id, { status: "running", limit: 200 }),
   ]);
-  const states = new Map<string, PartitionState[]>();
-  for (const s of all) {
-    const list = states.get(s.assetKey) ?? [];
-    states.set(s.assetKey, list);
-    list.push(s);
-  }
+  const byKey = new Map(summaries.map((s) => [s.assetKey, s]));
   const running = runningPartitions(tenant.envPlan, runningRuns);
+  // What the partitions being run now last were, to move them from their status to "running".
+  const runningDays = [...running.values()].flatMap((set) => [...set].filter((p) => p !== ""));
+  const underWay =
+    runningDays.length === 0
+      ? []
+      : await tenant.ledger.latestStates(id, {
+          assetKeys: [...running.keys()],
+          from: [...runningDays].sort()[0] ?? null,
+          to: [...runningDays].sort().at(-1) ?? null,
+        });
+  const stateOf = new Map(underWay.map((s) => [`${s.assetKey}|${s.partition ?? ""}`, s.status]));
   const days = bounds.start <= bounds.end ? dayNumber(bounds.end) - dayNumber(bounds.start) + 1 : 0;
-  const lastSuccess = new Map<string, string>();
-  for (const [key, list] of states) {
-    let best = "";
-    for (const s of list) if (s.status === "succeeded" && s.finishedAt > best) best = s.finishedAt;
-    if (best !== "") lastSuccess.set(key, best);
-  }
   const refs = new Map<string, AssetRef>();
   for (const asset of tenant.envPlan.assets) {
-    const list = states.get(asset.key) ?? [];
+    const summary = byKey.get(asset.key);
     const runningHere = running.get(asset.key) ?? new Set<string>();
-    let latest: PartitionState | undefined;
-    for (const s of list) if (latest === undefined || s.finishedAt > latest.finishedAt) latest = s;
     let counts: PartitionCounts | null = null;
-    let endState: PartitionState | undefined;
     if (asset.partitioned) {
-      counts = { succeeded: 0, failed: 0, skipped: 0, running: 0, missing: 0 };
-      const byPartition = new Map<string, PartitionState>();
-      for (const s of list) {
-        if (s.partition === null || s.partition < bounds.start || s.partition > bounds.end)
-          continue;
-        byPartition.set(s.partition, s);
-        counts[s.status] += 1;
-        if (s.partition === bounds.end) endState = s;
-      }
-      counts.missing = days - counts.succeeded - counts.failed - counts.skipped;
+      const c = summary?.counts ?? { succeeded: 0, failed: 0, skipped: 0 };
+      counts = { ...c, running: 0, missing: days - c.succeeded - c.failed - c.skipped };
       for (const p of runningHere) {
         if (p < bounds.start || p > bounds.end) continue;
-        const s = byPartition.get(p);
-        if (s === undefined) counts.missing -= 1;
-        else counts[s.status] -= 1;
+        const was = stateOf.get(`${asset.key}|${p}`);
+        if (was === undefined) counts.missing -= 1;
+        else counts[was] -= 1;
         counts.running += 1;
       }
     }
-    const own = lastSuccess.get(asset.key);
+    const latest = summary?.latest;
+    const own = summary?.lastSuccessAt ?? null;
     let health: Health;
-    if (latest?.status === "failed" || endState?.status === "failed") health = "failed";
-    else if (own === undefined) health = "never";
-    else if (asset.partitioned) health = endState?.status === "succeeded" ? "fresh" : "stale";
-    else health = asset.deps.some((d) => (lastSuccess.get(d) ?? "") > own) ? "stale" : "fresh";
+    if (latest?.status === "failed" || summary?.atEnd === "failed") health = "failed";
+    else if (own === null) health = "never";
+    else if (asset.partitioned) health = summary?.atEnd === "succeeded" ? "fresh" : "stale";
+    else
+      health = asset.deps.some((d) => (byKey.get(d)?.lastSuccessAt ?? "") > own)
+        ? "stale"
+        : "fresh";
     refs.set(asset.key, {
       key: asset.key,
       stage: asset.stage,
@@ -178,7 +173,7 @@ export async function healthView(tenant: ConsoleTenant, now: Date): Promise<Heal
       counts,
     });
   }
-  return { refs, states, running, bounds };
+  return { refs, running, bounds };
 }
 
 /** Health counts of a tenant's assets. */

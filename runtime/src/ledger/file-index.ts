@@ -12,8 +12,14 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
-import type { PartitionQuery, PartitionState, RunDetail, RunQuery } from "./queries.js";
-import { inRange, runMatches } from "./queries.js";
+import type {
+  AssetStateSummary,
+  PartitionQuery,
+  PartitionState,
+  RunDetail,
+  RunQuery,
+} from "./queries.js";
+import { inRange, runMatches, summarizeStates } from "./queries.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -238,6 +244,14 @@ export class FileLedgerIndex {
       if (oldest.done !== true) this.recent.delete(oldest.value);
     }
     return record;
+  }
+
+  async assetSummaries(range: { from: string; to: string }): Promise<AssetStateSummary[]> {
+    await this.refresh();
+    const all = function* (latest: Map<string, Map<string, MaterializationEntry>>) {
+      for (const byPartition of latest.values()) yield* byPartition.values();
+    };
+    return summarizeStates(all(this.latest), range);
   }
 
   private readMaterializations(

@@ -21,6 +21,7 @@ import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
 import { FileLedgerIndex } from "./file-index.js";
 import {
+  type AssetStateSummary,
   type PartitionQuery,
   type PartitionState,
   type RunDetail,
@@ -360,6 +361,13 @@ export class FileLedger implements Ledger {
 
   assetChecks(tenant: string, assetKey: string, limit: number): Promise<CheckRecord[]> {
     return this.queries(tenant).assetChecks(assetKey, limit);
+  }
+
+  assetSummaries(
+    tenant: string,
+    range: { from: string; to: string },
+  ): Promise<AssetStateSummary[]> {
+    return this.queries(tenant).assetSummaries(range);
   }
 
   latestChecks(tenant: string): Promise<CheckRecord[]> {

@@ -7,6 +7,7 @@
 import pg from "pg";
 import { type Logger, rootLogger } from "../logger.js";
 import {
+  type AssetStateSummary,
   type PartitionQuery,
   type PartitionState,
   type RunDetail,
@@ -357,6 +358,72 @@ export class PostgresLedger implements Ledger {
       [tenant, assetKey, limit],
     );
     return r.rows.map((row) => CheckRecordSchema.parse(row.record));
+  }
+
+  async assetSummaries(
+    tenant: string,
+    range: { from: string; to: string },
+  ): Promise<AssetStateSummary[]> {
+    await this.init();
+    const iso = (col: string) =>
+      `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    // Summed in the database: the overview needs a row per asset, not a row per partition.
+    const r = await this.pool.query<
+      [string, string, string, string, string, string | null, string, string, string, string | null]
+    >({
+      rowMode: "array",
+      text: `WITH latest AS (
+               SELECT DISTINCT ON (asset_key, partition_key) asset_key, partition_key, status, finished_at, run_id
+                 FROM etl_materializations WHERE tenant = $1
+                ORDER BY asset_key, partition_key, finished_at DESC)
+             SELECT asset_key,
+                    (array_agg(partition_key ORDER BY finished_at DESC))[1],
+                    (array_agg(status ORDER BY finished_at DESC))[1],
+                    ${iso("max(finished_at)")},
+                    (array_agg(run_id ORDER BY finished_at DESC))[1],
+                    ${iso("max(finished_at) FILTER (WHERE status = 'succeeded')")},
+                    count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'succeeded')::text,
+                    count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'failed')::text,
+                    count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'skipped')::text,
+                    max(status) FILTER (WHERE partition_key = $3)
+               FROM latest GROUP BY asset_key`,
+      values: [tenant, range.from, range.to],
+    });
+    const status = (value: string, where: string) => {
+      const parsed = MaterializationStatusSchema.safeParse(value);
+      if (!parsed.success) {
+        throw new Error(
+          `${this.description}: etl_materializations holds status "${value}" for ${where}`,
+        );
+      }
+      return parsed.data;
+    };
+    return r.rows.map(
+      ([
+        assetKey,
+        partition,
+        latestStatus,
+        finishedAt,
+        runId,
+        lastSuccessAt,
+        ok,
+        failed,
+        skipped,
+        atEnd,
+      ]) => ({
+        assetKey,
+        latest: {
+          assetKey,
+          partition: partition === "" ? null : partition,
+          status: status(latestStatus, assetKey),
+          finishedAt,
+          runId,
+        },
+        lastSuccessAt,
+        counts: { succeeded: Number(ok), failed: Number(failed), skipped: Number(skipped) },
+        atEnd: atEnd === null ? null : status(atEnd, `${assetKey} ${range.to}`),
+      }),
+    );
   }
 
   async latestChecks(tenant: string): Promise<CheckRecord[]> {

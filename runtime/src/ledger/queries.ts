@@ -33,6 +33,19 @@ export interface PartitionState {
   runId: string;
 }
 
+/** One asset's latest states, summed up (the console's overview and health). */
+export interface AssetStateSummary {
+  assetKey: string;
+  /** The latest record of any partition. */
+  latest: PartitionState;
+  /** Finish time of the newest latest-per-partition record that succeeded, or null. */
+  lastSuccessAt: string | null;
+  /** Partitions in [from, to] whose latest record has each status. */
+  counts: Record<MaterializationStatus, number>;
+  /** Status of the latest record for partition `to`, or null. */
+  atEnd: MaterializationStatus | null;
+}
+
 export interface PartitionQuery {
   /** Assets to answer for; null: every asset of the tenant. */
   assetKeys: readonly string[] | null;
@@ -67,6 +80,8 @@ export interface LedgerQueries {
     assetKey: string,
     limit: number,
   ): Promise<MaterializationRecord[]>;
+  /** Per asset with any record: its latest states summed up over the range [from, to]. */
+  assetSummaries(tenant: string, range: { from: string; to: string }): Promise<AssetStateSummary[]>;
   /** The latest result of every (asset, check name), in no particular order. */
   latestChecks(tenant: string): Promise<CheckRecord[]>;
   /** An asset's check results, newest first, at most `limit`. */
@@ -98,4 +113,37 @@ export function inRange(partition: string | null, query: PartitionQuery): boolea
   return (
     (query.from === null || partition >= query.from) && (query.to === null || partition <= query.to)
   );
+}
+
+/** Sums up latest states per asset (the file ledger's answer; PostgreSQL sums them in SQL). */
+export function summarizeStates(
+  states: Iterable<PartitionState>,
+  range: { from: string; to: string },
+): AssetStateSummary[] {
+  const out = new Map<string, AssetStateSummary>();
+  for (const s of states) {
+    let sum = out.get(s.assetKey);
+    if (sum === undefined) {
+      sum = {
+        assetKey: s.assetKey,
+        latest: s,
+        lastSuccessAt: null,
+        counts: { succeeded: 0, failed: 0, skipped: 0 },
+        atEnd: null,
+      };
+      out.set(s.assetKey, sum);
+    }
+    if (s.finishedAt > sum.latest.finishedAt) sum.latest = s;
+    if (
+      s.status === "succeeded" &&
+      (sum.lastSuccessAt === null || s.finishedAt > sum.lastSuccessAt)
+    ) {
+      sum.lastSuccessAt = s.finishedAt;
+    }
+    if (s.partition !== null && s.partition >= range.from && s.partition <= range.to) {
+      sum.counts[s.status] += 1;
+      if (s.partition === range.to) sum.atEnd = s.status;
+    }
+  }
+  return [...out.values()];
 }

@@ -4,6 +4,8 @@
  * the console (it succeeds, and excludes a CLI run of the same partition exactly as a second
  * `run` would), re-executing a failed run's failed assets, and a backfill over a range.
  */
+
+import { runCli } from "@etl/runtime";
 import type {
   AssetDetail,
   BackfillResponse,
@@ -14,8 +16,15 @@ import type {
   RunLogsResponse,
   RunsResponse,
 } from "@etl/runtime/console";
+import { transforms } from "@etl/tenant-project_01";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actionHeaders, type Harness, type LedgerKind, startHarness } from "./harness.js";
+import {
+  actionHeaders,
+  captureIo,
+  type Harness,
+  type LedgerKind,
+  startHarness,
+} from "./harness.js";
 import { TENANT } from "./plans.js";
 
 const T = `/api/v1/tenants/${TENANT}`;
@@ -247,5 +256,39 @@ describe.each<LedgerKind>(["file", "postgres"])("console API, %s ledger", (ledge
       status: 400,
       body: { error: "job master_sync is not partitioned: launch it as a run" },
     });
+  });
+});
+
+describe("serve --ui", () => {
+  it("runs the schedules and the console in one process, until its signal", async () => {
+    const h = await startHarness({ ledger: "file" });
+    try {
+      const io = captureIo();
+      const controller = new AbortController();
+      const serving = runCli({
+        plan: h.plan,
+        transforms,
+        argv: ["serve", "--all", "--ui", "--port", "0"],
+        env: h.env,
+        io,
+        signal: controller.signal,
+      });
+      const url = await h.until(
+        "serve --ui to print its URL",
+        async () => /console: (http:\/\/\S+)\n/.exec(io.stdout)?.[1] ?? null,
+        60_000,
+      );
+      const overview = (await (
+        await fetch(`${url}api/v1/tenants/${TENANT}/overview`)
+      ).json()) as Overview;
+      expect(overview.nextRuns.map((n) => n.job)).toContain("daily_etl");
+      controller.abort();
+      expect(await serving).toBe(0);
+      expect(io.stderr).toContain("serve stopped");
+      // The console stopped with it.
+      await expect(fetch(`${url}api/v1/me`)).rejects.toThrow();
+    } finally {
+      await h.close();
+    }
   });
 });

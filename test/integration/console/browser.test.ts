@@ -138,28 +138,31 @@ describe("console in a browser", () => {
     await page.goto(`${h.url}/t/${TENANT}/lineage`);
     const node = page.locator(`g.node[data-key="${TENANT}/load/lot_history"] a`);
     await node.waitFor();
-    expect(await page.locator("g.node").count()).toBe(h.plan.environments.dev.assets.length);
+    await expect
+      .poll(() => page.locator("g.node").count())
+      .toBe(h.plan.environments.dev.assets.length);
     await shot(page, "lineage");
     await node.click();
     await expect.poll(() => page.locator("h1").textContent()).toBe(`${TENANT}/load/lot_history`);
     await page.locator(".chart canvas").first().waitFor();
-    expect(await page.getByTestId("partition-strip").count()).toBe(1);
+    await expect.poll(() => page.getByTestId("partition-strip").count()).toBe(1);
     await shot(page, "asset");
     await page.locator(".facts-row a.mono").first().click();
     await page.locator(".timeline-row").first().waitFor();
-    expect(
-      await page
-        .locator(".timeline-row")
-        .evaluateAll((rows) =>
-          rows.map((r) => [r.getAttribute("data-step"), r.getAttribute("data-status")]),
-        ),
-    ).toEqual([
-      [`${TENANT}/extract/lot_history`, "succeeded"],
-      [`${TENANT}/transfer/lot_history`, "succeeded"],
-      [`${TENANT}/load/lot_history`, "succeeded"],
-    ]);
-    await page.locator(".log-line").first().waitFor();
-    expect(await page.getByTestId("run-logs").textContent()).toContain("run finished");
+    await expect
+      .poll(() =>
+        page
+          .locator(".timeline-row")
+          .evaluateAll((rows) =>
+            rows.map((r) => [r.getAttribute("data-step"), r.getAttribute("data-status")]),
+          ),
+      )
+      .toEqual([
+        [`${TENANT}/extract/lot_history`, "succeeded"],
+        [`${TENANT}/transfer/lot_history`, "succeeded"],
+        [`${TENANT}/load/lot_history`, "succeeded"],
+      ]);
+    await expect.poll(() => page.getByTestId("run-logs").textContent()).toContain("run finished");
     await shot(page, "run");
     await page.close();
   });

@@ -3,6 +3,7 @@ import type {
   AssetDetail,
   BackfillRequest,
   BackfillResponse,
+  JobsResponse,
   LaunchRequest,
   Lineage,
   Matrix,
@@ -83,6 +84,7 @@ export const api = {
   signOut: () => request<{ ok: boolean }>("DELETE", "/session"),
   tenants: () => request<{ tenants: TenantSummary[] }>("GET", "/tenants"),
   overview: (t: string) => request<Overview>("GET", `/tenants/${enc(t)}/overview`),
+  jobs: (t: string) => request<JobsResponse>("GET", `/tenants/${enc(t)}/jobs`),
   lineage: (t: string) => request<Lineage>("GET", `/tenants/${enc(t)}/lineage`),
   asset: (t: string, key: string) =>
     request<AssetDetail>("GET", `/tenants/${enc(t)}/assets/${assetPath(key)}`),

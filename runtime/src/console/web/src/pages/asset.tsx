@@ -18,7 +18,7 @@ import { ago, bytes, count, duration, time } from "../format.js";
 
 export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; assetKey: string }) {
   const polled = usePoll(() => api.asset(tenant, assetKey), [tenant, assetKey], 10_000);
-  const overview = usePoll(() => api.overview(tenant), [tenant]);
+  const tenantJobs = usePoll(() => api.jobs(tenant), [tenant]);
   return (
     <Loaded polled={polled}>
       {(a) => {
@@ -311,14 +311,14 @@ export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; as
               </Card>
             </div>
             {me.role === "operator" &&
-              overview.data !== null &&
-              overview.data.tenant.actions.available &&
+              tenantJobs.data !== null &&
+              tenantJobs.data.actions.available &&
               a.jobs.length > 0 && (
                 <Card title="Materialise this asset">
                   <LaunchForm
                     tenant={tenant}
-                    jobs={overview.data.jobs.filter((j) => a.jobs.includes(j.name))}
-                    defaultPartition={overview.data.tenant.partitions.end}
+                    jobs={tenantJobs.data.jobs.filter((j) => a.jobs.includes(j.name))}
+                    defaultPartition={tenantJobs.data.partitions.end}
                     select={a.asset.key}
                   />
                 </Card>

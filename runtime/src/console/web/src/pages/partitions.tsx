@@ -118,8 +118,8 @@ export function PartitionsPage({ me, tenant }: { me: Me; tenant: string }) {
   const offset = Number(q.get("offset") ?? 0) || 0;
   const windowDays = q.get("window") === "all" ? null : Number(q.get("window") ?? 1095) || 1095;
   const to = q.get("to") ?? "";
-  const overview = usePoll(() => api.overview(tenant), [tenant]);
-  const range = overview.data?.tenant.partitions;
+  const tenantJobs = usePoll(() => api.jobs(tenant), [tenant]);
+  const range = tenantJobs.data?.partitions;
   const end = to !== "" ? to : (range?.end ?? "");
   const from =
     range === undefined
@@ -307,7 +307,7 @@ export function PartitionsPage({ me, tenant }: { me: Me; tenant: string }) {
           )
         }
       </Loaded>
-      {selection !== null && overview.data !== null && (
+      {selection !== null && tenantJobs.data !== null && (
         <Card
           title="Backfill the selected range"
           actions={
@@ -318,21 +318,21 @@ export function PartitionsPage({ me, tenant }: { me: Me; tenant: string }) {
         >
           {me.role !== "operator" ? (
             <p class="muted">Backfills need the operator role.</p>
-          ) : overview.data.tenant.actions.available ? (
+          ) : tenantJobs.data.actions.available ? (
             <Backfill
               tenant={tenant}
-              jobs={overview.data.jobs}
+              jobs={tenantJobs.data.jobs}
               range={selection}
               onDone={() => matrix.reload()}
             />
           ) : (
             <p class="muted">
-              Runs cannot be launched from this console: {overview.data.tenant.actions.reason}
+              Runs cannot be launched from this console: {tenantJobs.data.actions.reason}
             </p>
           )}
         </Card>
       )}
-      {cell !== null && overview.data !== null && (
+      {cell !== null && tenantJobs.data !== null && (
         <Card
           title={
             <>
@@ -345,11 +345,13 @@ export function PartitionsPage({ me, tenant }: { me: Me; tenant: string }) {
             </a>
           }
         >
-          {me.role === "operator" && overview.data.tenant.actions.available ? (
+          {me.role === "operator" && tenantJobs.data.actions.available ? (
             <LaunchForm
               key={`${cell.key}|${cell.date}`}
               tenant={tenant}
-              jobs={overview.data.jobs.filter((j) => j.partitioned && j.assets.includes(cell.key))}
+              jobs={tenantJobs.data.jobs.filter(
+                (j) => j.partitioned && j.assets.includes(cell.key),
+              )}
               defaultPartition={cell.date}
               initialPartition={cell.date}
             />

@@ -14,7 +14,7 @@ export function RunsPage({ tenant }: { tenant: string }) {
     partition: q.get("partition") ?? "",
     trigger: q.get("trigger") ?? "",
   };
-  const overview = usePoll(() => api.overview(tenant), [tenant]);
+  const tenantJobs = usePoll(() => api.jobs(tenant), [tenant]);
   const first = usePoll(
     () => api.runs(tenant, { ...filters, limit: 50 }),
     [tenant, filters.job, filters.status, filters.partition, filters.trigger],
@@ -27,7 +27,7 @@ export function RunsPage({ tenant }: { tenant: string }) {
     setMore([]);
     setNext(first.data?.next ?? null);
   }, [first.data]);
-  const jobs = overview.data?.jobs.map((j) => j.name) ?? [];
+  const jobs = tenantJobs.data?.jobs.map((j) => j.name) ?? [];
   return (
     <>
       <header class="page-head">
