@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTITION="${DEMO_PARTITION:-2026-01-02}"
 TENANT=project_01
+# The demo is read by a person, also when its output goes to a file or a pipe: one readable line
+# per event (ETL_LOG_FORMAT=json gives the JSON lines a log shipper wants).
+export ETL_LOG_FORMAT="${ETL_LOG_FORMAT:-pretty}"
+export TURBO_TELEMETRY_DISABLED=1
 
 npm run -s stack -- up
 eval "$(npm run -s stack -- env)"
 npm run -s sample-data -- --tenant "$TENANT"
 npm run -s generate
-npx turbo run build --filter="@etl/tenant-$TENANT"
+npx turbo run build --filter="@etl/tenant-$TENANT" --output-logs=errors-only
 node "generated/$TENANT/dist/main.js" validate --connect
 node "generated/$TENANT/dist/main.js" run daily_etl --partition "$PARTITION"
 # Master data and its dbt models (one dbt build for the job's dbt assets).

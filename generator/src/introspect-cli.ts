@@ -7,8 +7,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type ConfigValue, resolveValue } from "@etl/runtime";
+import { parseConfigValue } from "@etl/runtime/contract";
 import pg from "pg";
-import { parseConfigValue } from "./config/envref.js";
 import { INTROSPECTION_FILE } from "./config/introspection.js";
 import { loadTenants } from "./config/load.js";
 import { introspectTenant } from "./introspect.js";
@@ -69,7 +69,11 @@ async function main(): Promise<number> {
   });
   await client.connect();
   try {
+    // Introspection only reads the catalog and describes custom queries (never runs them); a READ
+    // ONLY transaction makes that a guarantee of the session, not only of the code.
+    await client.query("BEGIN READ ONLY");
     const snapshot = await introspectTenant(client, schema, pipelines);
+    await client.query("ROLLBACK");
     const file = path.join(root, "tenants", tenant.dir, INTROSPECTION_FILE);
     writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);
     const n = Object.values(snapshot.pipelines).reduce((a, p) => a + p.columns.length, 0);

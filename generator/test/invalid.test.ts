@@ -160,8 +160,8 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("hostile-source-table", () => {
     expect(report("hostile-source-table")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:21:23 tenant.assets.pipelines.items.source_table: source_table "items; DROP TABLE x" is not a plain PostgreSQL identifier (letters, digits, "_" and "$", at most 63 characters)
-          fix: for anything more complex (schema-qualified names, expressions) use query: instead
+      "tenants/acme/config.yaml:21:23 tenant.assets.pipelines.items.source_table: source_table "items\\u0000; DROP TABLE x" is not a PostgreSQL identifier: it contains a NUL character, which PostgreSQL identifiers cannot hold
+          fix: write the name exactly as the database holds it (case, spaces and punctuation are kept), or use query: for an expression
 
       1 problem found; nothing was written.
       "
@@ -181,7 +181,7 @@ describe("invalid tenants are refused with a pinned message", () => {
   it("invalid-timezone", () => {
     expect(report("invalid-timezone")).toMatchInlineSnapshot(`
       "tenants/acme/config.yaml:27:19 tenant.jobs.daily_etl.schedule.timezone: unknown time zone "Asia/Seol"
-          fix: use an IANA zone name such as "Asia/Seoul" or "UTC"
+          fix: did you mean "Asia/Seoul"? (an IANA zone name such as "Asia/Seoul" or "UTC")
 
       1 problem found; nothing was written.
       "
@@ -234,7 +234,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("removed-use-custom-code", () => {
     expect(report("removed-use-custom-code")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database
+      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}
 
       1 problem found; nothing was written.
@@ -334,7 +334,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-key-typo", () => {
     expect(report("unknown-key-typo")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:15:9 tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"; expected one of: checks, date_column, dbt_transform, environments, extract, has_dbt_transform, has_transfer, incremental, query, save_to_s3, save_to_trino, source_table, transfer, transfer_inputs, trino_output
+      "tenants/acme/config.yaml:15:9 tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"; expected one of: checks, date_column, dbt_transform, environments, extract, has_dbt_transform, has_transfer, incremental, query, save_to_s3, save_to_trino, source_table, target_naming, transfer, transfer_inputs, trino_output, unmapped_types
           fix: did you mean "date_column"? rename the key
 
       1 problem found; nothing was written.
@@ -344,7 +344,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-top-level-key", () => {
     expect(report("unknown-top-level-key")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database
+      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove "owner"
 
       1 problem found; nothing was written.

@@ -1,18 +1,24 @@
 /**
  * The runtime's logger. Library code logs through this, never through console.
  *
- * Lines are JSON (one object per line) unless the destination is a TTY, where they are short text.
- * Every line carries the bound context (tenant, run id, asset key, partition). Registered secrets are
- * replaced by `***` in every message and field before anything is written.
+ * Lines are JSON (one object per line, every field) unless the format is pretty, by choice
+ * (`--log-format pretty`, ETL_LOG_FORMAT) or because the destination is a terminal: then one
+ * short readable line per event (log-format.ts). JSON lines carry the bound context (tenant, run
+ * id, asset key, partition). Registered secrets are replaced by `***` in every message and field
+ * before anything is written.
  */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFields = Record<string, unknown>;
+import { formatPretty, type LogFields, type LogFormat, type LogLevel } from "./log-format.js";
+
+export type { LogFields, LogFormat, LogLevel } from "./log-format.js";
+export { parseLogFormat } from "./log-format.js";
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface LogSink {
   write(line: string): void;
   readonly isTTY: boolean;
+  /** Whether pretty lines may carry ANSI colours (a terminal, and NO_COLOR unset). */
+  readonly color?: boolean;
 }
 
 const secrets = new Set<string>();
@@ -60,6 +66,9 @@ const stderrSink: LogSink = {
   get isTTY() {
     return process.stderr.isTTY === true;
   },
+  get color() {
+    return process.stderr.isTTY === true && (process.env.NO_COLOR ?? "") === "";
+  },
 };
 
 export class Logger {
@@ -67,7 +76,7 @@ export class Logger {
     private readonly context: LogFields = {},
     private readonly sink: LogSink = stderrSink,
     private readonly minLevel: LogLevel = parseLevel(process.env.ETL_LOG_LEVEL),
-    private readonly format: "json" | "text" | "auto" = "auto",
+    private readonly format: LogFormat = "auto",
   ) {}
 
   /** The same logger at another minimum level. */
@@ -102,13 +111,11 @@ export class Logger {
       return;
     }
     const all = { ...this.context, ...fields };
-    const useText = this.format === "text" || (this.format === "auto" && this.sink.isTTY);
-    const line = useText
-      ? `${level.toUpperCase().padEnd(5)} ${msg}${Object.entries(all)
-          .map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v, jsonReplacer)}`)
-          .join("")}\n`
+    const pretty = this.format === "pretty" || (this.format === "auto" && this.sink.isTTY);
+    const line = pretty
+      ? formatPretty(level, msg, all, { color: this.sink.color === true })
       : `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...all }, jsonReplacer)}\n`;
-    this.sink.write(redact(line));
+    if (line !== null) this.sink.write(redact(line));
   }
 }
 

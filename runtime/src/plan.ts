@@ -8,6 +8,10 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { parseCalendarDate } from "./contract/calendar.js";
+import { parseCron } from "./contract/cron.js";
+import { ENV_VAR_NAME } from "./contract/envref.js";
+import { canonicalZoneProblem } from "./contract/zone.js";
 
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENTS);
@@ -15,7 +19,7 @@ export type EnvironmentName = z.infer<typeof EnvironmentNameSchema>;
 
 /** `${VAR}` or `${VAR:default}` kept as a reference. */
 export const EnvRefSchema = z.strictObject({
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  env: z.string().regex(ENV_VAR_NAME),
   default: z.string().optional(),
 });
 export type EnvRef = z.infer<typeof EnvRefSchema>;
@@ -56,6 +60,49 @@ export const OutputColumnSchema = z.strictObject({
   nullable: z.boolean(),
 });
 export type OutputColumn = z.infer<typeof OutputColumnSchema>;
+
+/** How target column names are derived from source names (docs/config-reference.md "Target names"). */
+export const TARGET_NAMINGS = ["snake_case", "preserve"] as const;
+export const TargetNamingSchema = z.enum(TARGET_NAMINGS);
+export type TargetNaming = z.infer<typeof TargetNamingSchema>;
+
+/** What happens to a source type without an exact mapping: carried as its text form, or refused. */
+export const UNMAPPED_TYPES = ["text", "refuse"] as const;
+export const UnmappedTypesSchema = z.enum(UNMAPPED_TYPES);
+export type UnmappedTypes = z.infer<typeof UnmappedTypesSchema>;
+
+/**
+ * How a pipeline's source columns become target columns (the Parquet fields, Trino columns and row
+ * properties downstream of the extract).
+ */
+export const TargetColumnsSchema = z.strictObject({
+  naming: TargetNamingSchema,
+  unmappedTypes: UnmappedTypesSchema,
+  /**
+   * Target name of each column of `columns`, in the same order, derived by the generator with
+   * `naming`; null without a snapshot (the extract then derives them from the live columns with
+   * the same rule, and refuses a name it cannot carry before it reads a row).
+   */
+  names: z.array(z.string()).nullable(),
+});
+export type TargetColumns = z.infer<typeof TargetColumnsSchema>;
+
+/**
+ * What a plan without `targetColumns` (written by hand, or by a generator before target naming)
+ * means: the source names as they are, folded to lower case as Trino folds them, which is what
+ * such plans always did. The generator writes the field in every plan (tenant default snake_case).
+ */
+export const DEFAULT_TARGET_COLUMNS: TargetColumns = {
+  naming: "preserve",
+  unmappedTypes: "text",
+  names: null,
+};
+
+/**
+ * Column a partitioned pipeline's transform writes the partition date into: the load partitions
+ * and replaces by it (the generator checks the declared output has it).
+ */
+export const TRANSFER_DATE_COLUMN = "snapshot_date";
 
 export const WRITE_MODES = ["merge", "replace_partition", "append", "full_refresh"] as const;
 export const WriteModeSchema = z.enum(WRITE_MODES);
@@ -108,11 +155,11 @@ export type CheckPlan = z.infer<typeof CheckPlanSchema>;
 
 export const PipelinePlanSchema = z.strictObject({
   name: z.string(),
-  /** Source relation (unquoted name in the tenant's source schema); null when `query` is set. */
+  /** Source relation, exactly as named in the tenant's source schema (always quoted); null when `query` is set. */
   sourceTable: z.string().nullable(),
   /** A custom SELECT; it is always wrapped as a subquery by the runtime. */
   query: z.string().nullable(),
-  /** Column selecting the daily partition; null for unpartitioned pipelines. */
+  /** Source column selecting the daily partition; null for unpartitioned pipelines. */
   dateColumn: z.string().nullable(),
   /** Incremental extraction by a monotonically advancing cursor column. */
   incremental: z
@@ -141,6 +188,7 @@ export const PipelinePlanSchema = z.strictObject({
       catalog: ConfigValueSchema,
       schema: z.string(),
       table: z.string(),
+      /** Target column names (see `targetColumns`) of the merge key. */
       keyColumns: z.array(z.string()),
       writeMode: WriteModeSchema,
       /** Column carrying the tenant id in shared tables (part of every key and replacement). */
@@ -151,6 +199,9 @@ export const PipelinePlanSchema = z.strictObject({
   columns: z.array(SourceColumnSchema).nullable(),
   /** Hash of `columns` used to detect schema drift at run time; null without snapshot. */
   schemaHash: z.string().nullable(),
+  /** Target names and type policy; absent means DEFAULT_TARGET_COLUMNS. */
+  targetColumns: TargetColumnsSchema.optional(),
+  /** Data checks; their columns are target column names. */
   checks: z.array(CheckPlanSchema),
   extract: z.strictObject({
     compression: z.enum(["zstd", "snappy", "none"]),
@@ -184,9 +235,19 @@ export const AssetPlanSchema = z.strictObject({
 });
 export type AssetPlan = z.infer<typeof AssetPlanSchema>;
 
+/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
+const ZoneSchema = z.string().superRefine((zone, ctx) => {
+  const problem = canonicalZoneProblem(zone);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
 export const SchedulePlanSchema = z.strictObject({
-  cron: z.string(),
-  timezone: z.string(),
+  /** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
+  cron: z.string().superRefine((cron, ctx) => {
+    const parsed = parseCron(cron);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+  }),
+  timezone: ZoneSchema,
   autoStart: z.boolean(),
 });
 export type SchedulePlan = z.infer<typeof SchedulePlanSchema>;
@@ -213,6 +274,26 @@ export const DbtPlanSchema = z.strictObject({
   externalSources: z.array(z.string()),
 });
 export type DbtPlan = z.infer<typeof DbtPlanSchema>;
+
+/** A Trino schema the runtime keeps objects of its own in. */
+export const TrinoSchemaRefSchema = z.strictObject({ catalog: z.string(), schema: z.string() });
+export type TrinoSchemaRef = z.infer<typeof TrinoSchemaRefSchema>;
+
+/**
+ * Where the runtime keeps its own Trino objects: the loads' staging tables, the views exposing
+ * extracts to dbt and the run history table. Absent (or a member absent): the runtime's defaults,
+ * `hive.etl_staging`, `hive.<tenant>_sources`, `hive.etl_ops.<tenant>_runs` (runtime-objects.ts).
+ * A named `runHistory` is also kept registered by every run (created when missing, new days
+ * added); the default one is left to the operator (docs/operations.md).
+ */
+export const RuntimeObjectsPlanSchema = z.strictObject({
+  staging: TrinoSchemaRefSchema.optional(),
+  dbtSources: TrinoSchemaRefSchema.optional(),
+  runHistory: z
+    .strictObject({ catalog: z.string(), schema: z.string(), table: z.string() })
+    .optional(),
+});
+export type RuntimeObjectsPlan = z.infer<typeof RuntimeObjectsPlanSchema>;
 
 export const EnvironmentPlanSchema = z.strictObject({
   enabled: z.boolean(),
@@ -241,14 +322,23 @@ export const EnvironmentPlanSchema = z.strictObject({
   }),
   partitions: z.strictObject({
     /** First daily partition, YYYY-MM-DD. */
-    startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    startDate: z.string().superRefine((date, ctx) => {
+      const parsed = parseCalendarDate(date);
+      if (!parsed.ok) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${date}" is not a calendar date: ${parsed.problem}`,
+        });
+      }
+    }),
     /** IANA time zone in which days start and end. */
-    timezone: z.string(),
+    timezone: ZoneSchema,
   }),
   pipelines: z.array(PipelinePlanSchema),
   assets: z.array(AssetPlanSchema),
   jobs: z.array(JobPlanSchema),
   dbt: DbtPlanSchema.nullable(),
+  runtimeObjects: RuntimeObjectsPlanSchema.optional(),
 });
 export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
 

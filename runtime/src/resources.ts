@@ -9,6 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { parseBasePath } from "./contract/base-path.js";
+import { parsePort } from "./contract/port.js";
 import { registerSecret } from "./logger.js";
 import {
   type ConfigValue,
@@ -24,6 +26,7 @@ export const SHARED_ENV_VARS = [
   "ETL_ENVIRONMENT",
   "ETL_HOME",
   "ETL_LEDGER_URL",
+  "ETL_LOG_FORMAT",
   "ETL_LOG_LEVEL",
   "ETL_PROJECT_ROOT",
   "ETL_RETRY_ATTEMPTS",
@@ -176,16 +179,14 @@ export function resolveResources(
     return "";
   };
   const port = (value: ConfigValue, what: string): number => {
+    const before = missing.size;
     const text = get(value);
-    if (text === "") {
-      return 0;
+    const parsed = parsePort(text);
+    // A missing variable is reported once, as missing, not also as a bad port.
+    if (!parsed.ok && missing.size === before) {
+      errors.push(`${what}: ${parsed.message}`);
     }
-    const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) {
-      errors.push(`${what} must be a TCP port number, got "${text}"`);
-      return 0;
-    }
-    return n;
+    return parsed.ok ? parsed.port : 0;
   };
 
   const src = envPlan.resources.source;
@@ -200,10 +201,12 @@ export function resolveResources(
 
   const { etlHome, ledgerUrl } = ledgerLocation(plan, fullEnv, options);
   const bucket = get(envPlan.resources.storage.bucket);
-  const basePath = trimSlashes(get(envPlan.resources.storage.basePath));
-  if (basePath.split("/").some((seg) => seg === ".." || seg === ".")) {
-    errors.push(`storage.base_path must not contain "." or ".." segments, got "${basePath}"`);
+  const missingBefore = missing.size;
+  const base = parseBasePath(get(envPlan.resources.storage.basePath));
+  if (!base.ok && missing.size === missingBefore) {
+    errors.push(base.message);
   }
+  const basePath = base.ok ? base.basePath : "";
   let storage: StorageSettings;
   if (bucket === "") {
     storage = { kind: "local", root: path.join(etlHome, "storage"), basePath };

@@ -1,4 +1,8 @@
-/** Resolution of `${VAR}` references at run time, never at generate time. */
+/**
+ * Resolution of `${VAR}` references at run time, never at generate time (their syntax is the
+ * contract's: runtime/src/contract/envref.ts). A variable that is set wins, even when set to the
+ * empty string; an unset one takes its default; an unset one without default is missing.
+ */
 import type { ConfigValue, EnvRef } from "./plan.js";
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -39,28 +43,4 @@ export function resolveValue(value: ConfigValue, env: EnvSource): Resolved {
     }
   }
   return missing.length > 0 ? { ok: false, missing } : { ok: true, value: parts.join("") };
-}
-
-/** Names of the environment variables a value references. */
-export function referencedVars(value: ConfigValue): string[] {
-  if (typeof value === "string") {
-    return [];
-  }
-  if ("env" in value) {
-    return [value.env];
-  }
-  return value.template.flatMap((p) => (typeof p === "string" ? [] : [p.env]));
-}
-
-/** Describes a value for humans without revealing what the environment holds. */
-export function describeValue(value: ConfigValue): string {
-  if (typeof value === "string") {
-    return value;
-  }
-  const ref = (r: EnvRef) =>
-    r.default === undefined ? `\${${r.env}}` : `\${${r.env}:${r.default}}`;
-  if ("env" in value) {
-    return ref(value);
-  }
-  return value.template.map((p) => (typeof p === "string" ? p : ref(p))).join("");
 }

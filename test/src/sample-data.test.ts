@@ -30,7 +30,7 @@ describe("sample data generator", () => {
     );
   });
 
-  it("puts rows at 00:00:00 and 23:59:59.999999 of every day, inside the window only", () => {
+  it("puts rows at 00:00:00 of every day (and 23:59:59.999999 where no duration follows), inside the window only", () => {
     for (const [table, column] of [
       ["lot_history", "created_at"],
       ["equipment_event", "event_time"],
@@ -41,12 +41,49 @@ describe("sample data generator", () => {
       );
       for (const day of ["2026-01-01", "2026-01-02", "2026-01-03"]) {
         expect(stamps, `${table} ${day} midnight`).toContain(`${day} 00:00:00.000000`);
-        expect(stamps, `${table} ${day} last microsecond`).toContain(`${day} 23:59:59.999999`);
+        // An equipment state starting in the last microsecond would run into the next day.
+        if (table !== "equipment_event") {
+          expect(stamps, `${table} ${day} last microsecond`).toContain(`${day} 23:59:59.999999`);
+        }
       }
       expect(
         stamps.every((s) => s >= "2026-01-01" && s < "2026-01-04"),
         table,
       ).toBe(true);
+    }
+  });
+
+  it("gives every machine, every day, states that tile the day: no overlap, ending by midnight, 24 h in total", () => {
+    for (const options of [
+      small,
+      { ...small, rows: 5000, days: 7 },
+      { ...small, rows: 7, days: 3 },
+    ]) {
+      const byMachineDay = new Map<string, { from: number; to: number; type: string }[]>();
+      for (const e of generateRows("equipment_event", options)) {
+        const day = e.event_time.slice(0, 10);
+        const from = Date.parse(`${e.event_time.replace(" ", "T")}Z`);
+        const states = byMachineDay.get(`${e.equipment_id} ${day}`) ?? [];
+        states.push({ from, to: from + e.duration_minutes * 60_000, type: e.event_type });
+        byMachineDay.set(`${e.equipment_id} ${day}`, states);
+      }
+      expect(byMachineDay.size, JSON.stringify(options)).toBeGreaterThan(0);
+      for (const [key, states] of byMachineDay) {
+        const day = Date.parse(`${key.slice(-10)}T00:00:00Z`);
+        states.sort((a, b) => a.from - b.from);
+        let cursor = day;
+        for (const s of states) {
+          expect(s.from, `${key}: states overlap or leave a gap`).toBe(cursor);
+          cursor = s.to;
+        }
+        expect(cursor, `${key}: the last state must end at midnight`).toBe(day + 86_400_000);
+        const minutes = states.reduce((sum, s) => sum + (s.to - s.from) / 60_000, 0);
+        expect(minutes, key).toBe(24 * 60);
+        const run = states.filter((s) => s.type === "RUN");
+        const utilisation = (run.reduce((sum, s) => sum + (s.to - s.from), 0) / 86_400_000) * 100;
+        expect(utilisation).toBeGreaterThanOrEqual(0);
+        expect(utilisation).toBeLessThanOrEqual(100);
+      }
     }
   });
 

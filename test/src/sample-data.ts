@@ -290,7 +290,6 @@ const STEPS = [
 ];
 const STATUSES = ["IN_PROGRESS", "COMPLETED", "HOLD", "SCRAP"] as const;
 const LOT_PRIORITIES = ["HIGH", "MEDIUM", "LOW"] as const;
-const EVENT_TYPES = ["RUN", "IDLE", "DOWN"] as const;
 const SUPPLIERS = ["ACME", "GLOBEX", "INITECH", "UMBRELLA", null];
 
 /** Sizes derived from --rows: the item master and equipment pool grow slowly with the data. */
@@ -363,20 +362,57 @@ function* lotHistoryRows(options: SampleDataOptions): Generator<LotHistoryRow> {
   }
 }
 
+const MINUTES_PER_DAY = 24 * 60;
+
+/** Rows of event table day `day` (rows cycle through the days: row i falls on day i % days). */
+function rowsOnDay(options: SampleDataOptions, day: number): number {
+  return day < options.rows ? Math.floor((options.rows - 1 - day) / options.days) + 1 : 0;
+}
+
+/** A fraction in [0, 1) fixed per (tenant, machine): where that machine's state changes fall. */
+function machinePhase(options: SampleDataOptions, machine: number): number {
+  return new Prng(`${seedFor("equipment_event", options)}|phase|${machine}`).next();
+}
+
+/**
+ * Equipment state changes that could happen: each machine is in exactly one state (RUN, IDLE or
+ * DOWN) at every moment, and a state lasts until the machine's next change. Per machine and day
+ * the states tile the day from 00:00 without overlapping and end by midnight, so their durations
+ * add up to exactly 24 hours and a utilisation (RUN share of the day) never exceeds 100 %.
+ * Row i falls on day i % days; within a day, rows go round the machines, and a machine's k-th of
+ * c states that day covers [b(k), b(k+1)) minutes, b(0) = 0, b(c) = 1440, the inner bounds shifted
+ * by a per-machine phase so machines do not all change state at the same minute.
+ */
 function* equipmentEventRows(options: SampleDataOptions): Generator<EquipmentEventRow> {
   const rng = new Prng(seedFor("equipment_event", options));
   const { equipment } = sampleSizes(options);
+  const start = Date.parse(`${options.start}T00:00:00Z`) * 1000;
+  const phases = Array.from({ length: equipment }, (_, m) => machinePhase(options, m));
+  const bound = (k: number, states: number, phase: number) =>
+    k <= 0
+      ? 0
+      : k >= states
+        ? MINUTES_PER_DAY
+        : Math.floor(((k + phase) * MINUTES_PER_DAY) / states);
   for (let i = 0; i < options.rows; i++) {
-    const at = eventInstant(i, options, rng);
-    const type = rng.pick(EVENT_TYPES);
-    const duration =
-      type === "RUN" ? rng.int(30, 480) : type === "IDLE" ? rng.int(5, 120) : rng.int(10, 240);
+    const day = i % options.days;
+    const slot = Math.floor(i / options.days);
+    const machine = slot % equipment;
+    const k = Math.floor(slot / equipment);
+    const states = Math.floor((rowsOnDay(options, day) - 1 - machine) / equipment) + 1;
+    const phase = phases[machine] ?? 0;
+    const from = bound(k, states, phase);
+    const to = bound(k + 1, states, phase);
+    const at = start + day * MICROS_PER_DAY + from * MICROS_PER_MINUTE;
+    // Mostly running, sometimes waiting, now and then down.
+    const roll = rng.next();
+    const type = roll < 0.6 ? "RUN" : roll < 0.85 ? "IDLE" : "DOWN";
     yield {
       event_id: i + 1,
-      equipment_id: equipmentId(rng.int(1, equipment)),
+      equipment_id: equipmentId(machine + 1),
       event_type: type,
       event_time: formatTimestamp(at),
-      duration_minutes: duration,
+      duration_minutes: to - from,
       // Text with characters COPY must escape: tab, newline, backslash.
       description: rng.chance(0.1)
         ? null

@@ -200,6 +200,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -325,6 +340,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -496,6 +524,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -678,6 +723,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1095,6 +1157,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -1220,6 +1297,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1391,6 +1481,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -1573,6 +1680,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1990,6 +2114,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -2115,6 +2254,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -2286,6 +2438,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -2468,6 +2637,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",

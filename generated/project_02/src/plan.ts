@@ -105,7 +105,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -200,6 +200,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -213,7 +228,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -325,6 +340,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -347,7 +375,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -491,6 +519,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -519,7 +564,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -673,6 +718,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -946,7 +1008,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: null,
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: true,
@@ -1041,6 +1103,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -1054,7 +1131,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "event_time",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["equipment_event"],
@@ -1166,6 +1243,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1188,7 +1278,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -1332,6 +1422,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -1360,7 +1467,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -1514,6 +1621,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1882,6 +2006,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -2007,6 +2146,19 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -2173,6 +2325,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -2355,6 +2524,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",

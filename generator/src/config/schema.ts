@@ -3,7 +3,13 @@
  * object strict, so an unknown or misspelt key is an error instead of being dropped. Defaults are
  * the seed's. Extensions are marked "extension" and documented in docs/config-reference.md.
  */
+import { TARGET_NAMINGS, UNMAPPED_TYPES } from "@etl/runtime/plan";
 import { z } from "zod";
+
+/** extension: how target column names derive from source names (docs/config-reference.md). */
+const targetNaming = z.enum(TARGET_NAMINGS);
+/** extension: a source type without an exact mapping is carried as its text form, or refused. */
+const unmappedTypes = z.enum(UNMAPPED_TYPES);
 
 /** Strings that may hold `${VAR}` references; numbers are accepted where the seed had ints. */
 const valueString = z.union([z.string(), z.number().transform((n) => String(n))]);
@@ -161,6 +167,10 @@ export const PipelineSchema = z.strictObject({
   incremental: IncrementalSchema.optional(),
   transfer: TransferSchema.optional(),
   checks: z.array(CheckSchema).default([]),
+  /** extension: overrides the tenant's target_naming for this pipeline. */
+  target_naming: targetNaming.optional(),
+  /** extension: overrides the tenant's unmapped_types for this pipeline. */
+  unmapped_types: unmappedTypes.optional(),
   extract: ExtractOptionsSchema.default({
     compression: "zstd",
     row_group_rows: 100_000,
@@ -182,10 +192,8 @@ export const DbtSchema = z.strictObject({
 });
 
 export const PartitionsSchema = z.strictObject({
-  start_date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date written YYYY-MM-DD")
-    .default("2024-01-01"),
+  // A calendar date (YYYY-MM-DD, a day that exists): checked with the runtime's rule in the model.
+  start_date: z.string().default("2024-01-01"),
   timezone: z.string().default("Asia/Seoul"),
 });
 
@@ -211,6 +219,10 @@ export const TenantSchema = z.strictObject({
     target_catalog: "iceberg",
     target_schema: "aps",
   }),
+  /** extension */
+  target_naming: targetNaming.default("snake_case"),
+  /** extension */
+  unmapped_types: unmappedTypes.default("text"),
   /** extension */
   partitions: PartitionsSchema.default({ start_date: "2024-01-01", timezone: "Asia/Seoul" }),
   jobs: z.record(z.string(), JobSchema).default({}),

@@ -2,6 +2,7 @@
  * Turns a dbt manifest into the tenant's dbt assets: naming, lineage to the extract assets, tests
  * as checks, and the clash and lineage checks that must fail generation rather than a run.
  */
+import { assetKey as keyOfAsset } from "@etl/runtime/contract";
 import type { AssetPlan } from "@etl/runtime/plan";
 import type { DbtManifest, DbtNode, DbtProblem, DbtSource } from "./manifest.js";
 
@@ -90,7 +91,7 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
   const { tenantId, manifest, manifestPath: file } = input;
   const configFile = input.configFile ?? `tenants/${tenantId}/config.yaml`;
   const problems: DbtProblem[] = [];
-  const keyOf = (name: string) => `${tenantId}/dbt/${name}`;
+  const keyOf = (name: string) => keyOfAsset(tenantId, "dbt", name);
 
   const enabledNodes = new Map<string, DbtNode>();
   for (const [id, node] of Object.entries(manifest.nodes)) {
@@ -113,7 +114,7 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     knownSourceNames.add(name).add(source.name);
     let assetKey: string | null = null;
     if (pipelines.has(source.name)) {
-      assetKey = `${tenantId}/extract/${source.name}`;
+      assetKey = keyOfAsset(tenantId, "extract", source.name);
     } else if (!matchesExternal(source, input.externalSources)) {
       unmatched.push(source);
     }
@@ -270,7 +271,9 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
   }
 
   const partitionedPipelines = new Set(
-    input.pipelines.filter((p) => p.partitioned).map((p) => `${tenantId}/extract/${p.name}`),
+    input.pipelines
+      .filter((p) => p.partitioned)
+      .map((p) => keyOfAsset(tenantId, "extract", p.name)),
   );
   const depsByKey = new Map<string, string[]>();
   const assets: AssetPlan[] = [];

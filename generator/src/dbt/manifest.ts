@@ -56,6 +56,8 @@ export const DbtSourceSchema = z.looseObject({
   package_name: z.string(),
   original_file_path: z.string(),
   config: z.looseObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /** Columns the source's YAML declares (names as written there), by name. */
+  columns: z.record(z.string(), z.looseObject({ name: z.string().optional() })).optional(),
 });
 export type DbtSource = z.infer<typeof DbtSourceSchema>;
 

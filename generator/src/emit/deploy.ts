@@ -6,6 +6,7 @@
  */
 import type { JobPlan, TenantPlan } from "@etl/runtime/plan";
 import { stringify } from "yaml";
+import { k8sName } from "../model/translate.js";
 import { type FileMap, headerLines } from "./common.js";
 
 export interface DeployInput {
@@ -24,22 +25,13 @@ const SHARED_SECRET_KEYS = [
   "S3_ENDPOINT_URL",
 ];
 
-const NODE_IMAGE = "node:20-bookworm-slim";
+// Node.js 24 LTS (supported until 2028-04-30): docs/decisions/node-version.md.
+const NODE_IMAGE = "node:24-bookworm-slim";
 
 function hashComment(inputs: readonly string[]): string {
   return `${headerLines(inputs)
     .map((l) => `# ${l}`)
     .join("\n")}\n`;
-}
-
-/** Kubernetes object names: lowercase RFC 1123 labels. */
-function k8sName(...parts: string[]): string {
-  return parts
-    .join("-")
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 52);
 }
 
 function dockerfile(input: DeployInput): string {

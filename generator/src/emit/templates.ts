@@ -148,6 +148,23 @@ Read at run time only; nothing from the generating machine is stored in this pac
 {{#each envVars}}
 | \`{{name}}\` | {{#if hasDefault}}\`{{default}}\`{{else}}(required){{/if}} |
 {{/each}}
+{{#if columns.length}}
+
+## Columns
+
+What each source column becomes downstream of the extract (Parquet field, Trino column, row
+property), from the introspection snapshot.
+{{#each columns}}
+
+### \`{{pipeline}}\` (target_naming: {{naming}})
+
+| Source column | Target column | Trino type |
+| --- | --- | --- |
+{{#each columns}}
+| {{source}} | {{target}} | {{type}} |
+{{/each}}
+{{/each}}
+{{/if}}
 `);
 
 export const allReadme = compile(`{{header}}

@@ -1,6 +1,12 @@
 /** Emits one tenant's package, generated/<id>/, from its model. Pure: model in, FileMap out. */
-import { type AssetPlan, ENVIRONMENTS, type EnvRef, type SourceColumn } from "@etl/runtime/plan";
-import { mapColumn, tsTypeOf } from "@etl/runtime/types";
+import {
+  type AssetPlan,
+  ENVIRONMENTS,
+  type EnvRef,
+  type SourceColumn,
+  type UnmappedTypes,
+} from "@etl/runtime/plan";
+import { mapColumn, trinoTypeOf, tsTypeOf } from "@etl/runtime/types";
 import type { PipelineModel, TenantModel } from "../model/build.js";
 import {
   camel,
@@ -113,8 +119,16 @@ function emitPlan(m: TenantModel): string {
   );
 }
 
-function columnType(c: SourceColumn): string {
-  const mapped = mapColumn(c);
+/**
+ * Source text (names, type names, enum labels) inside a doc comment: on one line, and unable to
+ * close the comment.
+ */
+function docText(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, " ").replaceAll("*/", "*\\/");
+}
+
+function columnType(c: SourceColumn, unmapped: UnmappedTypes): string {
+  const mapped = mapColumn(c, unmapped);
   // The model refuses unmapped columns, so this fallback is never printed for a valid model.
   const base = mapped.ok ? tsTypeOf(mapped.type) : "unknown";
   return c.nullable ? `${base} | null` : base;
@@ -155,13 +169,19 @@ function emitPipelineRows(out: Statement[], p: PipelineModel): void {
         exported: true,
         name: rowTypeName(p.name),
         docs: [`A source row of pipeline ${p.name}, from the introspection snapshot.`],
-        properties: p.columns.map((c) => ({
-          name: propName(c.name),
-          type: columnType(c),
-          docs: [
-            `${c.pgType}${c.domainBase === null ? "" : ` (domain over ${c.domainBase})`}${c.enumLabels === null ? "" : ` (${c.enumLabels.join(" | ")})`}${c.nullable ? "" : ", not null"}`,
-          ],
-        })),
+        properties: p.columns.map((c, i) => {
+          const target = p.targetNames?.[i] ?? c.name;
+          const renamed = target === c.name ? "" : `source column ${JSON.stringify(c.name)}: `;
+          return {
+            name: propName(target),
+            type: columnType(c, p.unmappedTypes),
+            docs: [
+              docText(
+                `${renamed}${c.pgType}${c.domainBase === null ? "" : ` (domain over ${c.domainBase})`}${c.enumLabels === null ? "" : ` (${c.enumLabels.join(" | ")})`}${c.nullable ? "" : ", not null"}`,
+              ),
+            ],
+          };
+        }),
       }),
     );
   }
@@ -498,5 +518,34 @@ function emitReadme(m: TenantModel): string {
     schedules,
     partitions: envs.dev.partitions,
     envVars,
+    columns: m.pipelines.flatMap((p) => {
+      const plan = envs.dev.pipelines.find((x) => x.name === p.name);
+      if (p.columns === null || p.targetNames === null || plan === undefined) {
+        return [];
+      }
+      return [
+        {
+          pipeline: p.name,
+          naming: plan.targetColumns?.naming ?? "snake_case",
+          columns: p.columns.map((c, i) => {
+            const mapped = mapColumn(c, p.unmappedTypes);
+            return {
+              source: mdName(c.name),
+              target: mdName(p.targetNames?.[i] ?? c.name),
+              type: mapped.ok ? trinoTypeOf(mapped.type) : "?",
+            };
+          }),
+        },
+      ];
+    }),
   });
+}
+
+/**
+ * A name in a Markdown table cell: a code span, or its JSON text when a backtick or a control
+ * character would break the span or the line; pipes escaped either way.
+ */
+function mdName(name: string): string {
+  const text = /^[^`\p{Cc}]+$/u.test(name) ? `\`${name}\`` : JSON.stringify(name);
+  return text.replaceAll("|", "\\|");
 }

@@ -6,6 +6,17 @@
  */
 import path from "node:path";
 import {
+  assetKey,
+  parseBasePath,
+  parseCalendarDate,
+  parseConfigValue,
+  parseCron,
+  parsePort,
+  referencedVars,
+  resolveZone,
+  selectKeys,
+} from "@etl/runtime/contract";
+import {
   type AssetPlan,
   type CheckPlan,
   type ConfigValue,
@@ -19,11 +30,11 @@ import {
   schemaHashOf,
   type TenantPlan,
   TenantPlanSchema,
+  TRANSFER_DATE_COLUMN,
+  type UnmappedTypes,
   type WriteMode,
 } from "@etl/runtime/plan";
-import { mapColumn } from "@etl/runtime/types";
-import { cronProblem, isValidTimeZone, parseDuration } from "../config/cron.js";
-import { parseConfigValue } from "../config/envref.js";
+import { parseDuration } from "../config/duration.js";
 import {
   dbtManifestPath,
   dbtProjectDir,
@@ -35,10 +46,16 @@ import type { YamlPath } from "../config/yaml-locate.js";
 import { type Problem, suggest } from "../problems.js";
 import { GENERATOR_VERSION } from "../version.js";
 import { DEFAULT_CONCURRENCY, defaultPipelines, PIPELINE_JOBS } from "./builtins.js";
+import { checkGeneratedNames } from "./collisions.js";
+import { PipelineColumns, targetOfUnknown } from "./columns.js";
+import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
-import { globToRegExp } from "./glob.js";
 import {
-  assetKey,
+  mergeStageFileProblems,
+  type StageFilesProblem,
+  stageFileProblems,
+} from "./stage-files.js";
+import {
   checkId,
   checkModuleName,
   checkSourceName,
@@ -53,6 +70,9 @@ import { parseTrinoType } from "./trino-types.js";
 export interface PipelineModel {
   name: string;
   columns: SourceColumn[] | null;
+  /** Target name of each of `columns` (row properties, Trino columns); null without snapshot. */
+  targetNames: string[] | null;
+  unmappedTypes: UnmappedTypes;
   transfer: {
     inputs: string[];
     module: string;
@@ -137,12 +157,10 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   };
   // Literal ports (and the defaults of references) must be TCP ports: caught here, not at run time.
   const checkPort = (p: YamlPath, v: ConfigValue) => {
-    const literal = typeof v === "string" ? v : "env" in v ? v.default : undefined;
-    if (literal !== undefined && literal !== "") {
-      const n = Number(literal);
-      if (!/^\d+$/.test(literal) || n < 1 || n > 65535) {
-        report(p, `port "${literal}" is not a TCP port (1-65535)`, "write a number such as 5432");
-      }
+    const literal = literalOf(v);
+    const port = literal === undefined ? null : parsePort(literal);
+    if (port !== null && !port.ok) {
+      report(p, port.message, "write a number such as 5432");
     }
   };
   checkPort([...S, "port"], source.port);
@@ -154,23 +172,10 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     bucket: value([...ST, "bucket"], cfg.storage.bucket),
     basePath: value([...ST, "base_path"], cfg.storage.base_path),
   };
-  if (typeof storage.basePath === "string" && !/^[A-Za-z0-9_=.\-/]+$/.test(storage.basePath)) {
-    report(
-      [...ST, "base_path"],
-      `storage.base_path "${storage.basePath}" has characters unsafe in object keys`,
-      "use letters, digits, _ = . - and /",
-    );
-  } else if (
-    typeof storage.basePath === "string" &&
-    (storage.basePath.startsWith("/") ||
-      storage.basePath.split("/").some((s) => s === ".." || s === "."))
-  ) {
-    // A relative segment would let one tenant write under another tenant's prefix.
-    report(
-      [...ST, "base_path"],
-      `storage.base_path "${storage.basePath}" leaves the tenant's own prefix (".", ".." or a leading "/")`,
-      `use a plain prefix such as "project_id=${cfg.id}"`,
-    );
+  const basePathLiteral = literalOf(storage.basePath);
+  const basePath = basePathLiteral === undefined ? null : parseBasePath(basePathLiteral);
+  if (basePath !== null && !basePath.ok) {
+    report([...ST, "base_path"], basePath.message, basePathHint(basePath.kind, cfg.id));
   }
   const TD = [...T, "target_database"];
   const td = cfg.target_database;
@@ -202,17 +207,20 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
 
   // Partitions.
   const P = [...T, "partitions"];
-  if (!isValidTimeZone(cfg.partitions.timezone)) {
-    report(
-      [...P, "timezone"],
-      `unknown time zone "${cfg.partitions.timezone}"`,
-      'use an IANA zone name such as "Asia/Seoul" or "UTC"',
-    );
-  }
-  if (Number.isNaN(Date.parse(`${cfg.partitions.start_date}T00:00:00Z`))) {
+  const zone = (p: YamlPath, text: string): string => {
+    const resolved = resolveZone(text);
+    if (!resolved.ok) {
+      report(p, resolved.message, zoneHint(text));
+    }
+    // The plan holds the canonical spelling (docs/config-reference.md), the same for every Node.js.
+    return resolved.ok ? resolved.zone : text;
+  };
+  const partitionZone = zone([...P, "timezone"], cfg.partitions.timezone);
+  const startDate = parseCalendarDate(cfg.partitions.start_date);
+  if (!startDate.ok) {
     report(
       [...P, "start_date"],
-      `start_date "${cfg.partitions.start_date}" is not a calendar date`,
+      `start_date "${cfg.partitions.start_date}" is not a calendar date: ${startDate.problem}`,
       "write a real date, YYYY-MM-DD",
     );
   }
@@ -242,7 +250,6 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       snapshot[pname]?.columns ?? null,
       report,
       name,
-      problems,
     );
     if (built === null) {
       continue;
@@ -325,7 +332,8 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   const J = [...T, "jobs"];
   for (const [jname, job] of Object.entries(cfg.jobs)) {
     const builtin = (BUILTIN_JOBS as readonly string[]).includes(jname);
-    if (builtin && job.selection !== undefined) {
+    // The per-pipeline jobs may name their assets (a migrated tenant writes them out explicitly).
+    if (builtin && job.selection !== undefined && !Object.hasOwn(PIPELINE_JOBS, jname)) {
       report(
         [...J, jname, "selection"],
         `built-in job "${jname}" has a fixed selection`,
@@ -347,21 +355,11 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       }
     }
     if (job.schedule !== undefined && job.schedule !== null) {
-      const cron = cronProblem(job.schedule.cron);
-      if (cron !== null) {
-        report(
-          [...J, jname, "schedule", "cron"],
-          cron,
-          'write five fields, e.g. "0 2 * * *" (02:00 every day)',
-        );
+      const cron = parseCron(job.schedule.cron);
+      if (!cron.ok) {
+        report([...J, jname, "schedule", "cron"], cron.error, cronHint(cron.kind));
       }
-      if (!isValidTimeZone(job.schedule.timezone)) {
-        report(
-          [...J, jname, "schedule", "timezone"],
-          `unknown time zone "${job.schedule.timezone}"`,
-          'use an IANA zone name such as "Asia/Seoul" or "UTC"',
-        );
-      }
+      zone([...J, jname, "schedule", "timezone"], job.schedule.timezone);
     }
   }
 
@@ -369,6 +367,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
   const environments = {} as Record<EnvironmentName, EnvironmentPlan>;
   const allKeys = new Set<string>();
   const trinoWithoutOutput = new Map<string, string[]>();
+  const stageFiles: StageFilesProblem[] = [];
   for (const env of ENVIRONMENTS) {
     const pipelines = basePipelines.map((p) => resolvePipeline(p, pipelineConfigs[p.name], env));
     for (const p of pipelines) {
@@ -380,10 +379,11 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     for (const a of assets) {
       allKeys.add(a.key);
     }
+    stageFiles.push(...stageFileProblems(cfg.id, env, pipelines, assets));
     environments[env] = {
       enabled: cfg.enabled && cfg.environments[env].enabled,
       resources,
-      partitions: { startDate: cfg.partitions.start_date, timezone: cfg.partitions.timezone },
+      partitions: { startDate: cfg.partitions.start_date, timezone: partitionZone },
       pipelines,
       assets,
       jobs: buildJobs(cfg, pipelines, assets),
@@ -397,10 +397,24 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       "add trino_output: {target_table, target_schema, key_columns}",
     );
   }
+  for (const p of mergeStageFileProblems(stageFiles)) {
+    // At the environment's override when the config has one, else at the pipeline's default.
+    const env = p.environments.find(
+      (e) => pipelineConfigs[p.pipeline]?.environments?.[e]?.save_to_s3 === false,
+    );
+    report(
+      !declared
+        ? [...T, "assets"]
+        : env === undefined
+          ? [...T, "assets", "pipelines", p.pipeline, "save_to_s3"]
+          : [...T, "assets", "pipelines", p.pipeline, "environments", env, "save_to_s3"],
+      `${p.message} (in ${p.environments.join(", ")})`,
+      p.hint,
+    );
+  }
   for (const [jname, job] of Object.entries(cfg.jobs)) {
     for (const [i, glob] of (job.selection ?? []).entries()) {
-      const re = globToRegExp(glob);
-      if (![...allKeys].some((k) => re.test(k))) {
+      if (selectKeys([...allKeys], [glob]).length === 0) {
         const near = suggest(glob, [...allKeys]);
         report(
           [...J, jname, "selection", i],
@@ -412,6 +426,25 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       }
     }
   }
+
+  // Names the emitters derive (TypeScript bindings, Kubernetes objects, copied files) stay distinct.
+  const pipelineAt = (pname: string): YamlPath =>
+    declared ? [...T, "assets", "pipelines", pname] : [...T, "assets"];
+  checkGeneratedNames({
+    tenant: cfg.id,
+    pipelines: basePipelines.map((p) => ({ name: p.name, at: pipelineAt(p.name) })),
+    modules: basePipelines.flatMap((p) =>
+      p.transfer === null
+        ? []
+        : [{ module: p.transfer.module, at: [...pipelineAt(p.name), "transfer", "module"] }],
+    ),
+    scheduledJobs: environments.prod.jobs
+      .filter((j) => j.schedule !== null)
+      .map((j) => ({ name: j.name, at: [...J, j.name] })),
+    transformFiles: [...t.transforms.values(), ...t.transformTests.values()],
+    report,
+    problems,
+  });
 
   const envVars = new Set<string>();
   for (const group of Object.values(resources)) {
@@ -478,40 +511,69 @@ function buildPipeline(
   columns: SourceColumn[] | null,
   report: Report,
   name: NameFn,
-  problems: Problem[],
 ): { plan: PipelinePlan; model: PipelineModel } | null {
   let ok = name(at(), checkId("pipeline name", pname));
-  for (const [i, c] of (columns ?? []).entries()) {
-    const mapped = mapColumn(c);
-    if (!mapped.ok && t.introspection !== null) {
-      problems.push({
-        file: t.introspection.file,
-        line: 0,
-        col: 0,
-        path: `pipelines.${pname}.columns.${i}`,
-        message: `column "${c.name}" of pipeline "${pname}": ${mapped.reason}`,
-        hint: "cast the column in a query: (e.g. query: SELECT ..., col::text AS col FROM ...)",
-      });
+  // Types and target names of the snapshot's columns (model/columns.ts): the generator, not the
+  // extract or the load, refuses what the target cannot hold.
+  const naming = pc.target_naming ?? cfg.target_naming;
+  const unmapped = pc.unmapped_types ?? cfg.unmapped_types;
+  let cols: PipelineColumns | null = null;
+  if (columns !== null) {
+    const modelled = PipelineColumns.of(columns, naming, unmapped);
+    if (modelled.ok) {
+      cols = modelled.value;
+    } else {
+      for (const problem of modelled.problems) {
+        report(
+          pc.query !== undefined ? at("query") : at("source_table"),
+          `pipeline "${pname}": ${problem.message}; the columns are from ${t.introspection?.file ?? "the snapshot"}`,
+          problem.hint,
+        );
+      }
       ok = false;
     }
   }
-  const colNames = columns === null ? null : new Set(columns.map((c) => c.name));
-  const sourceColumn = (p: YamlPath, kind: string, col: string) => {
+  const colNames = cols === null ? null : new Set(cols.targets);
+  /** A column the config names, by its source or target name: its source name, or null. */
+  const sourceColumn = (p: YamlPath, kind: string, col: string): string | null => {
     if (!name(p, checkSourceName(kind, col))) {
-      return false;
+      return null;
     }
-    if (colNames !== null && !colNames.has(col)) {
-      const near = suggest(col, [...colNames]);
+    if (columns !== null && cols === null) {
+      return null;
+    }
+    const source = cols === null ? col : cols.sourceOf(col);
+    if (source === null) {
+      const known = (columns ?? []).map((c) => c.name);
+      const near = suggest(col, known);
       report(
         p,
         `${kind} "${col}" is not a column of the source of pipeline "${pname}" (introspection.json)`,
         near === undefined
-          ? `columns are: ${[...colNames].sort().join(", ")}`
+          ? `columns are: ${[...known].sort().join(", ")}`
           : `did you mean "${near}"?`,
       );
-      return false;
     }
-    return true;
+    return source;
+  };
+  /** ` (source column "X")` when a target name was derived from another source name. */
+  const derivedFrom = (target: string): string => {
+    const source = transferModel === null ? cols?.sourceOf(target) : undefined;
+    return source === undefined || source === null || source === target
+      ? ""
+      : ` (the target name of source column ${JSON.stringify(source)})`;
+  };
+  /** A column of the loaded output the config names: its target name, or null (reported). */
+  const targetColumn = (p: YamlPath, kind: string, col: string): string | null => {
+    if (cols !== null) {
+      return cols.targetOf(col);
+    }
+    const derived = targetOfUnknown(col, naming);
+    if (!derived.ok) {
+      report(p, `${kind} ${JSON.stringify(col)} ${derived.reason}`, derived.hint);
+      return null;
+    }
+    return derived.name;
   };
 
   // Source.
@@ -542,15 +604,20 @@ function buildPipeline(
     );
     ok = false;
   }
-  const dateColumn = pc.date_column ?? null;
-  if (dateColumn !== null) {
-    ok = sourceColumn(at("date_column"), "date_column", dateColumn) && ok;
-    const col = columns?.find((c) => c.name === dateColumn);
-    const base = col === undefined ? null : (col.domainBase ?? col.pgType);
-    if (base !== null && !/^(date|timestamp)/.test(base)) {
+  const dateColumn =
+    pc.date_column === undefined || pc.date_column === null
+      ? null
+      : sourceColumn(at("date_column"), "date_column", pc.date_column);
+  if (pc.date_column !== undefined && pc.date_column !== null && dateColumn === null) {
+    ok = false;
+  }
+  if (dateColumn !== null && cols !== null) {
+    const kind = cols.typeOf(dateColumn)?.kind;
+    if (kind !== "date" && kind !== "timestamp" && kind !== "timestamptz") {
+      const col = columns?.find((c) => c.name === dateColumn);
       report(
         at("date_column"),
-        `date_column "${dateColumn}" has type ${base}; expected a date or timestamp column`,
+        `date_column "${dateColumn}" has type ${col?.domainBase ?? col?.pgType}; expected a date or timestamp column`,
         "partition by a date/timestamp column",
       );
       ok = false;
@@ -560,13 +627,30 @@ function buildPipeline(
   // Incremental.
   let incremental: PipelinePlan["incremental"] = null;
   if (pc.incremental !== undefined) {
-    ok =
-      sourceColumn(
-        at("incremental", "cursor_column"),
-        "incremental.cursor_column",
-        pc.incremental.cursor_column,
-      ) && ok;
+    const cursor = sourceColumn(
+      at("incremental", "cursor_column"),
+      "incremental.cursor_column",
+      pc.incremental.cursor_column,
+    );
+    ok = cursor !== null && ok;
     const secs = parseDuration(pc.incremental.lookback);
+    const kind = cursor === null ? null : (cols?.typeOf(cursor)?.kind ?? null);
+    const integer = kind === "int16" || kind === "int32" || kind === "int64";
+    if (
+      cursor !== null &&
+      kind !== null &&
+      !integer &&
+      kind !== "date" &&
+      kind !== "timestamp" &&
+      kind !== "timestamptz"
+    ) {
+      report(
+        at("incremental", "cursor_column"),
+        `incremental.cursor_column "${cursor}" has type ${columns?.find((c) => c.name === cursor)?.pgType ?? kind}; a cursor must be a date, timestamp, timestamptz or integer column`,
+        "choose a column that only grows, such as updated_at or an id",
+      );
+      ok = false;
+    }
     if (secs === null) {
       report(
         at("incremental", "lookback"),
@@ -574,8 +658,15 @@ function buildPipeline(
         'write e.g. "90s", "15m", "2h", "1d" or a number of seconds',
       );
       ok = false;
-    } else {
-      incremental = { cursorColumn: pc.incremental.cursor_column, lookbackSeconds: secs };
+    } else if (integer && secs !== 0) {
+      report(
+        at("incremental", "lookback"),
+        `incremental.cursor_column "${cursor}" is an integer, so lookback must be 0 (it is ${secs} seconds)`,
+        "remove lookback, or use a temporal cursor column",
+      );
+      ok = false;
+    } else if (cursor !== null) {
+      incremental = { cursorColumn: cursor, lookbackSeconds: secs };
     }
   }
 
@@ -721,43 +812,66 @@ function buildPipeline(
     const available =
       transferModel !== null ? new Set(transferModel.output.map((c) => c.name)) : colNames;
     const keySeen = new Set<string>();
+    const keys: string[] = [];
     for (const [i, k] of to.key_columns.entries()) {
-      if (!name(O("key_columns", i), checkTrinoName("key column", k))) {
+      const p = O("key_columns", i);
+      // Transform outputs and the tenant column are names the config chose; source columns may be
+      // named by their source or target name and are keyed by the target name.
+      const chosen = transferModel !== null || k === to.tenant_column;
+      if (chosen && !name(p, checkTrinoName("key column", k))) {
         ok = false;
         continue;
       }
-      if (keySeen.has(k)) {
-        report(
-          O("key_columns", i),
-          `key column "${k}" is listed twice`,
-          "list each key column once",
-        );
+      const key = chosen ? k : targetColumn(p, "key column", k);
+      if (key === null && cols === null) {
         ok = false;
+        continue;
       }
-      keySeen.add(k);
-      if (k !== to.tenant_column && available !== null && !available.has(k)) {
-        const near = suggest(k, [...available]);
+      if (key === null || (k !== to.tenant_column && available !== null && !available.has(key))) {
+        const near = suggest(k, [...(available ?? [])]);
         const from =
           transferModel !== null
             ? "transfer.output.columns"
             : "the source columns (introspection.json)";
         report(
-          O("key_columns", i),
+          p,
           `key column "${k}" is not among ${from} of pipeline "${pname}"`,
           near === undefined
-            ? `use one of: ${[...available].sort().join(", ")}`
+            ? `use one of: ${[...(available ?? [])].sort().join(", ")}`
             : `did you mean "${near}"?`,
         );
         ok = false;
+        continue;
       }
+      if (keySeen.has(key)) {
+        report(p, `key column "${k}" is listed twice`, "list each key column once");
+        ok = false;
+      }
+      keySeen.add(key);
+      keys.push(key);
     }
     if (available?.has(to.tenant_column)) {
       report(
         O("tenant_column"),
-        `tenant column "${to.tenant_column}" is also an output column of pipeline "${pname}"; the loader fills it with the tenant id`,
+        `tenant column "${to.tenant_column}" is also an output column of pipeline "${pname}"${derivedFrom(to.tenant_column)}; the loader fills it with the tenant id`,
         "drop that column from the output or set trino_output.tenant_column to another name",
       );
       ok = false;
+    }
+    if (transferModel !== null && dateColumn !== null) {
+      // The load partitions a transform's output by this column: known now, not after a run.
+      const partition = transferModel.output.find((c) => c.name === TRANSFER_DATE_COLUMN);
+      if (
+        partition === undefined ||
+        !/^(date|timestamp\(\d\)( with time zone)?)$/.test(partition.type)
+      ) {
+        report(
+          at("transfer", "output", "columns"),
+          `pipeline "${pname}" is partitioned and loads its transform's output, which must have a ${TRANSFER_DATE_COLUMN} column of type date or timestamp (the load partitions by it)${partition === undefined ? "" : `; it is ${partition.type}`}`,
+          `declare ${TRANSFER_DATE_COLUMN}: date and yield ctx.partitionDate in it`,
+        );
+        ok = false;
+      }
     }
     const defaultMode: WriteMode =
       to.key_columns.length > 0
@@ -788,7 +902,7 @@ function buildPipeline(
         : cfg.target_database.target_catalog,
       schema: to.target_schema,
       table: to.target_table,
-      keyColumns: [...to.key_columns],
+      keyColumns: keys,
       writeMode: mode,
       tenantColumn: to.tenant_column,
     };
@@ -800,19 +914,29 @@ function buildPipeline(
   const checks: CheckPlan[] = [];
   const checkNames = new Set<string>();
   for (const [i, c] of pc.checks.entries()) {
-    const cols = c.type === "unique" ? c.columns : c.type === "row_count" ? [] : [c.column];
-    for (const col of cols) {
-      if (finalCols !== null && !finalCols.has(col)) {
-        const near = suggest(col, [...finalCols]);
+    const named = c.type === "unique" ? c.columns : c.type === "row_count" ? [] : [c.column];
+    // Columns named by their source or target name; the plan holds target names.
+    const resolved: string[] = [];
+    for (const col of named) {
+      const target =
+        transferModel !== null ? col : targetColumn(at("checks", i), `check ${c.type} column`, col);
+      if (target === null && transferModel === null && cols === null) {
+        ok = false;
+        continue;
+      }
+      if (target === null || (finalCols !== null && !finalCols.has(target))) {
+        const near = suggest(col, [...(finalCols ?? [])]);
         report(
           at("checks", i),
           `check ${c.type} names column "${col}", which pipeline "${pname}" does not produce`,
           near === undefined
-            ? `columns are: ${[...finalCols].sort().join(", ")}`
+            ? `columns are: ${[...(finalCols ?? [])].sort().join(", ")}`
             : `did you mean "${near}"?`,
         );
         ok = false;
+        continue;
       }
+      resolved.push(target);
     }
     if (c.type === "regex" && !isValidRegex(c.pattern)) {
       report(
@@ -835,7 +959,8 @@ function buildPipeline(
       );
       ok = false;
     }
-    const cname = c.name ?? [c.type, ...cols].join("_");
+    const cname =
+      c.name ?? [c.type, ...(resolved.length === named.length ? resolved : named)].join("_");
     if (checkNames.has(cname)) {
       report(
         at("checks", i),
@@ -846,7 +971,13 @@ function buildPipeline(
     }
     checkNames.add(cname);
     const { name: _n, ...rest } = c;
-    checks.push({ ...rest, name: cname } as CheckPlan);
+    const withTargets =
+      rest.type === "unique"
+        ? { ...rest, columns: resolved }
+        : rest.type === "row_count"
+          ? rest
+          : { ...rest, column: resolved[0] ?? rest.column };
+    checks.push({ ...withTargets, name: cname } as CheckPlan);
   }
 
   if (!ok) {
@@ -870,6 +1001,11 @@ function buildPipeline(
     trinoOutput,
     columns,
     schemaHash: columns === null ? null : schemaHashOf(columns),
+    targetColumns: {
+      naming,
+      unmappedTypes: unmapped,
+      names: cols === null ? null : [...cols.targets],
+    },
     checks,
     extract: {
       compression: pc.extract.compression,
@@ -877,18 +1013,16 @@ function buildPipeline(
       maxFileRows: pc.extract.max_file_rows,
     },
   };
-  return { plan, model: { name: pname, columns, transfer: transferModel } };
-}
-
-/** Names of the environment variables a config value references. */
-function referencedVars(value: ConfigValue): string[] {
-  if (typeof value === "string") {
-    return [];
-  }
-  if ("env" in value) {
-    return [value.env];
-  }
-  return value.template.flatMap((p) => (typeof p === "string" ? [] : [p.env]));
+  return {
+    plan,
+    model: {
+      name: pname,
+      columns,
+      targetNames: plan.targetColumns?.names ?? null,
+      unmappedTypes: unmapped,
+      transfer: transferModel,
+    },
+  };
 }
 
 function valueOrRaw(raw: string): ConfigValue {
@@ -1014,6 +1148,9 @@ function buildJobs(
     const order = new Map(assets.map((a, i) => [a.key, i]));
     const unique = [...new Set(keys)].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
     const s = conf?.schedule ?? null;
+    // Both were checked with the jobs; a plan is only returned when they passed.
+    const cron = s === null ? null : parseCron(s.cron);
+    const zone = s === null ? null : resolveZone(s.timezone);
     jobs.push({
       name,
       description: `${label} ${description}`,
@@ -1023,8 +1160,8 @@ function buildJobs(
         s === null
           ? null
           : {
-              cron: s.cron.trim().split(/\s+/).join(" "),
-              timezone: s.timezone,
+              cron: cron?.ok ? cron.cron.text : s.cron,
+              timezone: zone?.ok ? zone.zone : s.timezone,
               autoStart: s.auto_start,
             },
       concurrency: conf?.concurrency ?? DEFAULT_CONCURRENCY,
@@ -1042,7 +1179,7 @@ function buildJobs(
   ]);
   for (const [jname, spec] of Object.entries(PIPELINE_JOBS)) {
     const p = pipelines.find((x) => x.name === spec.pipeline);
-    if (p === undefined) {
+    if (p === undefined || cfg.jobs[jname]?.selection !== undefined) {
       continue;
     }
     const names = new Set([p.name]);
@@ -1055,14 +1192,20 @@ function buildJobs(
     assets.filter((a) => a.stage === "dbt").map((a) => a.key),
   );
   for (const [jname, conf] of Object.entries(cfg.jobs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if ((BUILTIN_JOBS as readonly string[]).includes(jname) || conf.selection === undefined) {
+    const pipelineJob = Object.hasOwn(PIPELINE_JOBS, jname) ? PIPELINE_JOBS[jname] : undefined;
+    const fixed = (BUILTIN_JOBS as readonly string[]).includes(jname) && pipelineJob === undefined;
+    if (fixed || conf.selection === undefined) {
       continue;
     }
-    const res = conf.selection.map(globToRegExp);
     add(
       jname,
-      conf.description ?? `Assets matching ${conf.selection.join(", ")}`,
-      assets.filter((a) => res.some((r) => r.test(a.key))).map((a) => a.key),
+      conf.description ??
+        pipelineJob?.description ??
+        `Assets matching ${conf.selection.join(", ")}`,
+      selectKeys(
+        assets.map((a) => a.key),
+        conf.selection,
+      ),
     );
   }
   return jobs;

@@ -4,7 +4,7 @@
  */
 import type { AssetPlan, PipelinePlan } from "@etl/runtime/plan";
 import type { SourceFile } from "../config/load.js";
-import { dbtAssets, readManifest } from "../dbt/index.js";
+import { type DbtManifest, dbtAssets, readManifest } from "../dbt/index.js";
 import type { Problem } from "../problems.js";
 
 export interface DbtAssetsInput {
@@ -61,6 +61,42 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
   return {
     assets: result.assets,
     externalSources: [...new Set(external)].sort(),
-    problems: result.problems,
+    problems: [...result.problems, ...sourceColumnProblems(read.manifest, input)],
   };
+}
+
+/**
+ * A dbt source fed by a pipeline reads that pipeline's extract, whose columns carry the target
+ * names (PipelinePlan.targetColumns): every column its YAML declares must be one of them.
+ */
+function sourceColumnProblems(manifest: DbtManifest, input: DbtAssetsInput): Problem[] {
+  const problems: Problem[] = [];
+  for (const [id, source] of Object.entries(manifest.sources)) {
+    const pipeline = input.pipelines.find((p) => p.name === source.name);
+    const names = pipeline?.targetColumns?.names ?? null;
+    if (!source.config.enabled || pipeline === undefined || names === null) {
+      continue;
+    }
+    const columns = pipeline.columns ?? [];
+    for (const [key, column] of Object.entries(source.columns ?? {})) {
+      const declared = column.name ?? key;
+      if (names.includes(declared)) {
+        continue;
+      }
+      const index = columns.findIndex((c) => c.name === declared);
+      const target = index >= 0 ? names[index] : undefined;
+      problems.push({
+        file: input.manifest?.path ?? input.manifestPath,
+        line: 0,
+        col: 0,
+        path: `sources["${id}"].columns["${key}"]`,
+        message: `dbt source ${source.source_name}.${source.name} (${source.original_file_path}) declares column ${JSON.stringify(declared)}, which the extract of pipeline "${pipeline.name}" does not produce (its columns carry target names, target_naming: ${pipeline.targetColumns?.naming ?? "snake_case"})`,
+        hint:
+          target === undefined
+            ? `declare one of: ${[...names].sort().join(", ")}`
+            : `name it "${target}" in ${source.original_file_path}, then refresh the manifest (npm run dbt -- parse --tenant ${input.tenant})`,
+      });
+    }
+  }
+  return problems;
 }

@@ -1,8 +1,11 @@
 /**
- * The one place that decides names: asset keys, TypeScript identifiers, storage prefixes and
- * Trino/PostgreSQL identifiers. Every check of a name a tenant writes lives here so that the rules
- * (and their error messages) are the same everywhere.
+ * The one place that decides names: TypeScript identifiers, storage prefixes and Trino/PostgreSQL
+ * identifiers (asset keys are spelled by `assetKey` of @etl/runtime/contract, which the runtime
+ * reads back). Every check of a name a tenant writes lives here so that the rules (and their error
+ * messages) are the same everywhere.
  */
+import { createHash } from "node:crypto";
+import { pgIdentifierProblem } from "@etl/runtime/naming";
 import type { Stage } from "@etl/runtime/plan";
 
 export const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -88,13 +91,18 @@ export function checkTrinoName(kind: string, name: string): NameCheck {
   return OK;
 }
 
-/** A PostgreSQL table or column name read from the source (quoted by the runtime). */
+/**
+ * A PostgreSQL schema, table or column name of the source, written exactly as the database holds
+ * it: any identifier PostgreSQL accepts (spaces, dots, quotes, capitals, any script), always
+ * quoted by the runtime.
+ */
 export function checkSourceName(kind: string, name: string): NameCheck {
-  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) || name.length > 63) {
+  const problem = pgIdentifierProblem(name);
+  if (problem !== null) {
     return {
       ok: false,
-      message: `${kind} "${name}" is not a plain PostgreSQL identifier (letters, digits, "_" and "$", at most 63 characters)`,
-      hint: "for anything more complex (schema-qualified names, expressions) use query: instead",
+      message: `${kind} ${JSON.stringify(name)} is not a PostgreSQL identifier: it ${problem}`,
+      hint: "write the name exactly as the database holds it (case, spaces and punctuation are kept), or use query: for an expression",
     };
   }
   return OK;
@@ -122,11 +130,6 @@ export function checkModuleName(name: string): NameCheck {
     };
   }
   return OK;
-}
-
-/** `<tenant>/<stage>/<name>`. */
-export function assetKey(tenant: string, stage: Stage, name: string): string {
-  return `${tenant}/${stage}/${name}`;
 }
 
 /** PascalCase TypeScript identifier of a snake_case name: `lot_history` -> `LotHistory`. */
@@ -177,4 +180,54 @@ export function packageName(tenant: string): string {
 /** Upper-cased env var prefix of a tenant: `project_01` -> `PROJECT_01`. */
 export function envPrefix(tenant: string): string {
   return tenant.toUpperCase();
+}
+
+/** Longest Kubernetes object name the generated manifests use (CronJob names: 52 characters). */
+export const K8S_NAME_MAX = 52;
+
+/** An RFC 1123 label: lower-case letters, digits and "-", starting and ending alphanumerically. */
+const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A Kubernetes object name (RFC 1123 label, at most 52 characters for CronJobs) from parts made of
+ * lower-case letters, digits and "_": each "_" becomes "-", so distinct ids give distinct names. A
+ * name that is too long, or would start or end with "-", keeps its start and ends with 8 hex
+ * digits of a hash of the whole name, so it stays distinct and valid.
+ */
+export function k8sName(...parts: string[]): string {
+  const full = parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-");
+  if (full.length <= K8S_NAME_MAX && RFC1123_LABEL.test(full)) {
+    return full;
+  }
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  const head = full.slice(0, K8S_NAME_MAX - hash.length - 1).replace(/^-+|-+$/g, "");
+  return head === "" ? hash : `${head}-${hash}`;
+}
+
+/** Two or more sources whose derived names are equal: `name` is what they collide on. */
+export interface NameCollision {
+  name: string;
+  sources: string[];
+}
+
+/** Every derived name shared by two or more sources, each with its sources in input order. */
+export function collisions(
+  sources: readonly string[],
+  derive: (source: string) => string,
+  fold: (name: string) => string = (n) => n,
+): NameCollision[] {
+  const by = new Map<string, { name: string; sources: string[] }>();
+  for (const source of sources) {
+    const name = derive(source);
+    const key = fold(name);
+    const entry = by.get(key) ?? { name, sources: [] };
+    if (!entry.sources.includes(source)) {
+      entry.sources.push(source);
+    }
+    by.set(key, entry);
+  }
+  return [...by.values()].filter((e) => e.sources.length > 1);
 }

@@ -7,7 +7,12 @@ import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
 import type { CheckPlan, PipelinePlan } from "../plan.js";
 import type { TrinoClient } from "../trino/client.js";
-import { numberLiteral, quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import {
+  numberLiteral,
+  quoteTrinoColumn,
+  stringLiteral,
+  trinoQualifiedName,
+} from "../trino/sql.js";
 
 export const CheckResultSchema = z.strictObject({
   name: z.string(),
@@ -53,16 +58,16 @@ function checkSql(check: CheckPlan, scope: CheckScope): string {
     `CAST(count_if(${bad}) AS varchar), slice(array_distinct(array_agg(${text(value)}) FILTER (WHERE ${bad})), 1, ${SAMPLE_SIZE})`;
   switch (check.type) {
     case "not_null": {
-      const c = quoteTrinoIdent(check.column, "check column");
+      const c = quoteTrinoColumn(check.column, "check column");
       return `SELECT CAST(count_if(${c} IS NULL) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}`;
     }
     case "accepted_values": {
-      const c = quoteTrinoIdent(check.column, "check column");
+      const c = quoteTrinoColumn(check.column, "check column");
       const bad = `${c} IS NOT NULL AND CAST(${c} AS varchar) NOT IN (${check.values.map(stringLiteral).join(", ")})`;
       return `SELECT ${sample(bad, c)} ${base}`;
     }
     case "range": {
-      const c = quoteTrinoIdent(check.column, "check column");
+      const c = quoteTrinoColumn(check.column, "check column");
       const parts: string[] = [];
       if (check.min !== null) parts.push(`${c} < ${numberLiteral(check.min)}`);
       if (check.max !== null) parts.push(`${c} > ${numberLiteral(check.max)}`);
@@ -70,12 +75,12 @@ function checkSql(check: CheckPlan, scope: CheckScope): string {
       return `SELECT ${sample(bad, c)} ${base}`;
     }
     case "regex": {
-      const c = quoteTrinoIdent(check.column, "check column");
+      const c = quoteTrinoColumn(check.column, "check column");
       const bad = `${c} IS NOT NULL AND NOT regexp_like(CAST(${c} AS varchar), ${stringLiteral(check.pattern)})`;
       return `SELECT ${sample(bad, c)} ${base}`;
     }
     case "unique": {
-      const cols = check.columns.map((c) => quoteTrinoIdent(c, "check column"));
+      const cols = check.columns.map((c) => quoteTrinoColumn(c, "check column"));
       const key =
         cols.length === 1 ? text(cols[0] ?? "") : `concat_ws('|', ${cols.map(text).join(", ")})`;
       return `SELECT CAST(count(*) AS varchar), slice(array_agg(k), 1, ${SAMPLE_SIZE}) FROM (SELECT ${key} AS k ${base} GROUP BY ${cols.join(", ")} HAVING count(*) > 1)`;
@@ -156,7 +161,7 @@ export function loadedScope(
   if (out === null) {
     throw new Error(`pipeline ${pipeline.name} does not load into Trino; check its staged data`);
   }
-  const tenant = `${quoteTrinoIdent(out.tenantColumn)} = ${stringLiteral(tenantId)}`;
+  const tenant = `${quoteTrinoColumn(out.tenantColumn)} = ${stringLiteral(tenantId)}`;
   return {
     from: trinoQualifiedName(catalog, out.schema, out.table),
     where: partitionWhere === null ? tenant : `${tenant} AND ${partitionWhere}`,

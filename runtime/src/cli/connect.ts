@@ -166,11 +166,13 @@ export async function probeDbt(s: DbtSettings): Promise<ProbeResult> {
   const version = await new Promise<{ ok: boolean; text: string }>((resolve) => {
     const child = spawn(s.bin, ["--version"], { stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
+    let errors = "";
     child.stdout.on("data", (d: Buffer) => {
       text += d.toString();
     });
+    // dbt's adapters log to stderr (e.g. trino's keyring notice); shown only when dbt fails.
     child.stderr.on("data", (d: Buffer) => {
-      text += d.toString();
+      errors += d.toString();
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS * 3);
     child.on("error", (e) => {
@@ -182,11 +184,20 @@ export async function probeDbt(s: DbtSettings): Promise<ProbeResult> {
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, text: text.trim() });
+      resolve({ ok: code === 0, text: code === 0 ? text.trim() : `${text}\n${errors}`.trim() });
     });
   });
-  const firstLine = version.text.split("\n").find((l) => l.trim() !== "") ?? "";
-  return { target, ok: version.ok, detail: firstLine.trim() };
+  return { target, ok: version.ok, detail: dbtVersionLine(version.text) };
+}
+
+/** `dbt-core 1.12.0, dbt-trino 1.10.6` from `dbt --version`, else its first line. */
+export function dbtVersionLine(text: string): string {
+  const core = /installed:\s*(\S+)/.exec(text)?.[1];
+  const trino = /^\s*-\s*trino:\s*(\S+)/m.exec(text)?.[1];
+  if (core !== undefined) {
+    return `dbt-core ${core}${trino === undefined ? "" : `, dbt-trino ${trino}`}`;
+  }
+  return (text.split("\n").find((l) => l.trim() !== "") ?? "").trim();
 }
 
 /** Probes every configured resource concurrently. */

@@ -6,6 +6,8 @@
  */
 
 import type { StageHandlers } from "../executor/types.js";
+import { LOG_FORMATS, parseLogFormat } from "../log-format.js";
+import { quietAwsSdkNodeNotice } from "../node-support.js";
 import type { TenantPlan } from "../plan.js";
 import { selectEnvironment } from "../resources.js";
 import type { TransformRegistry } from "../transfer/types.js";
@@ -53,7 +55,7 @@ interface CommandDef {
   handler: Handler;
 }
 
-const GLOBAL: OptionSpec = { debug: "boolean", help: "boolean" };
+const GLOBAL: OptionSpec = { debug: "boolean", help: "boolean", "log-format": "string" };
 
 const COMMANDS: Readonly<Record<string, CommandDef>> = {
   list: {
@@ -145,6 +147,9 @@ function usage(tenant: string): string {
   }
   lines.push(
     "",
+    "options of every command: --debug (stack traces), --log-format json|pretty|auto",
+    "  (default auto: pretty lines on a terminal, JSON lines otherwise; also ETL_LOG_FORMAT)",
+    "",
     "environment: ETL_ENVIRONMENT (dev|staging|prod, default dev), ETL_HOME (default .etl/)",
   );
   return `${lines.join("\n")}\n`;
@@ -184,6 +189,16 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const formatText = parsed.args.strings.get("log-format") ?? env.ETL_LOG_FORMAT;
+  const logFormat = parseLogFormat(formatText);
+  if (logFormat === null) {
+    io.err(
+      `error: log format "${formatText}" (${parsed.args.strings.has("log-format") ? "--log-format" : "ETL_LOG_FORMAT"}) must be one of ${LOG_FORMATS.join(", ")}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  quietAwsSdkNodeNotice(process.env);
+
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted by signal"));
   const ownSignal = options.signal === undefined;
@@ -198,6 +213,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     io,
     args: parsed.args,
     debug,
+    logFormat,
     stageHandlers: options.stageHandlers ?? null,
     signal: options.signal ?? controller.signal,
   };

@@ -1,6 +1,6 @@
 /** Output channels and shared types of the CLI commands. */
 import type { StageHandlers } from "../executor/types.js";
-import { redact } from "../logger.js";
+import { type LogFormat, redact } from "../logger.js";
 import type { EnvironmentName, EnvironmentPlan, TenantPlan } from "../plan.js";
 import type { TransformRegistry } from "../transfer/types.js";
 import type { EnvSource } from "../values.js";
@@ -35,6 +35,8 @@ export interface CommandContext {
   io: CliIo;
   args: ParsedArgs;
   debug: boolean;
+  /** `--log-format`, else ETL_LOG_FORMAT, else auto (pretty on a terminal, JSON otherwise). */
+  logFormat: LogFormat;
   /** Stage implementations; null means the runtime's own (tests pass in-process ones). */
   stageHandlers: StageHandlers | null;
   /** Aborted on SIGINT/SIGTERM so long commands can stop cleanly. */

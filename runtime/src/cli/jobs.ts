@@ -25,8 +25,10 @@ import {
   resolveResources,
 } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { scheduledJobs, serve } from "../schedule/serve.js";
 import { createStorage } from "../storage/index.js";
+import { TrinoClient } from "../trino/client.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
 
@@ -56,16 +58,24 @@ export function openSession(ctx: SelectedContext): Session | null {
   // stream (the process's stderr for the generated entrypoints), so an embedding caller (tests,
   // @etl/all) gets the run's log lines where it gets its other messages.
   const io = ctx.io;
+  const progressLine = progressOnTerminal(ctx);
   const sink: LogSink = {
-    write: (line) => io.err(line),
+    // On a terminal a log line first clears the progress line it would otherwise run into.
+    write: (line) => io.err(progressLine ? `\r\x1b[2K${line}` : line),
     get isTTY() {
       return io.isTTY;
     },
+    color: io.isTTY && (ctx.env.NO_COLOR ?? "") === "",
   };
   const level = parseLevel(ctx.env.ETL_LOG_LEVEL);
   const ledger = openLedger(r.resources);
   const recorded = recordRunLogs(
-    new Logger({ tenant: ctx.plan.tenant.id, environment: ctx.environment }, sink, level),
+    new Logger(
+      { tenant: ctx.plan.tenant.id, environment: ctx.environment },
+      sink,
+      level,
+      ctx.logFormat,
+    ),
     ledger,
     ctx.plan.tenant.id,
     level,
@@ -78,6 +88,14 @@ export function openSession(ctx: SelectedContext): Session | null {
     // History writes use the storage-bound stages' policy: S3 restarts heal within its window.
     retryPolicyFor("extract", ctx.env),
     ctx.signal,
+    // Only a table the plan names is kept registered: the default name is per tenant, and two
+    // plans of one tenant (environments, test plans) with other base paths would fight over it.
+    ctx.envPlan.runtimeObjects?.runHistory === undefined
+      ? null
+      : {
+          client: TrinoClient.create(r.resources.trino, { logger }),
+          place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
+        },
   );
   return {
     resources: r.resources,
@@ -89,6 +107,11 @@ export function openSession(ctx: SelectedContext): Session | null {
       await ledger.close();
     },
   };
+}
+
+/** A live progress line only on a terminal, and not when JSON lines were asked for. */
+function progressOnTerminal(ctx: SelectedContext): boolean {
+  return ctx.io.isTTY && ctx.logFormat !== "json";
 }
 
 function findJob(ctx: SelectedContext, name: string): JobPlan | null {
@@ -142,7 +165,7 @@ export async function executeOne(
     retry: (stage) => retryPolicyFor(stage, ctx.env),
     signal: ctx.signal,
     trigger,
-    tty: ctx.io.isTTY ? ctx.io.err : null,
+    tty: progressOnTerminal(ctx) ? ctx.io.err : null,
     history: s.history,
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),

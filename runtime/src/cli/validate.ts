@@ -1,4 +1,5 @@
 /** `validate`: plan shape, environment, variables and (with --connect) real connectivity. */
+import { nodeSupport } from "../node-support.js";
 import { TenantPlanSchema } from "../plan.js";
 import { describeResourceProblems, resolveResources, selectEnvironment } from "../resources.js";
 import { probeAll } from "./connect.js";
@@ -32,6 +33,8 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
   ctx.io.out(
     `ok: plan of tenant ${ctx.plan.tenant.id}, environment ${selected.name}, ${ctx.plan.envVars.length} variables resolved\n`,
   );
+  const node = nodeSupport();
+  (node.supported ? ctx.io.out : ctx.io.err)(`${node.supported ? "ok" : "warn"}: ${node.note}\n`);
   if (!ctx.args.flags.has("connect") || !resolved.ok) {
     return EXIT_OK;
   }

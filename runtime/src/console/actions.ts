@@ -62,6 +62,8 @@ function selectedContext(a: ActionContext, io: CliIo): SelectedContext {
     io,
     args: { positionals: [], strings: new Map(), flags: new Set() },
     debug: false,
+    // Pretty on a terminal, JSON lines otherwise, as the CLI's default.
+    logFormat: "auto",
     stageHandlers: null,
     signal: a.signal,
     environment: a.tenant.environment,

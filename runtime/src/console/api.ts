@@ -7,10 +7,10 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { CliIo } from "../cli/io.js";
-import { globToRegExp } from "../executor/graph.js";
+import { addDays, isCalendarDate } from "../contract/calendar.js";
+import { globToRegExp } from "../contract/glob.js";
 import { RunStatusSchema } from "../ledger/types.js";
 import { type Logger, redact } from "../logger.js";
-import { addDays, isDate } from "../partitions/index.js";
 import type { TransformRegistry } from "../transfer/types.js";
 import type { EnvSource } from "../values.js";
 import {
@@ -362,11 +362,13 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
     const id = t.plan.tenant.id;
     const bounds = partitionBounds(t.envPlan, options.now());
     const to = c.req.query("to") ?? bounds.end;
-    const defaultFrom = isDate(to) ? laterDate(bounds.start, addDays(to, -364)) : bounds.start;
+    const defaultFrom = isCalendarDate(to)
+      ? laterDate(bounds.start, addDays(to, -364))
+      : bounds.start;
     const from = c.req.query("from") ?? defaultFrom;
     const problems: string[] = [];
-    if (!isDate(from)) problems.push(`from must be a date YYYY-MM-DD, got "${from}"`);
-    if (!isDate(to)) problems.push(`to must be a date YYYY-MM-DD, got "${to}"`);
+    if (!isCalendarDate(from)) problems.push(`from must be a date YYYY-MM-DD, got "${from}"`);
+    if (!isCalendarDate(to)) problems.push(`to must be a date YYYY-MM-DD, got "${to}"`);
     if (problems.length === 0 && from > to) problems.push(`from ${from} is after to ${to}`);
     if (problems.length === 0 && dayNumber(to) - dayNumber(from) + 1 > MAX_MATRIX_DAYS) {
       problems.push(`at most ${MAX_MATRIX_DAYS} days per request`);

@@ -3,12 +3,15 @@
  * lineage, partition strips and the matrix, run steps. The functions here read through the
  * `Ledger` interface only and never see resources or resolved values.
  */
+
+import { civilFromDays, daysFromCivil, formatCalendarDate } from "../contract/calendar.js";
+import { parseCron } from "../contract/cron.js";
 import { selectAssets } from "../executor/graph.js";
-import type { PartitionState } from "../ledger/queries.js";
+import type { LatestStatus } from "../ledger/queries.js";
 import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
 import { latestCompletePartition } from "../partitions/index.js";
 import type { AssetPlan, EnvironmentName, EnvironmentPlan, JobPlan, TenantPlan } from "../plan.js";
-import { nextFire, parseCron } from "../schedule/cron.js";
+import { nextFire } from "../schedule/cron.js";
 import { partitionForFire } from "../schedule/serve.js";
 import {
   type AssetRef,
@@ -28,28 +31,22 @@ export interface ConsoleTenant {
   ledger: Ledger;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
- * Days since 1970-01-01 of a YYYY-MM-DD date, in integer arithmetic on its characters (the days
- * from civil algorithm): the partition matrix converts 100,000 dates per answer.
+ * Days since 1970-01-01 of a YYYY-MM-DD date, read by position (the partition matrix converts
+ * 100,000 dates per answer; the dates come from the ledger, written by the runtime).
  */
 export function dayNumber(date: string): number {
   const digit = (i: number) => date.charCodeAt(i) - 48;
-  let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  const m = digit(5) * 10 + digit(6);
-  const d = digit(8) * 10 + digit(9);
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
+  return daysFromCivil(
+    digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3),
+    digit(5) * 10 + digit(6),
+    digit(8) * 10 + digit(9),
+  );
 }
 
 /** The YYYY-MM-DD date of a day number. */
 export function dateOfDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  return formatCalendarDate(civilFromDays(day));
 }
 
 /** The tenant's partition range: start date to the latest complete day (end < start: none yet). */
@@ -188,7 +185,7 @@ export function healthCounts(refs: Iterable<AssetRef>): Record<Health, number> {
  * with its counts. Linear in the days and the asset's records: it serves 100,000 days at once.
  */
 export function partitionStrip(
-  states: readonly PartitionState[],
+  states: readonly LatestStatus[],
   running: ReadonlySet<string>,
   from: string,
   to: string,

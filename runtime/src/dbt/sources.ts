@@ -8,7 +8,8 @@ import type { LoadColumn } from "../load/columns.js";
 import { hiveTypeOf, stagedExpr } from "../load/columns.js";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
-import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
+import { ensureSchema } from "../trino/ensure.js";
+import { quoteTrinoColumn, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 
 /** Default place of the exposed sources: `hive.<tenant>_sources`. */
 export function defaultDbtSourcesPlace(tenantId: string): { catalog: string; schema: string } {
@@ -45,15 +46,13 @@ export async function exposeDbtSources(
   const catalog = quoteTrinoIdent(place.catalog, "sources catalog");
   const schema = `${catalog}.${quoteTrinoIdent(place.schema, "sources schema")}`;
   const session = { [`${place.catalog}.timestamp_precision`]: "MICROSECONDS" };
-  await client.execute(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await ensureSchema(client, place);
   for (const src of sources) {
     const files = `${schema}.${quoteTrinoIdent(`${src.table}${SOURCE_FILES_SUFFIX}`, "source table")}`;
     const view = `${schema}.${quoteTrinoIdent(src.table, "source table")}`;
-    const cols = src.columns.map(
-      (c) => `${quoteTrinoIdent(c.name, "column")} ${hiveTypeOf(c.type)}`,
-    );
+    const cols = src.columns.map((c) => `${quoteTrinoColumn(c.name)} ${hiveTypeOf(c.type)}`);
     const select = src.columns.map((c) => {
-      const ref = quoteTrinoIdent(c.name, "column");
+      const ref = quoteTrinoColumn(c.name);
       return `${stagedExpr(ref, c.type)} AS ${ref}`;
     });
     // External table: dropping it leaves the files alone; re-creating points it at this partition.

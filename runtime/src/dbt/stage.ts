@@ -3,26 +3,23 @@
  * then build them with one `dbt build`, and describe each asset's outcome as metadata and checks.
  */
 
-import { columnsFromSource } from "../load/columns.js";
+import { parseAssetKey } from "../contract/asset-key.js";
+import { readStaged } from "../load/committed.js";
 import type { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { readManifest as readPartitionManifest } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { TrinoClient } from "../trino/client.js";
 import type { DbtAssetOutcome } from "./results.js";
 import { type RunDbtResult, runDbt } from "./run.js";
-import {
-  type DbtSourceData,
-  dbtSourceVars,
-  defaultDbtSourcesPlace,
-  exposeDbtSources,
-} from "./sources.js";
+import { type DbtSourceData, dbtSourceVars, exposeDbtSources } from "./sources.js";
 
 export interface BuildDbtAssetsOptions {
   tenantId: string;
-  /** The environment's plan; its pipelines are the extracts the sources come from. */
-  envPlan: Pick<EnvironmentPlan, "pipelines">;
+  /** The environment's plan: its pipelines are the extracts the sources come from. */
+  envPlan: Pick<EnvironmentPlan, "pipelines" | "runtimeObjects">;
   /** The dbt assets to build (one run; dbt orders them itself). */
   assets: readonly AssetPlan[];
   resources: ResolvedResources;
@@ -76,11 +73,13 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       `tenant ${opts.tenantId} has no dbt project configured (dbt.enabled)`,
     );
   }
-  const prefix = `${opts.tenantId}/extract/`;
   const pipelineNames = [
     ...new Set(
       opts.assets.flatMap((a) =>
-        a.deps.filter((d) => d.startsWith(prefix)).map((d) => d.slice(prefix.length)),
+        a.deps.flatMap((d) => {
+          const key = parseAssetKey(d);
+          return key?.tenant === opts.tenantId && key.stage === "extract" ? [key.name] : [];
+        }),
       ),
     ),
   ].sort();
@@ -92,15 +91,16 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       problems.push(`dbt source ${name} has no pipeline in this environment`);
       continue;
     }
+    if (!pipeline.saveToS3) {
+      problems.push(
+        `pipeline ${name} keeps its extract only on this machine for the run (save_to_s3: false), and dbt reads sources through Trino from S3: set save_to_s3: true`,
+      );
+      continue;
+    }
     if (pipeline.columns === null) {
       problems.push(
         `pipeline ${name} has no column snapshot, so its extract cannot be exposed to dbt: run npm run introspect`,
       );
-      continue;
-    }
-    const cols = columnsFromSource(pipeline.columns);
-    if (!cols.ok) {
-      problems.push(...cols.errors.map((e) => `pipeline ${name}: ${e}`));
       continue;
     }
     const partition = pipeline.dateColumn === null ? null : opts.partition;
@@ -117,12 +117,18 @@ export async function buildDbtAssets(opts: BuildDbtAssetsOptions): Promise<RunDb
       );
       continue;
     }
-    sources.push({ table: name, columns: cols.columns, location: manifest.location });
+    // The columns the files hold, under their target names (what the tenant's sources.yml names).
+    const staged = readStaged(pipeline, manifest);
+    if (!staged.ok) {
+      problems.push(`pipeline ${name}: ${staged.error}`);
+      continue;
+    }
+    sources.push({ table: name, columns: staged.staged.columns, location: manifest.location });
   }
   if (problems.length > 0) {
     return failAll(opts.assets, problems.join("; "));
   }
-  const place = defaultDbtSourcesPlace(opts.tenantId);
+  const place = runtimeObjects(opts.tenantId, opts.envPlan).dbtSources;
   if (sources.length > 0) {
     const client = TrinoClient.create(resources.trino, { source: "etl-dbt", logger: opts.logger });
     try {

@@ -3,30 +3,10 @@
  * dependency succeeded, independent assets run concurrently up to a limit, and a failure skips
  * every transitive dependent.
  */
+import { parseGlobList, selectKeys } from "../contract/glob.js";
 import type { AssetPlan } from "../plan.js";
 
 export type AssetStatus = "succeeded" | "failed" | "skipped";
-
-/** Converts an asset key glob (`*` within a segment, `**` across segments) to a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i += 1) {
-    const c = glob[i] ?? "";
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        re += ".*";
-        i += 1;
-      } else {
-        re += "[^/]*";
-      }
-    } else if (c === "?") {
-      re += "[^/]";
-    } else {
-      re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export type SelectResult = { ok: true; assets: AssetPlan[] } | { ok: false; error: string };
 
@@ -49,8 +29,11 @@ export function selectAssets(
   }
   let keys = [...jobAssetKeys];
   if (select !== null) {
-    const patterns = select.split(",").map((s) => globToRegExp(s.trim()));
-    keys = keys.filter((k) => patterns.some((p) => p.test(k)));
+    const globs = parseGlobList(select);
+    if (!globs.ok) {
+      return { ok: false, error: `--select ${globs.error}` };
+    }
+    keys = selectKeys(keys, globs.globs);
     if (keys.length === 0) {
       return {
         ok: false,

@@ -19,6 +19,7 @@ import type { EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
 import { createProgress } from "../progress/index.js";
 import type { ResolvedResources } from "../resources.js";
 import { RetryError, type RetryPolicy, withRetry } from "../retry/index.js";
+import { removeScratch, sweepScratch } from "../storage/scratch.js";
 import type { TransformRegistry } from "../transfer/types.js";
 import { type AssetStatus, executeGraph, selectAssets } from "./graph.js";
 import type { AssetRunContext, StageHandlers } from "./types.js";
@@ -165,11 +166,21 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const writeEnd = async () => {
     await started;
     await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
+    await history?.publish();
   };
   try {
     await o.ledger.putRun(run);
     started = history?.write(run, "start", [runEvent(run, "run_started")]) ?? started;
     await closeInterrupted(o.ledger, run, history, runLogger);
+    await sweepScratch(o.resources.etlHome, tenant, async () => {
+      const runs = await o.ledger.runs(tenant);
+      return new Set(runs.filter((r) => r.status === "running").map((r) => r.runId));
+    }).then(
+      (removed) => {
+        if (removed.length > 0) runLogger.info("removed scratch of ended runs", { runs: removed });
+      },
+      (e: unknown) => runLogger.warn("could not sweep the scratch space", { error: errorText(e) }),
+    );
     runLogger.info("run started", { assets: selected.assets.length, trigger: o.trigger });
     const window =
       o.partition === null
@@ -370,6 +381,10 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await writeEnd();
     throw new Error(`run ${runId} of ${o.job.name} failed`, { cause: e });
   } finally {
+    // Files of pipelines that keep nothing (save_to_s3: false) live only as long as the run.
+    await removeScratch(o.resources.etlHome, tenant, runId).catch((e: unknown) =>
+      runLogger.warn("could not remove the run's scratch space", { error: errorText(e) }),
+    );
     await lock.release();
   }
 }

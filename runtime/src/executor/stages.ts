@@ -12,8 +12,6 @@ import { stagedFromManifest } from "../load/committed.js";
 import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
 import {
   createStagingTable,
-  DEFAULT_STAGING_CATALOG,
-  DEFAULT_STAGING_SCHEMA,
   dropStagingTable,
   ensureStagingSchema,
   type StagingPlace,
@@ -24,12 +22,14 @@ import {
 import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
 import { StageError } from "../retry/index.js";
+import { runtimeObjects } from "../runtime-objects.js";
 import { createStorage } from "../storage/index.js";
 import { readManifest } from "../storage/layout.js";
+import { scratchStorage } from "../storage/scratch.js";
 import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
-import { quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import { quoteTrinoColumn, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
 import type {
   AssetOutcome,
@@ -84,6 +84,12 @@ async function checkStaged(
       false,
     );
   }
+  if (!p.saveToS3) {
+    throw new StageError(
+      `checks of ${p.name} run on Trino over its files on S3, but the pipeline keeps its files only on this machine for the run (save_to_s3: false): set save_to_s3: true, or remove the pipeline's checks`,
+      false,
+    );
+  }
   if (!manifest.location.startsWith("s3://")) {
     throw new StageError(
       `checks of ${p.name} run on Trino, which cannot read local storage (${manifest.location}): set S3_BUCKET_NAME / storage.bucket, or remove the pipeline's checks`,
@@ -92,7 +98,7 @@ async function checkStaged(
   }
   const staged = stagedFromManifest(p, manifest);
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
-  const place: StagingPlace = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
+  const place: StagingPlace = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
   await ensureStagingSchema(client, place);
   const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`, new Date(), ctx.runId);
   const from = await createStagingTable(
@@ -117,6 +123,16 @@ async function checkStaged(
     });
   }
   return checkOutcomes(results);
+}
+
+/**
+ * Where a pipeline's stage files go: the tenant's storage, or, for a pipeline that keeps nothing
+ * (`save_to_s3: false`), the run's scratch space, removed when the run ends.
+ */
+function stageStorage(ctx: AssetRunContext, pipeline: PipelinePlan): Storage {
+  return pipeline.saveToS3
+    ? createStorage(ctx.resources.storage, ctx.logger)
+    : scratchStorage(ctx.resources, ctx.runId);
 }
 
 function needPipeline(ctx: AssetRunContext) {
@@ -171,7 +187,7 @@ async function advancePendingWatermark(
 
 async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<AssetOutcome> {
   const p = needPipeline(ctx);
-  const storage = createStorage(ctx.resources.storage, ctx.logger);
+  const storage = stageStorage(ctx, p);
   const deferWatermark = p.incremental !== null && lastStageOf(ctx, p.name) !== "extract";
   const r = await extractPartition({
     advanceWatermark: !deferWatermark,
@@ -184,6 +200,7 @@ async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<
     runId: attemptId(ctx),
     logger: ctx.logger,
     signal: ctx.signal,
+    onProgress: (totals) => ctx.progress.update(totals),
   });
   ctx.progress.update({ rows: r.rowCount, bytes: r.bytes });
   if (deferWatermark && r.watermark !== null && r.watermark.next !== null) {
@@ -212,15 +229,34 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
       false,
     );
   }
-  const storage = createStorage(ctx.resources.storage, ctx.logger);
+  const storage = stageStorage(ctx, p);
+  const inputPlans = (p.transfer?.inputs ?? []).flatMap((name) =>
+    ctx.envPlan.pipelines.filter((q) => q.name === name),
+  );
+  const inputs = new Map(inputPlans.map((q) => [q.name, stageStorage(ctx, q)] as const));
+  // An input that keeps nothing exists only in the scratch of the run that extracted it.
+  const notInRun = inputPlans
+    .filter((q) => !q.saveToS3)
+    .map((q) => q.name)
+    .filter(
+      (name) => !ctx.selection.some((a) => a.key === `${ctx.plan.tenant.id}/extract/${name}`),
+    );
+  if (notInRun.length > 0) {
+    throw new StageError(
+      `transfer of ${p.name} reads ${notInRun.join(", ")}, whose extract keeps its files only for the run that made it (save_to_s3: false): select ${notInRun.map((n) => `${ctx.plan.tenant.id}/extract/${n}`).join(", ")} in the same run, or set save_to_s3: true`,
+      false,
+    );
+  }
   const r = await runTransfer({
     storage,
+    inputStorage: (name) => inputs.get(name) ?? storage,
     tenantId: ctx.plan.tenant.id,
     pipeline: p,
     transform,
     partition: ctx.partition?.date ?? null,
     runId: attemptId(ctx),
     logger: ctx.logger,
+    onProgress: (totals) => ctx.progress.update(totals),
   });
   if (lastStageOf(ctx, p.name) === "transfer") {
     await advancePendingWatermark(ctx, p, pending);
@@ -320,6 +356,12 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     throw new StageError(`asset ${ctx.asset.key} has no pipeline with a Trino output`, false);
   }
   const fromStage = p.hasTransfer ? "transfer" : "extract";
+  if (!p.saveToS3) {
+    throw new StageError(
+      `pipeline ${p.name} loads into Trino, which reads the staged files from S3, but it keeps them only on this machine for the run (save_to_s3: false): set save_to_s3: true, or save_to_trino: false`,
+      false,
+    );
+  }
   const storage = createStorage(ctx.resources.storage, ctx.logger);
   const partition =
     ctx.partition === null ? null : { date: ctx.partition.date, timeZone: ctx.partition.timeZone };
@@ -337,16 +379,16 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     throw new StageError(`missing environment variables: ${catalog.missing.join(", ")}`, false);
   }
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
+  const staging = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
   if (!pending.swept.has(ctx.runId)) {
     // Once per run: staging tables of killed processes: those of this tenant's ended runs (a
     // killed run is recorded as ended when the next run of its job and partition starts), and
     // any older than a load in progress could be.
     pending.swept.add(ctx.runId);
-    const place = { catalog: DEFAULT_STAGING_CATALOG, schema: DEFAULT_STAGING_SCHEMA };
     await ctx
       .endedRuns()
       .then((ended) =>
-        sweepStagingTables(client, place, STAGING_SWEEP_HOURS, ctx.logger, new Date(), ended),
+        sweepStagingTables(client, staging, STAGING_SWEEP_HOURS, ctx.logger, new Date(), ended),
       )
       .catch((e: unknown) => {
         // A failed sweep leaves orphans for the next run; it must not fail this load.
@@ -364,6 +406,7 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     partition,
     logger: ctx.logger,
     runId: ctx.runId,
+    staging,
   });
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);
@@ -371,13 +414,14 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   if (p.checks.length > 0) {
     // The rows this load is responsible for: this tenant's rows of the partition.
     const out = p.trinoOutput;
-    let where = `${quoteTrinoIdent(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
+    let where = `${quoteTrinoColumn(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
     const dateName = (
-      fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? "")
+      staged.partitionColumn ??
+      (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
     ).toLowerCase();
     const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
     if (partition !== null && p.dateColumn !== null && dateCol !== undefined) {
-      where += ` AND ${trinoPartitionPredicate(quoteTrinoIdent(dateName), { name: dateName, type: dateCol.type }, partition)}`;
+      where += ` AND ${trinoPartitionPredicate(quoteTrinoColumn(dateName), { name: dateName, type: dateCol.type }, partition)}`;
     }
     const scope: CheckScope = {
       from: trinoQualifiedName(catalog.value, out.schema, out.table),

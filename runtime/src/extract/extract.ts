@@ -6,24 +6,32 @@
 import { makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import pg from "pg";
 import { z } from "zod";
+import { assetKey } from "../contract/asset-key.js";
 import { type Logger, registerSecret } from "../logger.js";
+import { deriveTargetNames } from "../naming.js";
 import { type ColumnBuilder, createBuilder } from "../parquet/columns.js";
 import { WorkerParquetEncoder } from "../parquet/worker-encoder.js";
 import { type ParquetWriteOptions, parquetStream } from "../parquet/writer.js";
 import { CopyBinaryReader } from "../pg/copy-binary.js";
 import { CopyOutQuery } from "../pg/copy-out.js";
+import { describeStatement } from "../pg/describe.js";
 import {
   compareColumns,
   describeDrift,
   introspectQuery,
   introspectRelation,
 } from "../pg/introspect.js";
-import { type PipelinePlan, type SourceColumn, schemaHashOf } from "../plan.js";
+import {
+  DEFAULT_TARGET_COLUMNS,
+  type PipelinePlan,
+  type SourceColumn,
+  schemaHashOf,
+} from "../plan.js";
 import type { PostgresSettings } from "../resources.js";
 import { commitPartition, partFileName, runPrefix } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { formatDate, formatMicros } from "../types/temporal.js";
-import { arrowField, type ExtractColumn, planColumns } from "./columns.js";
+import { arrowField, type ExtractColumn, planColumns, targetColumnOf } from "./columns.js";
 import {
   buildSelect,
   incrementalPredicate,
@@ -61,6 +69,11 @@ export interface ExtractOptions {
   limits?: { batchRows?: number; batchBytes?: number; maxFileBytes?: number };
   /** Seconds between progress log lines (default 5). */
   progressSeconds?: number;
+  /**
+   * Receives the totals after every batch (the executor's progress line); when given, the
+   * extract writes no progress log lines of its own.
+   */
+  onProgress?: (totals: { rows: number; bytes: number }) => void;
   /** Parquet encoding overrides (default: no dictionary encoding, see docs/decisions/parquet.md). */
   encoding?: Pick<ParquetWriteOptions, "dictionary" | "dictionaryColumns">;
   /**
@@ -116,6 +129,40 @@ function assertPartitionArgs(plan: PipelinePlan, partition: string | null): void
   }
 }
 
+/**
+ * Session settings the text form of text-carried types depends on (dates inside ranges and
+ * composites, intervals, floats inside geometric types, bytea inside composites), fixed for the
+ * extract's transaction so the same value always gives the same text (docs/types.md).
+ */
+const TEXT_OUTPUT_SETTINGS: readonly [string, string][] = [
+  ["DateStyle", "ISO, MDY"],
+  ["IntervalStyle", "postgres"],
+  ["extra_float_digits", "1"],
+  ["bytea_output", "hex"],
+];
+
+/**
+ * Target names of the live columns: the generator's, from the snapshot (the drift check has just
+ * proven the live columns equal it), else derived here with the plan's convention, before any row
+ * is read, so a name the target cannot hold never fails the load after the data was copied.
+ */
+function targetNamesOf(plan: PipelinePlan, live: readonly SourceColumn[]): string[] {
+  const target = plan.targetColumns ?? DEFAULT_TARGET_COLUMNS;
+  if (plan.columns !== null && target.names !== null && target.names.length === live.length) {
+    return target.names;
+  }
+  const derived = deriveTargetNames(
+    live.map((c) => c.name),
+    target.naming,
+  );
+  if (!derived.ok) {
+    throw new Error(
+      `pipeline ${plan.name}: ${derived.problems.length} source column name(s) cannot become target columns (nothing was extracted):\n  ${derived.problems.map((p) => `${p.message}; ${p.hint}`).join("\n  ")}\ntake a snapshot (npm run introspect) so the generator reports this before deployment`,
+    );
+  }
+  return derived.names;
+}
+
 async function liveColumns(client: pg.Client, source: Source): Promise<SourceColumn[]> {
   if (source.query !== null) {
     return introspectQuery(client, source.schema, source.query);
@@ -167,7 +214,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
   const started = performance.now();
   const { pipeline: plan, partition, storage } = opts;
   const logger = opts.logger.child({
-    asset: `${opts.tenantId}/extract/${plan.name}`,
+    asset: assetKey(opts.tenantId, "extract", plan.name),
     partition: partition ?? "snapshot",
     runId: opts.runId,
   });
@@ -209,6 +256,10 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
   try {
     // A read-only repeatable-read transaction: introspection and COPY see one snapshot.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await client.query(
+      `SELECT ${TEXT_OUTPUT_SETTINGS.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
+      TEXT_OUTPUT_SETTINGS.flat(),
+    );
     const live = await liveColumns(client, source);
     if (plan.columns !== null) {
       const diffs = compareColumns(plan.columns, live);
@@ -222,7 +273,12 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
         "pipeline has no schema snapshot: the source schema is not checked for drift; run `npm run introspect` to take one",
       );
     }
-    const planned = planColumns(relation, live);
+    const planned = planColumns(
+      relation,
+      live,
+      targetNamesOf(plan, live),
+      (plan.targetColumns ?? DEFAULT_TARGET_COLUMNS).unmappedTypes,
+    );
     if (!planned.ok) {
       throw new Error(
         `pipeline ${plan.name}: ${planned.errors.length} column(s) cannot be extracted:\n  ${planned.errors.join("\n  ")}`,
@@ -269,16 +325,24 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     }
     const sql = buildSelect(source, columns, predicates);
     logger.debug("extract query", { sql });
+    // COPY goes through the simple protocol, which runs every statement of its text: the exact
+    // SELECT is first parsed alone (Parse takes one statement), so the COPY around it is one too.
+    await describeStatement(client, sql).catch((error: unknown) => {
+      throw new Error(
+        `pipeline ${plan.name}: the extract statement is not exactly one statement (${(error as Error).message}); nothing was extracted`,
+        { cause: error },
+      );
+    });
 
     const builders = columns.map((c) => createBuilder(c.wire, c.context));
     const fields = columns.map((c, i) => arrowField(c, (builders[i] as ColumnBuilder).type));
     const schema = new Schema(fields);
     // A 1 MiB read-ahead lets PostgreSQL keep producing while a batch is being encoded.
     const copy = client.query(
-      new CopyOutQuery(`COPY (${sql}) TO STDOUT (FORMAT binary)`, COPY_READ_AHEAD_BYTES),
+      new CopyOutQuery(`COPY (\n${sql}\n) TO STDOUT (FORMAT binary)`, COPY_READ_AHEAD_BYTES),
     );
     const reader = new CopyBinaryReader(copy[Symbol.asyncIterator](), builders);
-    const nullCounts = new Map<string, number>(columns.map((c) => [c.source.name, 0]));
+    const nullCounts = new Map<string, number>(columns.map((c) => [c.target, 0]));
     const cursorIndex = cursor === null ? -1 : columns.indexOf(cursor);
     let maxCursor: bigint | null = null;
 
@@ -311,8 +375,9 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
       for (const b of builders) b.reset();
       const n = await reader.fill(Math.min(batchRows, limit), batchBytes);
       totalRows += n;
+      opts.onProgress?.({ rows: totalRows, bytes: reader.bytesRead });
       const now = performance.now();
-      if (now - lastProgress >= progressMs) {
+      if (opts.onProgress === undefined && now - lastProgress >= progressMs) {
         lastProgress = now;
         const seconds = (now - started) / 1000;
         logger.info("extract progress", {
@@ -327,7 +392,7 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
     const toRecordBatch = (rows: number): RecordBatch => {
       const children = builders.map((b, i) => {
         const data = b.finish();
-        const name = columns[i]?.source.name ?? "";
+        const name = columns[i]?.target ?? "";
         nullCounts.set(name, (nullCounts.get(name) ?? 0) + data.nullCount);
         if (i === cursorIndex && cursor !== null) {
           const m = maxOf(cursor, data);
@@ -412,6 +477,8 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
           elapsedMs: Math.round(elapsedMs),
           nullCounts: nullCountsObj,
           columns: live,
+          // What the files hold: each column's Parquet field name and Trino type (the load's input).
+          targetColumns: columns.map(targetColumnOf),
           incremental:
             plan.incremental === null
               ? null

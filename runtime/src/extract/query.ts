@@ -13,10 +13,14 @@ export interface Source {
   query: string | null;
 }
 
-/** The FROM item: the table, or the custom query wrapped as a subquery (its own WHERE keeps working). */
+/**
+ * The FROM item: the table, or the custom query wrapped as a subquery (its own WHERE keeps
+ * working). The query sits on lines of its own, so a trailing `--` comment in it ends at the line
+ * break instead of swallowing the rest of the statement.
+ */
 export function fromItem(source: Source): string {
   if (source.query !== null) {
-    return `(${subqueryText(source.query)}) AS q`;
+    return `(\n${subqueryText(source.query)}\n) AS q`;
   }
   if (source.table === null) {
     throw new Error("a pipeline needs either source_table or query");
@@ -24,6 +28,7 @@ export function fromItem(source: Source): string {
   return `${qualifiedName(source.schema, source.table)} AS q`;
 }
 
+/** The source as people read it in messages: `schema.table` or "custom query". */
 export function relationName(source: Source): string {
   return source.query !== null ? "custom query" : `${source.schema}.${source.table ?? ""}`;
 }

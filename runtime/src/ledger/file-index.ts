@@ -14,8 +14,8 @@ import path from "node:path";
 import type { z } from "zod";
 import type {
   AssetStateSummary,
+  LatestStatus,
   PartitionQuery,
-  PartitionState,
   RunDetail,
   RunQuery,
 } from "./queries.js";
@@ -214,10 +214,10 @@ export class FileLedgerIndex {
     }
   }
 
-  async latestStates(query: PartitionQuery): Promise<PartitionState[]> {
+  async latestStates(query: PartitionQuery): Promise<LatestStatus[]> {
     await this.refresh();
     const keys = query.assetKeys ?? [...this.latest.keys()];
-    const out: PartitionState[] = [];
+    const out: LatestStatus[] = [];
     for (const key of keys) {
       const byPartition = this.latest.get(key);
       if (byPartition === undefined) continue;

@@ -22,8 +22,8 @@ import { type Logger, rootLogger } from "../logger.js";
 import { FileLedgerIndex } from "./file-index.js";
 import {
   type AssetStateSummary,
+  type LatestStatus,
   type PartitionQuery,
-  type PartitionState,
   type RunDetail,
   type RunLogLine,
   RunLogLineSchema,
@@ -347,7 +347,7 @@ export class FileLedger implements Ledger {
     return this.index;
   }
 
-  latestStates(tenant: string, query: PartitionQuery): Promise<PartitionState[]> {
+  latestStates(tenant: string, query: PartitionQuery): Promise<LatestStatus[]> {
     return this.queries(tenant).latestStates(query);
   }
 

@@ -20,6 +20,8 @@ import { type Logger, redact } from "../logger.js";
 import { parquetStream } from "../parquet/writer.js";
 import { type RetryPolicy, withRetry } from "../retry/index.js";
 import type { Storage } from "../storage/storage.js";
+import type { TrinoClient } from "../trino/client.js";
+import { ensureCreated, ensureSchema } from "../trino/ensure.js";
 import type { CheckRecord, MaterializationRecord, RunRecord } from "./types.js";
 
 export const RUN_EVENT_TYPES = [
@@ -81,6 +83,20 @@ export const RUN_EVENT_COLUMNS: readonly { name: keyof RunEvent; trino: string }
 /** Folder of run history under the tenant's base path. */
 export const RUN_HISTORY_PREFIX = "_runs";
 
+/** Default place of the history table: `hive.etl_ops.<tenant>_runs`. */
+export const DEFAULT_RUN_HISTORY_CATALOG = "hive";
+export const DEFAULT_RUN_HISTORY_SCHEMA = "etl_ops";
+export function runHistoryTableName(tenantId: string): string {
+  return `${tenantId}_runs`;
+}
+
+/** Where the history table lives in Trino. */
+export interface RunHistoryTablePlace {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
 /** Key of one history file of a run. */
 export function runHistoryKey(run: Pick<RunRecord, "runId" | "startedAt">, part: string): string {
   return `${RUN_HISTORY_PREFIX}/dt=${run.startedAt.slice(0, 10)}/${run.runId}-${part}.parquet`;
@@ -105,6 +121,23 @@ export function runHistoryTableSql(opts: {
     createTable: `CREATE TABLE IF NOT EXISTS ${q(opts.catalog)}.${q(opts.schema)}.${q(opts.table)} (${cols.join(", ")}, "dt" varchar) WITH (external_location = ${lit(opts.location)}, format = 'PARQUET', partitioned_by = ARRAY['dt'])`,
     syncPartitions: `CALL ${q(opts.catalog)}.system.sync_partition_metadata(${lit(opts.schema)}, ${lit(opts.table)}, 'ADD')`,
   };
+}
+
+/**
+ * Creates the history table over `location` when missing (race-safe: every tenant's first run
+ * may do it at once) and registers the day partitions written since. Returns whether this call
+ * created the table.
+ */
+export async function registerRunHistoryTable(
+  client: TrinoClient,
+  place: RunHistoryTablePlace,
+  location: string,
+): Promise<boolean> {
+  const sql = runHistoryTableSql({ ...place, location });
+  await ensureSchema(client, place);
+  const ensured = await ensureCreated(client, place, sql.createTable);
+  await client.execute(sql.syncPartitions);
+  return ensured.created;
 }
 
 function json(value: unknown): string {
@@ -232,6 +265,12 @@ export async function encodeRunEvents(events: readonly RunEvent[]): Promise<Uint
   return Buffer.concat(chunks);
 }
 
+/** The Trino table a RunHistory keeps registered over its files (S3 storage only). */
+export interface RunHistoryTable {
+  client: TrinoClient;
+  place: RunHistoryTablePlace;
+}
+
 /** Writes a run's history files, retrying transient storage failures. */
 export class RunHistory {
   constructor(
@@ -239,7 +278,36 @@ export class RunHistory {
     private readonly logger: Logger,
     private readonly retry: RetryPolicy,
     private readonly signal?: AbortSignal,
+    private readonly table: RunHistoryTable | null = null,
   ) {}
+
+  /**
+   * Makes the run's history queryable in Trino: creates the table when missing and registers
+   * new day partitions. Only with a table to keep (the plan names one) and S3 storage (Trino
+   * cannot read local files). A failure is logged and the run goes on: the files and the ledger
+   * hold the events.
+   */
+  async publish(): Promise<boolean> {
+    if (this.table === null || this.storage.kind !== "s3") {
+      return false;
+    }
+    const { client, place } = this.table;
+    const name = `${place.catalog}.${place.schema}.${place.table}`;
+    try {
+      const created = await registerRunHistoryTable(client, place, this.location());
+      if (created) this.logger.info("run history table created", { table: name });
+      return true;
+    } catch (e) {
+      this.logger.warn(
+        "run history table not registered (the files and the ledger have the events)",
+        {
+          table: name,
+          error: e instanceof Error ? e.message : String(e),
+        },
+      );
+      return false;
+    }
+  }
 
   /** Where history goes, for `status` and the docs (`s3://.../_runs/`). */
   location(): string {

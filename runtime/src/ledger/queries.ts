@@ -33,6 +33,9 @@ export interface PartitionState {
   runId: string;
 }
 
+/** The status of the latest record of one asset for one partition (null: unpartitioned). */
+export type LatestStatus = Pick<PartitionState, "assetKey" | "partition" | "status">;
+
 /** One asset's latest states, summed up (the console's overview and health). */
 export interface AssetStateSummary {
   assetKey: string;
@@ -72,8 +75,8 @@ export interface RunDetail {
 
 /** What the console asks the ledger; every list is newest first unless it says otherwise. */
 export interface LedgerQueries {
-  /** The latest record per (asset, partition) in the query's range, in no particular order. */
-  latestStates(tenant: string, query: PartitionQuery): Promise<PartitionState[]>;
+  /** The latest status per (asset, partition) in the query's range, in no particular order. */
+  latestStates(tenant: string, query: PartitionQuery): Promise<LatestStatus[]>;
   /** An asset's materialisations, newest first, at most `limit`. */
   assetMaterializations(
     tenant: string,

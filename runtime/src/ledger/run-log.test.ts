@@ -38,9 +38,10 @@ describe("run log lines", () => {
       error: "password *** refused",
     });
     expect((await ledger.runLogs("t", "r2", -1, 100)).map((l) => l.msg)).toEqual(["other run"]);
-    // The terminal still got every line of its level, in its own (text) format.
+    // The terminal still got every line of its level, in its own (pretty) format.
     expect(printed).toHaveLength(4);
-    expect(printed[0]).toMatch(/^INFO/);
+    expect(printed[0]).toMatch(/INFO\s+session line, no run/);
+    expect(printed[0]).not.toMatch(/^\{/);
   });
 
   it("keeps the first lines of a very chatty run and says how many it left out", async () => {

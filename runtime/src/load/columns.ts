@@ -4,12 +4,13 @@
  * is read from a Hive staging table into the Iceberg target.
  */
 import { z } from "zod";
-import type { OutputColumn, SourceColumn } from "../plan.js";
-import { checkIdent, normaliseType } from "../trino/sql.js";
+import { RESERVED_COLUMN_PREFIX, targetColumnProblem } from "../naming.js";
+import type { OutputColumn, SourceColumn, UnmappedTypes } from "../plan.js";
+import { normaliseType } from "../trino/sql.js";
 import { mapColumn, trinoTypeOf } from "../types/pg.js";
 
 export const LoadColumnSchema = z.strictObject({
-  /** Column name as it appears in the Parquet files (Trino folds it to lower case). */
+  /** Target column name as it appears in the Parquet files and the Trino table (lower case). */
   name: z.string(),
   /** Trino/Iceberg type of the column in the target table, normalised (see normaliseType). */
   type: z.string(),
@@ -21,18 +22,15 @@ export type LoadColumnsResult =
   | { ok: false; errors: string[] };
 
 /** Prefix reserved for the load's own helper columns inside generated statements. */
-export const RESERVED_PREFIX = "__etl_";
+export const RESERVED_PREFIX = RESERVED_COLUMN_PREFIX;
 
 function checkNames(columns: LoadColumn[], origin: string): string[] {
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const c of columns) {
-    const id = checkIdent(c.name, `${origin} column`);
-    if (!id.ok) {
-      errors.push(id.reason);
-    }
-    if (c.name.toLowerCase().startsWith(RESERVED_PREFIX)) {
-      errors.push(`${origin} column "${c.name}" uses the reserved prefix ${RESERVED_PREFIX}`);
+    const problem = targetColumnProblem(c.name);
+    if (problem !== null) {
+      errors.push(`${origin} column ${JSON.stringify(c.name)} ${problem}`);
     }
     const lower = c.name.toLowerCase();
     if (seen.has(lower)) {
@@ -45,20 +43,35 @@ function checkNames(columns: LoadColumn[], origin: string): string[] {
   return errors;
 }
 
-/** Load columns of extracted data, from introspected source columns (same mapping as extract). */
-export function columnsFromSource(columns: readonly SourceColumn[]): LoadColumnsResult {
+/**
+ * Load columns of extracted data, from source columns and their target names (same order; absent:
+ * the source names as they are, which is what extracts written before target naming hold), with
+ * the same type mapping as the extract.
+ */
+export function columnsFromSource(
+  columns: readonly SourceColumn[],
+  targetNames?: readonly string[],
+  unmapped: UnmappedTypes = "text",
+): LoadColumnsResult {
   const out: LoadColumn[] = [];
   const errors: string[] = [];
-  for (const c of columns) {
-    const mapped = mapColumn(c);
+  for (const [i, c] of columns.entries()) {
+    const mapped = mapColumn(c, unmapped);
     if (!mapped.ok) {
       errors.push(`source column "${c.name}": ${mapped.reason}`);
       continue;
     }
-    out.push({ name: c.name, type: trinoTypeOf(mapped.type) });
+    // Extracts written before target naming hold the source names; Trino folds them.
+    out.push({ name: targetNames?.[i] ?? c.name.toLowerCase(), type: trinoTypeOf(mapped.type) });
   }
   errors.push(...checkNames(out, "source"));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, columns: out };
+}
+
+/** Load columns recorded by an extract manifest (its `targetColumns`), checked. */
+export function columnsFromRecorded(columns: readonly LoadColumn[]): LoadColumnsResult {
+  const errors = checkNames([...columns], "extracted");
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, columns: [...columns] };
 }
 
 /** Load columns of transform output, from the declared output columns (Trino type names). */

@@ -5,37 +5,89 @@
  */
 import { z } from "zod";
 import type { Logger } from "../logger.js";
-import { type PipelinePlan, SourceColumnSchema } from "../plan.js";
+import { DEFAULT_TARGET_COLUMNS, type PipelinePlan, SourceColumnSchema } from "../plan.js";
 import { type Manifest, readManifest } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import type { TrinoClient } from "../trino/client.js";
-import { columnsFromOutput, columnsFromSource, type LoadColumnsResult } from "./columns.js";
-import { LoadError, type LoadResult, loadPartition, type StagedData } from "./load.js";
+import {
+  columnsFromOutput,
+  columnsFromRecorded,
+  columnsFromSource,
+  LoadColumnSchema,
+  type LoadColumnsResult,
+} from "./columns.js";
+import {
+  LoadError,
+  type LoadResult,
+  loadPartition,
+  type StagedData,
+  TRANSFER_DATE_COLUMN,
+} from "./load.js";
 import type { StagingPlace } from "./staging.js";
 
-/** Columns of a committed run: extract manifests record the live source columns they wrote. */
+/**
+ * Columns of a committed run: extract manifests record what their files hold (each column's target
+ * name and Trino type); older ones only the live source columns, whose names the files then carry.
+ */
 export function stagedFromManifest(pipeline: PipelinePlan, manifest: Manifest): StagedData {
+  const staged = readStaged(pipeline, manifest);
+  if (!staged.ok) {
+    throw new LoadError(staged.error);
+  }
+  return staged.staged;
+}
+
+/** stagedFromManifest's result without throwing: the staged data, or why it cannot be loaded. */
+export function readStaged(
+  pipeline: PipelinePlan,
+  manifest: Manifest,
+): { ok: true; staged: StagedData } | { ok: false; error: string } {
   const stage = manifest.stage === "transfer" ? "transfer" : "extract";
   let cols: LoadColumnsResult;
+  let partitionColumn: string | null = null;
   if (stage === "transfer") {
     if (pipeline.transfer === null) {
-      throw new LoadError(`pipeline ${pipeline.name} has transfer output but no transfer plan`);
+      return {
+        ok: false,
+        error: `pipeline ${pipeline.name} has transfer output but no transfer plan`,
+      };
     }
     cols = columnsFromOutput(pipeline.transfer.output);
+    partitionColumn = pipeline.dateColumn === null ? null : TRANSFER_DATE_COLUMN;
   } else {
     const recorded = z.array(SourceColumnSchema).safeParse(manifest.metadata.columns);
     const source = recorded.success ? recorded.data : pipeline.columns;
     if (source === null) {
-      throw new LoadError(
-        `extract manifest of ${pipeline.name} ${manifest.partition ?? "snapshot"} records no columns and the plan has no column snapshot`,
-      );
+      return {
+        ok: false,
+        error: `extract manifest of ${pipeline.name} ${manifest.partition ?? "snapshot"} records no columns and the plan has no column snapshot`,
+      };
     }
-    cols = columnsFromSource(source);
+    const targets = z.array(LoadColumnSchema).safeParse(manifest.metadata.targetColumns);
+    const unmapped = (pipeline.targetColumns ?? DEFAULT_TARGET_COLUMNS).unmappedTypes;
+    cols =
+      targets.success && targets.data.length === source.length
+        ? columnsFromRecorded(targets.data)
+        : columnsFromSource(source, undefined, unmapped);
+    if (pipeline.dateColumn !== null && cols.ok) {
+      // The date column is a source name; the files hold it under its target name.
+      const index = source.findIndex((c) => c.name === pipeline.dateColumn);
+      partitionColumn = cols.columns[index]?.name ?? pipeline.dateColumn;
+    }
   }
   if (!cols.ok) {
-    throw new LoadError(`cannot load pipeline ${pipeline.name}: ${cols.errors.join("; ")}`);
+    return { ok: false, error: `cannot load pipeline ${pipeline.name}: ${cols.errors.join("; ")}` };
   }
-  return { stage, location: manifest.location, runId: manifest.runId, columns: cols.columns };
+  return {
+    ok: true,
+    staged: {
+      stage,
+      location: manifest.location,
+      runId: manifest.runId,
+      columns: cols.columns,
+      partitionColumn,
+    },
+  };
 }
 
 export interface LoadCommittedOptions {

@@ -8,10 +8,17 @@
  * every match condition, so one tenant's load can never touch another tenant's rows.
  */
 import { z } from "zod";
+import { addDays, parseCalendarDate } from "../contract/calendar.js";
+import { resolveZone } from "../contract/zone.js";
 import { type Logger, rootLogger } from "../logger.js";
-import type { PipelinePlan, WriteMode } from "../plan.js";
+import { type PipelinePlan, TRANSFER_DATE_COLUMN, type WriteMode } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
-import { InvalidIdentifierError, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
+import {
+  InvalidIdentifierError,
+  quoteTrinoColumn,
+  quoteTrinoIdent,
+  stringLiteral,
+} from "../trino/sql.js";
 import { type LoadColumn, RESERVED_PREFIX, stagedExpr } from "./columns.js";
 import {
   createStagingTable,
@@ -26,7 +33,7 @@ import {
 import { ensureTargetTable, type TargetTable, targetName } from "./target.js";
 
 /** Column the transfer stage writes the partition date into (the partition column of its table). */
-export const TRANSFER_DATE_COLUMN = "snapshot_date";
+export { TRANSFER_DATE_COLUMN };
 
 export const LoadResultSchema = z.strictObject({
   target: z.string(),
@@ -55,6 +62,11 @@ export interface StagedData {
   runId: string;
   /** Columns of the Parquet files with their target Trino types (columnsFromSource/Output). */
   columns: LoadColumn[];
+  /**
+   * The staged column the daily partition is selected by (the date column's target name, or the
+   * transfer's snapshot_date); absent: the plan's date_column as it is.
+   */
+  partitionColumn?: string | null;
 }
 
 export interface LoadPartitionOptions {
@@ -103,19 +115,19 @@ function plan(opts: LoadPartitionOptions): Plan {
   const dataColumns = opts.staged.columns
     .map((c) => ({ name: c.name.toLowerCase(), type: c.type }))
     .filter((c) => c.name !== tenantColumn);
+  // The generator derived and checked these names (PipelinePlan.targetColumns); this is the
+  // load's own guard for hand-written plans, and it runs before any statement is sent.
   for (const c of [...dataColumns.map((d) => d.name), tenantColumn]) {
     try {
-      quoteTrinoIdent(c, "column");
+      quoteTrinoColumn(c, "column");
     } catch (err) {
       errors.push(err instanceof Error ? err.message : String(err));
-    }
-    if (c.startsWith(RESERVED_PREFIX)) {
-      errors.push(`column "${c}" uses the reserved prefix ${RESERVED_PREFIX}`);
     }
   }
   const partitioned = p.dateColumn !== null;
   const dateName = (
-    opts.staged.stage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? "")
+    opts.staged.partitionColumn ??
+    (opts.staged.stage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
   ).toLowerCase();
   const partitionColumn = partitioned
     ? (dataColumns.find((c) => c.name === dateName) ?? null)
@@ -171,27 +183,13 @@ function plan(opts: LoadPartitionOptions): Plan {
   };
 }
 
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
+/** The zone as Trino reads it inside a timestamp literal (canonical names have no quote). */
 function zoneLiteralPart(timeZone: string): string {
-  const valid =
-    /^[A-Za-z0-9_+\-/]+$/.test(timeZone) &&
-    (() => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-  if (!valid) {
+  const zone = resolveZone(timeZone);
+  if (!zone.ok) {
     throw new InvalidIdentifierError(`"${timeZone}" is not an IANA time zone`);
   }
-  return timeZone;
+  return zone.zone;
 }
 
 /**
@@ -204,14 +202,14 @@ export function trinoPartitionPredicate(
   partition: { date: string; timeZone: string },
 ): string {
   const from = partition.date;
-  const to = nextDay(from);
+  const date = parseCalendarDate(from);
+  if (!date.ok) {
+    throw new InvalidIdentifierError(`"${from}" is not a partition date: ${date.problem}`);
+  }
   if (column.type === "date") {
     return `${ref} = DATE ${stringLiteral(from)}`;
   }
-  // dateLiteral-style validation of the shape happens in nextDay/DATE parsing by Trino; re-check.
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) {
-    throw new InvalidIdentifierError(`"${from}" is not a YYYY-MM-DD partition date`);
-  }
+  const to = addDays(from, 1);
   if (column.type.endsWith("with time zone")) {
     const z = zoneLiteralPart(partition.timeZone);
     return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00 ${z}`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00 ${z}`)}`;
@@ -222,9 +220,9 @@ export function trinoPartitionPredicate(
 /** SELECT over the staging table producing the target's columns (tenant column included). */
 function sourceSelect(pl: Plan, staging: string, tenantId: string): string {
   const cols = pl.dataColumns.map(
-    (c) => `${stagedExpr(quoteTrinoIdent(c.name), c.type)} AS ${quoteTrinoIdent(c.name)}`,
+    (c) => `${stagedExpr(quoteTrinoColumn(c.name), c.type)} AS ${quoteTrinoColumn(c.name)}`,
   );
-  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoIdent(pl.tenantColumn)}`);
+  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoColumn(pl.tenantColumn)}`);
   return `SELECT ${cols.join(", ")} FROM ${staging}`;
 }
 
@@ -234,7 +232,7 @@ function allColumns(pl: Plan): string[] {
 
 function insertClause(pl: Plan, alias: string): string {
   const cols = allColumns(pl);
-  return `INSERT (${cols.map((c) => quoteTrinoIdent(c)).join(", ")}) VALUES (${cols.map((c) => `${alias}.${quoteTrinoIdent(c)}`).join(", ")})`;
+  return `INSERT (${cols.map((c) => quoteTrinoColumn(c)).join(", ")}) VALUES (${cols.map((c) => `${alias}.${quoteTrinoColumn(c)}`).join(", ")})`;
 }
 
 /**
@@ -262,30 +260,30 @@ function replaceStatement(pl: Plan, target: string, source: string, scope: strin
 
 /** One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. */
 function mergeStatement(pl: Plan, target: string, source: string, tenantId: string): string {
-  const keys = pl.keyColumns.map((k) => quoteTrinoIdent(k));
+  const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
   // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
   const orderable = others.filter((c) => !c.type.startsWith("array("));
   const order =
     orderable.length === 0
       ? "1"
-      : orderable.map((c) => `${quoteTrinoIdent(c.name)} DESC NULLS LAST`).join(", ");
+      : orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`).join(", ");
   const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
   const on = keys.map((k) => `t.${k} IS NOT DISTINCT FROM s.${k}`).join(" AND ");
   const changed = others
-    .map((c) => `t.${quoteTrinoIdent(c.name)} IS DISTINCT FROM s.${quoteTrinoIdent(c.name)}`)
+    .map((c) => `t.${quoteTrinoColumn(c.name)} IS DISTINCT FROM s.${quoteTrinoColumn(c.name)}`)
     .join(" OR ");
   const cols = allColumns(pl);
   const lines = [
     `MERGE INTO ${target} AS t`,
-    `USING (SELECT ${cols.map((c) => quoteTrinoIdent(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
+    `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
     // The constant tenant predicate is pushed into the target's scan (file statistics prune the
     // other tenants' files); the join on the column keeps the key match itself.
-    `ON t.${quoteTrinoIdent(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoIdent(pl.tenantColumn)} = s.${quoteTrinoIdent(pl.tenantColumn)} AND ${on}`,
+    `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,
   ];
   if (others.length > 0) {
     lines.push(
-      `WHEN MATCHED AND (${changed}) THEN UPDATE SET ${others.map((c) => `${quoteTrinoIdent(c.name)} = s.${quoteTrinoIdent(c.name)}`).join(", ")}`,
+      `WHEN MATCHED AND (${changed}) THEN UPDATE SET ${others.map((c) => `${quoteTrinoColumn(c.name)} = s.${quoteTrinoColumn(c.name)}`).join(", ")}`,
     );
   }
   lines.push(`WHEN NOT MATCHED THEN ${insertClause(pl, "s")}`);
@@ -371,7 +369,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
       opts.staged.location,
     );
     const source = sourceSelect(pl, staging, opts.tenantId);
-    const tenantScope = `t.${quoteTrinoIdent(pl.tenantColumn)} = ${stringLiteral(opts.tenantId)}`;
+    const tenantScope = `t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(opts.tenantId)}`;
     const range =
       pl.partitionColumn !== null && opts.partition !== null
         ? { column: pl.partitionColumn, partition: opts.partition }
@@ -382,7 +380,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     const outside =
       range === null
         ? "0"
-        : `count_if(NOT coalesce(${trinoPartitionPredicate(`s.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}, false))`;
+        : `count_if(NOT coalesce(${trinoPartitionPredicate(`s.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}, false))`;
     const counted = await client.execute(
       `SELECT CAST(count(*) AS varchar), CAST(${outside} AS varchar) FROM (${source}) AS s`,
       { session },
@@ -401,11 +399,11 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
       case "append": {
         // Multiset difference against what this tenant already has in the partition: a rerun of
         // the same data appends nothing, new rows are appended, existing rows are never changed.
-        const cols = allColumns(pl).map((c) => quoteTrinoIdent(c));
+        const cols = allColumns(pl).map((c) => quoteTrinoColumn(c));
         const scope =
           range === null
             ? tenantScope
-            : `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}`;
+            : `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}`;
         statement = `INSERT INTO ${target} (${cols.join(", ")}) ${source} EXCEPT ALL SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${target} AS t WHERE ${scope}`;
         break;
       }
@@ -416,7 +414,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
         if (range === null) {
           throw new LoadError("replace_partition without a partition");
         }
-        const scope = `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoIdent(range.column.name)}`, range.column, range.partition)}`;
+        const scope = `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}`;
         statement = replaceStatement(pl, target, source, scope);
         break;
       }

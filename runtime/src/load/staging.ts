@@ -7,7 +7,8 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { TrinoClient } from "../trino/client.js";
-import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
+import { ensureSchema } from "../trino/ensure.js";
+import { quoteTrinoColumn, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import { hiveTypeOf, type LoadColumn } from "./columns.js";
 
 export const STAGING_PREFIX = "etl_stg_";
@@ -69,11 +70,9 @@ function ref(place: StagingPlace, table: string): string {
   return `${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}.${quoteTrinoIdent(table, "staging table")}`;
 }
 
-/** Creates the staging schema when missing. */
+/** Creates the staging schema when missing (race-safe: many loads start at once on a new stack). */
 export async function ensureStagingSchema(client: TrinoClient, place: StagingPlace): Promise<void> {
-  await client.execute(
-    `CREATE SCHEMA IF NOT EXISTS ${quoteTrinoIdent(place.catalog, "staging catalog")}.${quoteTrinoIdent(place.schema, "staging schema")}`,
-  );
+  await ensureSchema(client, place);
 }
 
 /** Creates an external Parquet table over `location` (an s3:// prefix); returns its SQL name. */
@@ -85,7 +84,7 @@ export async function createStagingTable(
   location: string,
 ): Promise<string> {
   const name = ref(place, table);
-  const cols = columns.map((c) => `${quoteTrinoIdent(c.name, "column")} ${hiveTypeOf(c.type)}`);
+  const cols = columns.map((c) => `${quoteTrinoColumn(c.name)} ${hiveTypeOf(c.type)}`);
   await client.execute(
     `CREATE TABLE ${name} (${cols.join(", ")}) WITH (external_location = ${stringLiteral(location)}, format = 'PARQUET')`,
     { session: stagingSession(place) },

@@ -3,7 +3,14 @@
  * new columns, and refused with a clear message when a column's type changed.
  */
 import type { TrinoClient } from "../trino/client.js";
-import { normaliseType, quoteTrinoIdent, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import { ensureCreated, ensureSchema } from "../trino/ensure.js";
+import {
+  normaliseType,
+  quoteTrinoColumn,
+  quoteTrinoIdent,
+  stringLiteral,
+  trinoQualifiedName,
+} from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
 
 export interface TargetTable {
@@ -56,11 +63,7 @@ export async function ensureTargetTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
 ): Promise<EnsureResult> {
-  // One idempotent statement on the common path; the existence query only after a failure.
-  const schema = `${quoteTrinoIdent(t.catalog, "catalog")}.${quoteTrinoIdent(t.schema, "schema")}`;
-  await createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`, schema, () =>
-    schemaExists(client, t),
-  );
+  await ensureSchema(client, t);
   let existing = await describeTable(client, t);
   let created = false;
   if (existing === null) {
@@ -79,7 +82,7 @@ export async function ensureTargetTable(
     }
     // Concurrent loads may race on the same new column; IF NOT EXISTS keeps the loser quiet.
     await client.execute(
-      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteTrinoIdent(c.name, "column")} ${c.type}`,
+      `ALTER TABLE ${targetName(t)} ADD COLUMN IF NOT EXISTS ${quoteTrinoColumn(c.name)} ${c.type}`,
     );
     added.push(c.name.toLowerCase());
   }
@@ -100,53 +103,16 @@ async function createTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
 ): Promise<boolean> {
-  const cols = wanted.map((c) => `${quoteTrinoIdent(c.name, "column")} ${c.type}`).join(", ");
+  const cols = wanted.map((c) => `${quoteTrinoColumn(c.name)} ${c.type}`).join(", ");
   const props = ["format = 'PARQUET'"];
   if (partitionColumn !== null) {
-    // The partition transform is a string property; the column name was validated by quoteTrinoIdent.
-    quoteTrinoIdent(partitionColumn, "partition column");
-    props.push(`partitioning = ARRAY[${stringLiteral(`day(${partitionColumn.toLowerCase()})`)}]`);
+    // The partition transform is a string property holding the quoted column name (Iceberg parses
+    // `day("order date")`); stringLiteral then doubles any single quote of it.
+    const column = quoteTrinoColumn(partitionColumn.toLowerCase(), "partition column");
+    props.push(`partitioning = ARRAY[${stringLiteral(`day(${column})`)}]`);
   }
   const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`;
-  return createRacing(
-    client,
-    sql,
-    targetName(t),
-    async () => (await describeTable(client, t)) !== null,
-  );
-}
-
-async function schemaExists(client: TrinoClient, t: TargetTable): Promise<boolean> {
-  const rows = await client.rows(
-    `SELECT 1 FROM ${quoteTrinoIdent(t.catalog, "catalog")}.information_schema.schemata WHERE schema_name = ${stringLiteral(t.schema.toLowerCase())}`,
-  );
-  return rows.length > 0;
-}
-
-/**
- * Runs a CREATE ... IF NOT EXISTS that may race with another load's. Iceberg's JDBC catalog fails
- * the later of two simultaneous CREATEs with a duplicate-key error despite IF NOT EXISTS: when the
- * statement fails and the object exists afterwards, another load created it and this one goes on.
- * Any other failure is raised with the object's name. Returns whether this statement succeeded.
- */
-async function createRacing(
-  client: TrinoClient,
-  sql: string,
-  what: string,
-  exists: () => Promise<boolean>,
-): Promise<boolean> {
-  const failure = await client.execute(sql).then(
-    () => null,
-    (error: unknown) => error,
-  );
-  if (failure === null) {
-    return true;
-  }
-  if (await exists()) {
-    return false;
-  }
-  const reason = failure instanceof Error ? failure.message : String(failure);
-  throw new Error(`creating ${what} failed: ${reason}`, { cause: failure });
+  return (await ensureCreated(client, t, sql)).created;
 }
 
 function checkTypes(

@@ -1,9 +1,10 @@
 /**
  * Daily partitions: calendar days (YYYY-MM-DD) in the tenant's time zone, from the configured start
- * date. A day is complete once midnight of the next day has passed in that zone.
+ * date. A day is complete once midnight of the next day has passed in that zone. What a date and a
+ * zone are is the contract's (runtime/src/contract/calendar.ts, zone.ts), shared with the generator.
  */
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+import { addDays, formatCalendarDate, parseCalendarDate, utcMillis } from "../contract/calendar.js";
+import { resolveZone } from "../contract/zone.js";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -24,11 +25,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     formatters.set(timeZone, f);
   }
   return f;
-}
-
-/** Whether `timeZone` is an IANA zone this Node.js knows. */
-export function isValidTimeZone(timeZone: string): boolean {
-  return Intl.supportedValuesOf("timeZone").includes(timeZone) || timeZone === "UTC";
 }
 
 export interface WallTime {
@@ -71,7 +67,7 @@ export function wallTime(instant: Date, timeZone: string): WallTime {
 /** Offset of `timeZone` from UTC at `instantMs`, in milliseconds (east positive). */
 export function zoneOffsetMs(instantMs: number, timeZone: string): number {
   const w = wallTime(new Date(instantMs), timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const asUtc = utcMillis(w);
   return asUtc - Math.floor(instantMs / 1000) * 1000;
 }
 
@@ -83,7 +79,7 @@ export function localToInstants(
   local: { year: number; month: number; day: number; hour: number; minute: number },
   timeZone: string,
 ): number[] {
-  const wallMs = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
+  const wallMs = utcMillis(local);
   // Offsets a zone uses within a day of this wall time cover every candidate reading.
   const offsets = new Set<number>([
     zoneOffsetMs(wallMs - 86_400_000, timeZone),
@@ -110,33 +106,7 @@ export function localToInstants(
 
 /** The calendar date of `instant` in `timeZone`, as YYYY-MM-DD. */
 export function dateIn(instant: Date, timeZone: string): string {
-  const w = wallTime(instant, timeZone);
-  return formatDate(w.year, w.month, w.day);
-}
-
-function formatDate(y: number, m: number, d: number): string {
-  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-}
-
-/** Whether `text` is a real calendar date written YYYY-MM-DD. */
-export function isDate(text: string): boolean {
-  const m = DATE_RE.exec(text);
-  if (m === null) {
-    return false;
-  }
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
-}
-
-/** Calendar arithmetic on YYYY-MM-DD (time-zone free). */
-export function addDays(date: string, days: number): string {
-  const m = DATE_RE.exec(date);
-  if (m === null) {
-    throw new Error(`addDays: "${date}" is not a YYYY-MM-DD date`);
-  }
-  const dt = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
-  return formatDate(dt.getUTCFullYear(), dt.getUTCMonth() + 1, dt.getUTCDate());
+  return formatCalendarDate(wallTime(instant, timeZone));
 }
 
 /** The latest day that has fully ended in `timeZone` at `now`: yesterday there. */
@@ -160,14 +130,22 @@ export interface PartitionsConfig {
 
 export type PartitionCheck = { ok: true; partition: string } | { ok: false; error: string };
 
-/** Checks a `--partition` value: a real date, not before the start date, not in the future. */
+/**
+ * Checks a `--partition` value: a real date, not before the start date, not in the future of the
+ * partitions' zone (which must be a known zone).
+ */
 export function validatePartition(
   text: string,
   config: PartitionsConfig,
   now: Date = new Date(),
 ): PartitionCheck {
-  if (!isDate(text)) {
-    return { ok: false, error: `partition "${text}" is not a date written YYYY-MM-DD` };
+  const date = parseCalendarDate(text);
+  if (!date.ok) {
+    return { ok: false, error: `partition "${text}" is not a calendar date: ${date.problem}` };
+  }
+  const zone = resolveZone(config.timezone);
+  if (!zone.ok) {
+    return { ok: false, error: `partitions.timezone: ${zone.message}` };
   }
   if (text < config.startDate) {
     return {
@@ -175,11 +153,11 @@ export function validatePartition(
       error: `partition ${text} is before the first partition ${config.startDate} (partitions.start_date)`,
     };
   }
-  const today = dateIn(now, config.timezone);
+  const today = dateIn(now, zone.zone);
   if (text > today) {
     return {
       ok: false,
-      error: `partition ${text} is in the future (today is ${today} in ${config.timezone})`,
+      error: `partition ${text} is in the future (today is ${today} in ${zone.zone})`,
     };
   }
   return { ok: true, partition: text };
@@ -210,17 +188,11 @@ export function validateRange(
 /** Half-open instant range [start, end) covered by a daily partition in `timeZone`. */
 export function partitionWindow(date: string, timeZone: string): { start: Date; end: Date } {
   const startOf = (d: string): Date => {
-    const m = DATE_RE.exec(d);
-    if (m === null) {
-      throw new Error(`partitionWindow: "${d}" is not a YYYY-MM-DD date`);
+    const parsed = parseCalendarDate(d);
+    if (!parsed.ok) {
+      throw new Error(`partitionWindow: "${d}" is not a calendar date: ${parsed.problem}`);
     }
-    const local = {
-      year: Number(m[1]),
-      month: Number(m[2]),
-      day: Number(m[3]),
-      hour: 0,
-      minute: 0,
-    };
+    const local = { ...parsed.date, hour: 0, minute: 0 };
     // Midnight can be skipped by a DST jump (e.g. America/Santiago): the day then starts at the
     // first minute that exists.
     for (let minute = 0; minute < 180; minute += 1) {

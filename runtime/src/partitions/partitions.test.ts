@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { addDays } from "../contract/calendar.js";
 import {
-  addDays,
   latestCompletePartition,
   partitionRange,
   partitionWindow,
@@ -37,13 +37,28 @@ describe("partitions", () => {
     const bad = [
       validatePartition("2026-1-5", config, now),
       validatePartition("2026-02-30", config, now),
+      validatePartition("0000-01-01", config, now),
       validatePartition("2025-12-31", config, now),
       validatePartition("2026-01-11", config, now),
+      validatePartition("2026-01-05", { ...config, timezone: "Asia/Seol" }, now),
     ].map((r) => (r.ok ? "ok" : r.error));
-    expect(bad[0]).toContain("YYYY-MM-DD");
-    expect(bad[1]).toContain("YYYY-MM-DD");
-    expect(bad[2]).toContain("before the first partition 2026-01-01");
-    expect(bad[3]).toContain("in the future");
+    expect(bad).toEqual([
+      'partition "2026-1-5" is not a calendar date: expected YYYY-MM-DD',
+      'partition "2026-02-30" is not a calendar date: February 2026 has 28 days',
+      'partition "0000-01-01" is not a calendar date: year 0000 does not exist (years run 0001-9999)',
+      "partition 2025-12-31 is before the first partition 2026-01-01 (partitions.start_date)",
+      "partition 2026-01-11 is in the future (today is 2026-01-10 in Asia/Seoul)",
+      'partitions.timezone: unknown time zone "Asia/Seol"',
+    ]);
+  });
+  it("accepts a partition in an alias or lower-case spelling of the zone", () => {
+    const now = new Date("2026-01-10T00:00:00Z");
+    for (const timezone of ["asia/seoul", "ROK", "Asia/Calcutta"]) {
+      expect(validatePartition("2026-01-05", { ...config, timezone }, now)).toEqual({
+        ok: true,
+        partition: "2026-01-05",
+      });
+    }
   });
   it("reports every problem of a backfill range at once", () => {
     const r = validateRange("2025-01-01", "2030-01-01", config, new Date("2026-01-10T00:00:00Z"));

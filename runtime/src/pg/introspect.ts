@@ -4,6 +4,7 @@
  */
 import type pg from "pg";
 import { type SourceColumn, SourceColumnSchema } from "../plan.js";
+import { describeStatement } from "./describe.js";
 import { subqueryText, useSchema } from "./sql.js";
 
 // One type description for a (type oid, typmod) pair. Domains report their base type (bt); arrays,
@@ -64,8 +65,10 @@ function toColumns(rows: unknown[], what: string): SourceColumn[] {
 }
 
 /**
- * Live columns of `schema.relation`; an error names the relation when it does not exist. Sets the
- * session's search_path to `schema` (see useSchema), so type names are printed relative to it.
+ * Live columns of `schema.relation` (both exactly as named in the database: any identifier works,
+ * case and punctuation included); an error names the relation when it does not exist, and the
+ * relations whose names differ only in case. Sets the session's search_path to `schema` (see
+ * useSchema), so type names are printed relative to it.
  */
 export async function introspectRelation(
   client: Queryable,
@@ -75,16 +78,61 @@ export async function introspectRelation(
   await useSchema(client, schema);
   const result = await client.query(INTROSPECT_RELATION_SQL, [schema, relation]);
   if (result.rows.length === 0) {
+    const near = await client.query(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE lower(n.nspname) = lower($1) AND lower(c.relname) = lower($2)
+         AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1, 2 LIMIT 5`,
+      [schema, relation],
+    );
+    const found = near.rows as { schema: string; name: string }[];
+    if (found.some((r) => r.schema === schema && r.name === relation)) {
+      throw new Error(
+        `source relation ${schema}.${relation} has no columns in database ${describeDb(client)}: there is nothing to extract`,
+      );
+    }
+    const similar = found.map((r) => `${JSON.stringify(r.schema)}.${JSON.stringify(r.name)}`);
     throw new Error(
-      `source relation ${schema}.${relation} does not exist (or has no columns) in database ${describeDb(client)}`,
+      `source relation ${schema}.${relation} does not exist in database ${describeDb(client)}${similar.length === 0 ? "" : `; names are matched exactly, with their case: did you mean ${similar.join(" or ")}?`}`,
     );
   }
   return toColumns(result.rows, `${schema}.${relation}`);
 }
 
+/** The statement a custom query is introspected as: its result columns, the query as a subquery. */
+export function customQueryProbe(query: string): string {
+  return `SELECT * FROM (\n${subqueryText(query)}\n) AS q`;
+}
+
 /**
- * Result columns of a custom query (run with LIMIT 0, search_path = `schema`). PostgreSQL does not
- * say whether a query column can be null, so every one is nullable.
+ * Checks that `query` is exactly one statement without parameters, through the extended
+ * protocol's Parse (docs/reliability.md): a text with a second statement, or one that only parses
+ * once wrapped in the subquery the runtime puts around it, is refused.
+ */
+export async function checkCustomQuery(client: Queryable, query: string): Promise<void> {
+  const alone = await describeStatement(client, subqueryText(query)).catch((error: unknown) => {
+    throw new Error(
+      `custom query is not exactly one valid statement: ${(error as Error).message}`,
+      { cause: error },
+    );
+  });
+  if (alone.parameterTypes.length > 0) {
+    throw new Error(
+      `custom query uses ${alone.parameterTypes.length} parameter(s) ($1, ...); a custom query takes none`,
+    );
+  }
+  await describeStatement(client, customQueryProbe(query)).catch((error: unknown) => {
+    throw new Error(
+      `custom query does not stay one statement when wrapped as a subquery (SELECT * FROM (<query>) AS q): ${(error as Error).message}; write one complete SELECT without unbalanced parentheses or comments`,
+      { cause: error },
+    );
+  });
+}
+
+/**
+ * Result columns of a custom query (search_path = `schema`), described through the extended
+ * protocol without executing the query (checkCustomQuery first). PostgreSQL does not say whether a
+ * query column can be null, so every one is nullable.
  */
 export async function introspectQuery(
   client: Queryable,
@@ -92,7 +140,8 @@ export async function introspectQuery(
   query: string,
 ): Promise<SourceColumn[]> {
   await useSchema(client, schema);
-  const probe = await client.query(`SELECT * FROM (${subqueryText(query)}) AS q LIMIT 0`);
+  await checkCustomQuery(client, query);
+  const probe = await describeStatement(client, customQueryProbe(query));
   const names = probe.fields.map((f) => f.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
   if (dupes.length > 0) {

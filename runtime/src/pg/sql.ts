@@ -1,6 +1,9 @@
 /** Safe SQL text for statements that cannot take bind parameters (COPY). */
 
-/** Quotes an identifier like PostgreSQL's quote_ident, always (never relies on case folding). */
+/**
+ * Quotes an identifier like PostgreSQL's quote_ident, always (never relies on case folding), so
+ * any name PostgreSQL accepts works exactly as written: `Order Details`, `a.b`, `"x"`, any script.
+ */
 export function quoteIdent(name: string): string {
   if (name.includes("\u0000")) {
     throw new Error(`identifier ${JSON.stringify(name)} contains a NUL character`);

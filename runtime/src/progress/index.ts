@@ -3,6 +3,7 @@
  * otherwise. Both carry rows, bytes and rate; the logger's bound context supplies tenant, run id,
  * asset key and partition.
  */
+import { humanBytes } from "../log-format.js";
 import type { Logger } from "../logger.js";
 
 export interface ProgressUpdate {
@@ -28,23 +29,14 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-function humanBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
 /** Creates a progress reporter that throttles output to one line per interval. */
 export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
   const started = now();
   const interval = options.intervalMs ?? (options.tty === null ? 5000 : 200);
-  let last = 0;
+  // The first report waits one interval: a stage shorter than that shows no progress at all
+  // (its outcome line says the same, once).
+  let last = started;
   let rows = 0;
   let bytes = 0;
   let detail: string | undefined;

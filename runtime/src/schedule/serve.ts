@@ -6,16 +6,20 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { addDays } from "../contract/calendar.js";
+import { type CronExpression, parseCron } from "../contract/cron.js";
+import { resolveZone } from "../contract/zone.js";
 import { writeFileAtomic } from "../ledger/file.js";
 import type { Logger } from "../logger.js";
-import { addDays, dateIn } from "../partitions/index.js";
+import { dateIn } from "../partitions/index.js";
 import type { JobPlan } from "../plan.js";
 import { sleep } from "../retry/index.js";
-import { type CronExpression, firesBetween, nextFire, parseCron } from "./cron.js";
+import { firesBetween, nextFire } from "./cron.js";
 
 export interface ScheduledJob {
   job: JobPlan;
   cron: CronExpression;
+  /** The schedule's zone in its canonical spelling. */
   timezone: string;
 }
 
@@ -35,18 +39,10 @@ export function scheduledJobs(jobs: readonly JobPlan[], all: boolean): Schedules
   for (const job of jobs) {
     if (job.schedule === null || (!all && !job.schedule.autoStart)) continue;
     const c = parseCron(job.schedule.cron);
-    if (!c.ok) {
-      errors.push(`job ${job.name}: ${c.error}`);
-      continue;
-    }
-    if (
-      !Intl.supportedValuesOf("timeZone").includes(job.schedule.timezone) &&
-      job.schedule.timezone !== "UTC"
-    ) {
-      errors.push(`job ${job.name}: unknown time zone "${job.schedule.timezone}"`);
-      continue;
-    }
-    out.push({ job, cron: c.cron, timezone: job.schedule.timezone });
+    const zone = resolveZone(job.schedule.timezone);
+    if (!c.ok) errors.push(`job ${job.name}: ${c.error}`);
+    if (!zone.ok) errors.push(`job ${job.name}: ${zone.message}`);
+    if (c.ok && zone.ok) out.push({ job, cron: c.cron, timezone: zone.zone });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, jobs: out };
 }

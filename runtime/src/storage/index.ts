@@ -8,6 +8,7 @@ import type { Storage } from "./storage.js";
 export * from "./layout.js";
 export * from "./local.js";
 export * from "./s3.js";
+export * from "./scratch.js";
 export * from "./storage.js";
 
 /** The S3 backend when a bucket is configured, else the local filesystem (said clearly). */
@@ -21,6 +22,7 @@ export function createStorage(settings: StorageSettings, logger: Logger): Storag
     return storage;
   }
   const storage = new S3Storage(settings);
-  logger.info("storage backend", { location: storage.description });
+  // Every stage opens its storage: once per asset is detail (validate --connect names it).
+  logger.debug("storage backend", { location: storage.description });
   return storage;
 }

@@ -26,18 +26,10 @@ import {
   Utf8,
 } from "apache-arrow";
 import { normaliseType } from "../trino/sql.js";
+import { formatDate, parseDate } from "../types/temporal.js";
 import type { Row, RowValue } from "./types.js";
 
 const MS_PER_DAY = 86_400_000;
-
-function pad(n: number, w: number): string {
-  return String(n).padStart(w, "0");
-}
-
-function formatDay(days: number): string {
-  const d = new Date(days * MS_PER_DAY);
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
-}
 
 /** Unscaled two's-complement 128-bit integer (4 little-endian 32-bit words) as exact text. */
 function decimalText(words: Uint32Array, offset: number, scale: number): string {
@@ -102,7 +94,7 @@ function valueAt(data: Data, i: number): RowValue {
       const dt = type as DateDay;
       const v = (data.values as ArrayLike<number | bigint>)[at] ?? 0;
       // DateDay stores days; DateMillisecond (unit 1) stores ms.
-      return formatDay(dt.unit === 0 ? Number(v) : Math.floor(Number(v) / MS_PER_DAY));
+      return formatDate(dt.unit === 0 ? Number(v) : Math.floor(Number(v) / MS_PER_DAY));
     }
     case Type.Timestamp: {
       const v = (data.values as BigInt64Array)[at] ?? 0n;
@@ -280,13 +272,8 @@ function convert(
       return typeof u === "bigint" ? { ok: true, cell: u } : { ok: false, why: u };
     }
     case "date": {
-      if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
-        const ms = Date.parse(`${value}T00:00:00Z`);
-        if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) {
-          return { ok: true, cell: ms / MS_PER_DAY };
-        }
-      }
-      return bad('a "YYYY-MM-DD" string');
+      const days = typeof value === "string" ? parseDate(value) : null;
+      return days === null ? bad('a "YYYY-MM-DD" string') : { ok: true, cell: days };
     }
     case "ts":
       return value instanceof Date && !Number.isNaN(value.getTime())

@@ -42,7 +42,10 @@ export const TransferResultSchema = z.strictObject({
 export type TransferResult = z.infer<typeof TransferResultSchema>;
 
 export interface RunTransferOptions {
+  /** Where the output goes, and the inputs are read unless `inputStorage` says otherwise. */
   storage: Storage;
+  /** Where the extract of an input pipeline is (pipelines may keep their files apart). */
+  inputStorage?: (pipeline: string) => Storage;
   tenantId: string;
   pipeline: PipelinePlan;
   transform: TransformFn;
@@ -51,6 +54,8 @@ export interface RunTransferOptions {
   /** Id of this attempt (a storage key segment: letters, digits, _ . -). */
   runId: string;
   logger?: Logger;
+  /** Receives the output rows written so far (the executor's progress line). */
+  onProgress?: (totals: { rows: number }) => void;
 }
 
 /** A transfer that cannot run: missing input, failing transform, refused output. */
@@ -124,14 +129,15 @@ export async function runTransfer(opts: RunTransferOptions): Promise<TransferRes
   const inputs: Record<string, TransformInput<Row>> = {};
   const missing: string[] = [];
   for (const name of spec.inputs) {
-    const manifest = await readManifest(storage, "extract", name, opts.partition);
+    const from = opts.inputStorage?.(name) ?? storage;
+    const manifest = await readManifest(from, "extract", name, opts.partition);
     if (manifest === null) {
       missing.push(name);
       continue;
     }
     const counter = { rows: 0 };
     counters[name] = counter;
-    inputs[name] = inputOf(storage, manifest, counter);
+    inputs[name] = inputOf(from, manifest, counter);
   }
   if (missing.length > 0) {
     throw new TransferError(
@@ -176,7 +182,10 @@ export async function runTransfer(opts: RunTransferOptions): Promise<TransferRes
         batcher.push(next.value);
         inFile++;
         next = await pull(source, p.name);
-        if (batcher.pending >= rowGroup) yield batcher.flush();
+        if (batcher.pending >= rowGroup) {
+          opts.onProgress?.({ rows: batcher.rows });
+          yield batcher.flush();
+        }
       }
       yield batcher.flush();
     };

@@ -6,6 +6,7 @@
 import { BasicAuth, type QueryResult, Trino } from "trino-client";
 import { z } from "zod";
 import { type Logger, redact, rootLogger } from "../logger.js";
+import { lostCreateRace } from "./ensure.js";
 
 export const TrinoConnectionSchema = z.strictObject({
   host: z.string().min(1),
@@ -178,8 +179,11 @@ export class TrinoClient {
       }
       if (page.error !== undefined) {
         const e = page.error;
+        // An IF NOT EXISTS create that lost a race is not a user error: run again, it succeeds.
         const transient =
-          TRANSIENT_ERROR_NAMES.has(e.errorName) || e.errorType === "INSUFFICIENT_RESOURCES";
+          TRANSIENT_ERROR_NAMES.has(e.errorName) ||
+          e.errorType === "INSUFFICIENT_RESOURCES" ||
+          lostCreateRace(sql, e.errorName, e.message);
         throw new TrinoQueryError(
           redact(
             `Trino query ${page.id} failed: ${e.errorName} (${e.errorType}): ${e.message} -- statement: ${firstLine(sql)}`,

@@ -1,2 +1,3 @@
 export * from "./client.js";
+export * from "./ensure.js";
 export * from "./sql.js";

@@ -4,6 +4,7 @@
  * value from config or data is ever pasted into SQL as-is (the Trino HTTP protocol has no bind
  * parameters for DDL and MERGE, so escaping is the only safe path).
  */
+import { targetColumnProblem } from "../naming.js";
 
 /** Identifiers we accept: what Iceberg, Hive and PostgreSQL all agree on (Trino folds case). */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -35,6 +36,19 @@ export function quoteTrinoIdent(name: string, what = "identifier"): string {
   const check = checkIdent(name, what);
   if (!check.ok) {
     throw new InvalidIdentifierError(check.reason);
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Validates and double-quotes a target column name: any name a target column may have
+ * (naming.ts targetColumnProblem: spaces, dots, quotes, any script; lower case, no comma), embedded
+ * double quotes doubled.
+ */
+export function quoteTrinoColumn(name: string, what = "column"): string {
+  const problem = targetColumnProblem(name);
+  if (problem !== null) {
+    throw new InvalidIdentifierError(`${what} ${JSON.stringify(name)} ${problem}`);
   }
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -3,7 +3,7 @@
  * those to TypeScript (row interfaces), Parquet/Arrow (extract) and Trino (load). docs/types.md
  * documents the table; extract, load and the generator all use this module, so they cannot drift.
  */
-import type { SourceColumn } from "../plan.js";
+import type { SourceColumn, UnmappedTypes } from "../plan.js";
 
 /** Precision and scale used for unconstrained `numeric`; values that do not fit are refused. */
 export const UNCONSTRAINED_NUMERIC = { precision: 38, scale: 10 } as const;
@@ -16,7 +16,11 @@ export type LogicalType =
   | { kind: "float32" }
   | { kind: "float64" }
   | { kind: "bool" }
-  | { kind: "string"; source: "text" | "enum" | "uuid" | "json" | "time" | "interval" | "other" }
+  | {
+      kind: "string";
+      /** "other": selected as PostgreSQL's text output; "fallback": the same, for a type without an exact mapping. */
+      source: "text" | "enum" | "uuid" | "json" | "time" | "interval" | "other" | "fallback";
+    }
   | { kind: "bytes" }
   | { kind: "date" }
   | { kind: "timestamp" }
@@ -24,6 +28,17 @@ export type LogicalType =
   | { kind: "list"; element: LogicalType };
 
 export type MapResult = { ok: true; type: LogicalType } | { ok: false; reason: string };
+
+/**
+ * What the extract's SELECT casts a column to before COPY sends it: `text` for types carried as
+ * their text output, `int8` for oid (unsigned 32-bit, which bigint holds exactly), else none.
+ */
+export type SelectCast = "text" | "int8" | null;
+
+/** Types carried exactly as another binary type through a cast in the SELECT. */
+const CAST_SCALARS: Record<string, { type: LogicalType; cast: "int8" }> = {
+  oid: { type: { kind: "int64" }, cast: "int8" },
+};
 
 const SCALARS: Record<string, LogicalType> = {
   smallint: { kind: "int16" },
@@ -101,22 +116,63 @@ export function mapScalarPgType(pgType: string): MapResult {
   return { ok: false, reason: `PostgreSQL type "${pgType}" has no mapping` };
 }
 
-/** Maps an introspected column (domains, enums and arrays included) to a logical type. */
-export function mapColumn(column: SourceColumn): MapResult {
+/** A mapped column: its logical type and the cast the extract's SELECT applies to it. */
+export type ColumnMapping =
+  | { ok: true; type: LogicalType; cast: SelectCast }
+  | { ok: false; reason: string };
+
+const FALLBACK: LogicalType = { kind: "string", source: "fallback" };
+
+function mapElement(pgType: string, unmapped: UnmappedTypes): ColumnMapping {
+  const special = CAST_SCALARS[pgType.trim().toLowerCase()];
+  if (special !== undefined) {
+    return { ok: true, type: special.type, cast: special.cast };
+  }
+  const direct = mapScalarPgType(pgType);
+  if (direct.ok) {
+    return { ok: true, type: direct.type, cast: castOf(direct.type) };
+  }
+  if (unmapped === "text") {
+    // Every PostgreSQL type has a text output that its input function reads back to the same
+    // value: carrying that text is exact (docs/types.md lists the types this covers).
+    return { ok: true, type: FALLBACK, cast: "text" };
+  }
+  return {
+    ok: false,
+    reason: `${direct.reason} (unmapped_types: refuse; with unmapped_types: text it is carried as its text form)`,
+  };
+}
+
+function castOf(type: LogicalType): SelectCast {
+  return type.kind === "string" &&
+    (type.source === "time" ||
+      type.source === "interval" ||
+      type.source === "other" ||
+      type.source === "fallback")
+    ? "text"
+    : null;
+}
+
+/**
+ * Maps an introspected column (domains, enums and arrays included) to a logical type and the cast
+ * its SELECT needs. A domain maps as its base type. With `unmapped: "text"` (the default) a type
+ * without an exact mapping is carried as its text output; with "refuse" it is an error.
+ */
+export function mapColumn(column: SourceColumn, unmapped: UnmappedTypes = "text"): ColumnMapping {
   if (column.arrayElement !== null) {
-    const element =
+    const element: ColumnMapping =
       column.enumLabels !== null
-        ? ({ ok: true, type: { kind: "string", source: "enum" } } as const)
-        : mapScalarPgType(column.arrayElement);
+        ? { ok: true, type: { kind: "string", source: "enum" }, cast: null }
+        : mapElement(column.arrayElement, unmapped);
     if (!element.ok) {
       return element;
     }
-    return { ok: true, type: { kind: "list", element: element.type } };
+    return { ok: true, type: { kind: "list", element: element.type }, cast: element.cast };
   }
   if (column.enumLabels !== null) {
-    return { ok: true, type: { kind: "string", source: "enum" } };
+    return { ok: true, type: { kind: "string", source: "enum" }, cast: null };
   }
-  return mapScalarPgType(column.domainBase ?? column.pgType);
+  return mapElement(column.domainBase ?? column.pgType, unmapped);
 }
 
 /** TypeScript type of a value of this logical type in transform rows. */

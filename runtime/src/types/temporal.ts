@@ -2,8 +2,10 @@
  * Calendar arithmetic without time zones. PostgreSQL sends dates as days and timestamps as
  * microseconds since 2000-01-01; Arrow/Parquet count from 1970-01-01. Converting is a constant
  * shift, so the machine's TZ can never move a value; rendering uses the proleptic Gregorian
- * calendar (Howard Hinnant's civil-from-days), not `Date`, to keep microseconds.
+ * calendar (Howard Hinnant's civil-from-days), not `Date`, to keep microseconds. Dates are the
+ * contract's calendar dates (runtime/src/contract/calendar.ts).
  */
+import { civilFromDays, epochDay, parseCalendarDate } from "../contract/calendar.js";
 
 /** Days from 1970-01-01 to 2000-01-01. */
 export const PG_EPOCH_DAYS = 10957;
@@ -14,33 +16,6 @@ export const MICROS_PER_DAY = 86_400_000_000n;
 /** PostgreSQL's `infinity` / `-infinity` for date (int32 extremes). */
 export const PG_DATE_POS_INFINITY = 0x7fffffff;
 export const PG_DATE_NEG_INFINITY = -0x80000000;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date. */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** Proleptic Gregorian date of a day count since 1970-01-01. */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return { year, month, day };
-}
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
@@ -58,16 +33,8 @@ export function formatDate(days: number): string {
 
 /** Day count since 1970-01-01 of a strict `YYYY-MM-DD` (a real calendar day), else null. */
 export function parseDate(text: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m === null) {
-    return null;
-  }
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const days = daysFromCivil(year, month, day);
-  const back = civilFromDays(days);
-  return back.year === year && back.month === month && back.day === day ? days : null;
+  const parsed = parseCalendarDate(text);
+  return parsed.ok ? epochDay(parsed.date) : null;
 }
 
 /**

@@ -4,6 +4,12 @@
  * are more days than pixels, so one failed day among 100,000 still shows.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import {
+  civilFromDays,
+  epochDay,
+  formatCalendarDate,
+  parseCalendarDate,
+} from "../../../../contract/calendar.js";
 
 export const CODE_COLOURS: Record<string, string> = {
   s: "#2f9e5b",
@@ -20,17 +26,16 @@ export const CODE_LABELS: Record<string, string> = {
   "-": "missing",
 };
 const RANK: Record<string, number> = { f: 5, r: 4, k: 3, "-": 2, s: 1 };
-const DAY_MS = 86_400_000;
-
+/** Days since 1970-01-01 of a YYYY-MM-DD date (the runtime's calendar rule). */
 export function dayNumber(date: string): number {
-  return (
-    Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) /
-    DAY_MS
-  );
+  const parsed = parseCalendarDate(date);
+  if (!parsed.ok) throw new Error(`not a calendar date: "${date}"`);
+  return epochDay(parsed.date);
 }
 
+/** The YYYY-MM-DD date of a day number. */
 export function dateOfDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  return formatCalendarDate(civilFromDays(day));
 }
 
 /** Draws one row of statuses into [x, x + width). `only` dims every other status. */

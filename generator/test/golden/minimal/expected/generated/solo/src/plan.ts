@@ -62,6 +62,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -138,6 +143,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -214,6 +224,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",

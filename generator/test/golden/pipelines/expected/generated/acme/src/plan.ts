@@ -114,6 +114,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -144,7 +149,7 @@ export const plan: TenantPlan = {
             cursorColumn: "updated_at",
             lookbackSeconds: 7200,
           },
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: false,
@@ -236,6 +241,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -361,16 +381,20 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
@@ -383,7 +407,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -527,6 +551,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -555,7 +596,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -709,6 +750,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -951,6 +1009,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -981,7 +1044,7 @@ export const plan: TenantPlan = {
             cursorColumn: "updated_at",
             lookbackSeconds: 7200,
           },
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: false,
           transfer: null,
           hasDbtTransform: false,
@@ -1073,6 +1136,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -1198,16 +1276,20 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
@@ -1220,7 +1302,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "created_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history"],
@@ -1364,6 +1446,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -1392,7 +1491,7 @@ export const plan: TenantPlan = {
           query: null,
           dateColumn: "measured_at",
           incremental: null,
-          saveToS3: false,
+          saveToS3: true,
           hasTransfer: true,
           transfer: {
             inputs: ["lot_history", "process_result"],
@@ -1546,6 +1645,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",
@@ -1788,6 +1904,11 @@ export const plan: TenantPlan = {
           trinoOutput: null,
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [
             {
               type: "unique",
@@ -1910,6 +2031,21 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "e2f1b523081a6557d36d99ad67a411a0659bd45aeb534cb694030a9fe3ab3104",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "item_id",
+              "item_name",
+              "item_type",
+              "priority",
+              "lead_time",
+              "unit_cost",
+              "is_active",
+              "attributes",
+              "updated_at",
+            ],
+          },
           checks: [],
           extract: {
             compression: "snappy",
@@ -2035,16 +2171,20 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "3ad64843755864b564723f6e1e71d2d423e4d80fdd37754fe51e876d1b1398f5",
-          checks: [
-            {
-              type: "range",
-              column: "utilization_rate",
-              min: 0,
-              max: 100,
-              severity: "warn",
-              name: "range_utilization_rate",
-            },
-          ],
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "event_id",
+              "equipment_id",
+              "event_type",
+              "event_time",
+              "duration_minutes",
+              "description",
+              "created_at",
+            ],
+          },
+          checks: [],
           extract: {
             compression: "zstd",
             rowGroupRows: 100000,
@@ -2201,6 +2341,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "74cdb06e6c912623fe7c14ef5f912c1227625e013f448d427994936dd064959d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "lot_id",
+              "product_code",
+              "process_step",
+              "equipment_id",
+              "start_time",
+              "end_time",
+              "quantity",
+              "status",
+              "priority",
+              "created_at",
+              "updated_at",
+            ],
+          },
           checks: [
             {
               type: "not_null",
@@ -2383,6 +2540,23 @@ export const plan: TenantPlan = {
             },
           ],
           schemaHash: "cdb950c750e1c367ab32cce1499077b417906631b3a80013a146c37f3a3d425d",
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: [
+              "result_id",
+              "lot_id",
+              "process_step",
+              "measurement_value",
+              "spec_lower",
+              "spec_upper",
+              "pass_fail",
+              "measured_at",
+              "measured_on",
+              "payload",
+              "is_rework",
+            ],
+          },
           checks: [
             {
               type: "range",

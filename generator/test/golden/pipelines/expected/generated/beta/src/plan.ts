@@ -82,6 +82,11 @@ export const plan: TenantPlan = {
           },
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -187,6 +192,11 @@ export const plan: TenantPlan = {
           },
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",
@@ -292,6 +302,11 @@ export const plan: TenantPlan = {
           },
           columns: null,
           schemaHash: null,
+          targetColumns: {
+            naming: "snake_case",
+            unmappedTypes: "text",
+            names: null,
+          },
           checks: [],
           extract: {
             compression: "zstd",

@@ -1,0 +1,1 @@
+"""Custom assets of the Legacy Modules tenant, one module per subject."""

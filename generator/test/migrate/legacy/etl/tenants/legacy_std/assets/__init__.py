@@ -1,0 +1,1 @@
+"""Custom assets of the Legacy Standard tenant (none yet)."""

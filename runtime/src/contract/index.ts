@@ -1,0 +1,13 @@
+/**
+ * The rules the generator and the runtime both apply (`@etl/runtime/contract`), next to the plan
+ * contract: each lives here once and both sides import it, so a config the generator accepts is
+ * one the runtime runs as the generator meant it.
+ */
+export * from "./asset-key.js";
+export * from "./base-path.js";
+export * from "./calendar.js";
+export * from "./cron.js";
+export * from "./envref.js";
+export * from "./glob.js";
+export * from "./port.js";
+export * from "./zone.js";

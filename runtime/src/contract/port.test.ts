@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { parsePort } from "./port.js";
+
+describe("parsePort", () => {
+  it.each([
+    ["5432", 5432],
+    ["1", 1],
+    ["65535", 65535],
+    ["08080", 8080],
+  ])("%j is port %i", (given, port) => {
+    expect(parsePort(given)).toEqual({ ok: true, port });
+  });
+
+  it.each([
+    "0",
+    "65536",
+    "99999",
+    "",
+    " 5432",
+    "5432 ",
+    "5432.0",
+    "0x1538",
+    "1e3",
+    "-1",
+    "543a",
+    "000065535",
+  ])("%j is not a port", (given) => {
+    expect(parsePort(given)).toEqual({
+      ok: false,
+      message: `port "${given}" is not a TCP port (1-65535)`,
+    });
+  });
+});
