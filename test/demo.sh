@@ -60,7 +60,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 runs=$(curl -sf "http://127.0.0.1:$UI_PORT/api/v1/tenants/$TENANT/runs?limit=5" |
-  node -e 'let t="";process.stdin.on("data",(d)=>t+=d).on("end",()=>{const r=JSON.parse(t).runs;console.log(r.map((x)=>`${x.job} ${x.partition??"-"} ${x.status}`).join(", "))})')
+  node -e 'let t="";process.stdin.on("data",(d)=>t+=d).on("end",()=>{const r=JSON.parse(t).runs;console.log(r.length===0?"no run yet":r.map((x)=>`${x.job} ${x.partition??"-"} ${x.status}`).join(", "))})')
 echo "== the web console showed: $runs"
 echo "   keep it running with: npm run demo -- --ui   (or: $UI)"
 echo "console: http://127.0.0.1:$UI_PORT/"
