@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -46,7 +46,8 @@ async function ui(argv: string[], signal?: AbortSignal) {
   io.err = (t) => {
     io.stderr += t;
   };
-  const env = { ETL_HOME: await mkdtemp(path.join(tmpdir(), "console-cmd-")) };
+  const home = await mkdtemp(path.join(tmpdir(), "console-cmd-"));
+  const env = { ETL_HOME: home };
   const code = await runCli({
     plan: tinyPlan(),
     transforms: {},
@@ -55,6 +56,7 @@ async function ui(argv: string[], signal?: AbortSignal) {
     io,
     signal: signal ?? new AbortController().signal,
   });
+  await rm(home, { recursive: true, force: true });
   return { code, ...io };
 }
 

@@ -102,7 +102,17 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     io: captureIo(),
     signal: controller.signal,
   });
-  if (!started.ok) throw new Error(`console did not start:\n${started.errors.join("\n")}`);
+  if (!started.ok) {
+    // Leave nothing behind when the console cannot start (its database, its ETL_HOME).
+    if (database !== null) {
+      const c = new pg.Client({ ...admin, database: "postgres" });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.end();
+    }
+    await rm(etlHome, { recursive: true, force: true });
+    throw new Error(`console did not start:\n${started.errors.join("\n")}`);
+  }
   const url = started.console.url.replace(/\/$/, "");
   return {
     url,
