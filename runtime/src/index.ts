@@ -29,3 +29,4 @@ export * from "./types/decimal.js";
 export * from "./types/pg.js";
 export * from "./types/temporal.js";
 export * from "./values.js";
+export { nodeSupport, quietAwsSdkNodeNotice } from "./node-support.js";
