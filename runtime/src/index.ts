@@ -3,6 +3,7 @@ export * from "./cli/index.js";
 export * from "./contract/index.js";
 export * from "./dbt/index.js";
 export * from "./executor/graph.js";
+export * from "./executor/observer.js";
 export * from "./executor/run.js";
 export * from "./executor/stages.js";
 export * from "./executor/types.js";
