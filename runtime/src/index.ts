@@ -11,7 +11,6 @@ export * from "./extract/index.js";
 export * from "./ledger/index.js";
 export * from "./load/index.js";
 export * from "./logger.js";
-export * from "./naming.js";
 export * from "./parquet/index.js";
 export * from "./partitions/index.js";
 export * from "./pg/index.js";

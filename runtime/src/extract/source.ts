@@ -4,8 +4,8 @@
  * partition and watermark predicates, the one statement that COPY runs).
  */
 import pg from "pg";
+import { deriveTargetNames } from "../contract/naming.js";
 import { type Logger, registerSecret } from "../logger.js";
-import { deriveTargetNames } from "../naming.js";
 import { describeStatement } from "../pg/describe.js";
 import {
   compareColumns,

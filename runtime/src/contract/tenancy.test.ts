@@ -2,9 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli/index.js";
-import type { ConfigValue, EnvironmentPlan, TenantPlan } from "./plan.js";
-import { resolveResources, storageConflicts } from "./resources.js";
+import { runCli } from "../cli/index.js";
+import type { ConfigValue, EnvironmentPlan, TenantPlan } from "../plan.js";
+import { resolveResources, storageConflicts } from "../resources.js";
 import {
   checkAllowedEnv,
   checkEnvReference,
