@@ -3,7 +3,7 @@
  * this file only adapts their entry points to `StageHandler`. The executor takes any subset of
  * handlers (tests give their own), and fails an asset whose stage has none with an error saying so.
  */
-import { type CheckResult, type CheckScope, runChecks } from "../checks/checks.js";
+import { type CheckResult, type CheckScope, loadedScope, runChecks } from "../checks/checks.js";
 import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { advanceWatermark, extractPartition } from "../extract/extract.js";
@@ -28,7 +28,7 @@ import { scratchStorage } from "../storage/scratch.js";
 import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
-import { quoteTrinoColumn, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import { quoteTrinoColumn } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
 import type {
   AssetOutcome,
@@ -421,20 +421,20 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   let checks: CheckOutcome[] = [];
   if (p.checks.length > 0) {
     // The rows this load is responsible for: this tenant's rows of the partition.
-    const out = p.trinoOutput;
-    let where = `${quoteTrinoColumn(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
     const dateName = (
       staged.partitionColumn ??
       (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
     ).toLowerCase();
     const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
-    if (partition !== null && p.dateColumn !== null && dateCol !== undefined) {
-      where += ` AND ${trinoPartitionPredicate(quoteTrinoColumn(dateName), { name: dateName, type: dateCol.type }, partition)}`;
-    }
-    const scope: CheckScope = {
-      from: trinoQualifiedName(catalog.value, out.schema, out.table),
-      where,
-    };
+    const partitionWhere =
+      partition !== null && p.dateColumn !== null && dateCol !== undefined
+        ? trinoPartitionPredicate(
+            quoteTrinoColumn(dateName),
+            { name: dateName, type: dateCol.type },
+            partition,
+          )
+        : null;
+    const scope = loadedScope(p, catalog.value, ctx.plan.tenant.id, partitionWhere);
     checks = checkOutcomes(await runChecks(client, p.checks, scope, ctx.logger));
   }
   return { metadata: { ...result }, checks, rows: result.rowsStaged };
