@@ -3,8 +3,8 @@ import type { CheckPlan, PipelinePlan } from "../plan.js";
 import {
   type CheckResult,
   checkStatement,
+  checkVerdict,
   enforceChecks,
-  failingRows,
   loadedScope,
 } from "./checks.js";
 
@@ -76,7 +76,7 @@ describe("checkStatement", () => {
   });
 });
 
-describe("failingRows", () => {
+describe("checkVerdict", () => {
   const rowCount = (min: number | null, max: number | null): CheckPlan => ({
     type: "row_count",
     name: "c",
@@ -84,25 +84,17 @@ describe("failingRows", () => {
     max,
     severity: "error",
   });
+  const notNull: CheckPlan = { type: "not_null", name: "n", column: "a", severity: "error" };
   it.each([
-    [
-      "a per-row check fails its count",
-      { type: "not_null", name: "n", column: "a", severity: "error" } as CheckPlan,
-      3,
-      3,
-    ],
-    [
-      "a per-row check with nothing counted",
-      { type: "not_null", name: "n", column: "a", severity: "error" } as CheckPlan,
-      0,
-      0,
-    ],
-    ["row_count within bounds", rowCount(1, 10), 10, 0],
-    ["row_count under a minimum above zero", rowCount(5, null), 4, 4],
-    ["row_count over its maximum", rowCount(null, 10), 11, 11],
-    ["row_count without bounds", rowCount(null, null), 7, 0],
+    ["a per-row check fails its count", notNull, 3, { passed: false, failing: 3 }],
+    ["a per-row check with nothing counted", notNull, 0, { passed: true, failing: 0 }],
+    ["row_count within bounds", rowCount(1, 10), 10, { passed: true, failing: 0 }],
+    ["row_count of an empty scope under min 1", rowCount(1, 10), 0, { passed: false, failing: 0 }],
+    ["row_count under a minimum", rowCount(5, null), 4, { passed: false, failing: 4 }],
+    ["row_count over its maximum", rowCount(null, 10), 11, { passed: false, failing: 11 }],
+    ["row_count without bounds", rowCount(null, null), 7, { passed: true, failing: 0 }],
   ])("%s", (_name, check, count, want) => {
-    expect(failingRows(check, count)).toBe(want);
+    expect(checkVerdict(check, count)).toEqual(want);
   });
 });
 

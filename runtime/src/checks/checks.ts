@@ -95,16 +95,20 @@ export function checkStatement(check: CheckPlan, scope: CheckScope): string {
 }
 
 /**
- * What a check's query counted, as failing rows: the count itself, except for row_count, whose
- * count fails (all of it) only outside its bounds.
+ * The verdict on what a check's query counted: a per-row check fails its count of failing rows;
+ * row_count fails when the count is outside its bounds (also an empty scope under `min: 1`),
+ * reporting the count itself.
  */
-export function failingRows(check: CheckPlan, count: number): number {
+export function checkVerdict(
+  check: CheckPlan,
+  count: number,
+): { passed: boolean; failing: number } {
   if (check.type !== "row_count") {
-    return count;
+    return { passed: count === 0, failing: count };
   }
-  const low = check.min !== null && count < check.min;
-  const high = check.max !== null && count > check.max;
-  return low || high ? count : 0;
+  const outside =
+    (check.min !== null && count < check.min) || (check.max !== null && count > check.max);
+  return { passed: !outside, failing: outside ? count : 0 };
 }
 
 /** Runs every check over `scope`; never throws for a failing check (see enforceChecks). */
@@ -122,12 +126,12 @@ export async function runChecks(
     );
     const row = out.rows[0] ?? [];
     const sample = Array.isArray(row[1]) ? row[1].map((v) => String(v)) : [];
-    const failing = failingRows(check, Number(row[0] ?? 0));
+    const { passed, failing } = checkVerdict(check, Number(row[0] ?? 0));
     const result: CheckResult = {
       name: check.name,
       type: check.type,
       severity: check.severity,
-      passed: failing === 0,
+      passed,
       failing,
       sample,
       queryId: out.queryId,
