@@ -9,6 +9,7 @@ import { Logger } from "../logger.js";
 import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
 import { resolveResources } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
+import { runRecord } from "../test-fixtures.js";
 import { executeGraph, selectAssets } from "./graph.js";
 import type { RunObserver } from "./observer.js";
 import { runJob } from "./run.js";
@@ -547,24 +548,14 @@ describe("runJob observers", () => {
   it("tells observers about a run a dead process left running, recorded as failed", async () => {
     const home = await mkdtemp(path.join(tmpdir(), "etl-observe-"));
     const ledger = new FileLedger(home, "t");
-    await ledger.putRun({
-      runId: "20260101T000000Z-deadbeef",
-      tenant: "t",
-      environment: "dev",
-      job: "daily_etl",
-      partition: "2026-01-02",
-      status: "running",
-      select: null,
-      trigger: "cli",
-      startedAt: "2026-01-01T00:00:00.000Z",
-      finishedAt: null,
-      pid: 2 ** 22 + 12345,
-      host: "gone",
-      succeeded: 0,
-      failed: 0,
-      skipped: 0,
-      error: null,
-    });
+    await ledger.putRun(
+      runRecord({
+        runId: "20260101T000000Z-deadbeef",
+        startedAt: "2026-01-01T00:00:00.000Z",
+        pid: 2 ** 22 + 12345,
+        host: "gone",
+      }),
+    );
     const finished: string[] = [];
     const { outcome } = await observedRun(
       home,

@@ -1,29 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../ledger/types.js";
 import { RetryError } from "../retry/index.js";
+import { runRecord } from "../test-fixtures.js";
 import { checkFailure, errorText } from "./asset.js";
 import type { AssetStatus } from "./graph.js";
 import { lockedMessage, newRunId, settleRun } from "./run.js";
 import type { CheckOutcome } from "./types.js";
 
-const RUNNING: RunRecord = {
-  runId: "r",
-  tenant: "t",
-  environment: "dev",
-  job: "daily_etl",
-  partition: "2026-01-02",
-  status: "running",
-  select: null,
-  trigger: "cli",
-  startedAt: "2026-01-02T00:00:00.000Z",
-  finishedAt: null,
-  pid: 1,
-  host: "h",
-  succeeded: 0,
-  failed: 0,
-  skipped: 0,
-  error: null,
-};
+const RUNNING = runRecord({ runId: "r" });
 
 describe("newRunId", () => {
   it("is the UTC second, then eight characters of randomness", () => {

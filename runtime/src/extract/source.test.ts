@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PipelinePlan, SourceColumn, TargetColumns } from "../plan.js";
+import { pipelinePlan } from "../test-fixtures.js";
 import { targetNamesOf } from "./source.js";
 
 function col(name: string): SourceColumn {
@@ -14,25 +15,11 @@ function col(name: string): SourceColumn {
 }
 
 function pipeline(columns: SourceColumn[] | null, targetColumns?: TargetColumns): PipelinePlan {
-  return {
-    name: "orders",
+  return pipelinePlan({
     sourceTable: "Orders",
-    query: null,
-    dateColumn: null,
-    incremental: null,
-    saveToS3: true,
-    hasTransfer: false,
-    transfer: null,
-    hasDbtTransform: false,
-    dbtTransform: null,
-    saveToTrino: false,
-    trinoOutput: null,
     columns,
-    schemaHash: null,
     ...(targetColumns === undefined ? {} : { targetColumns }),
-    checks: [],
-    extract: { compression: "zstd", rowGroupRows: 10, maxFileRows: 10 },
-  };
+  });
 }
 
 describe("targetNamesOf", () => {

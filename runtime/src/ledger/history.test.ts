@@ -6,27 +6,14 @@ import { readParquet } from "parquet-wasm";
 import { describe, expect, it } from "vitest";
 import { Logger } from "../logger.js";
 import { LocalStorage } from "../storage/local.js";
+import { runRecord } from "../test-fixtures.js";
 import { RunHistory, RunHistoryObserver, runHistoryKey, runHistoryTableSql } from "./history.js";
 import type { CheckRecord, MaterializationRecord, RunRecord } from "./types.js";
 
-const RUN: RunRecord = {
+const RUN = runRecord({
   runId: "20260102T030405Z-0a1b2c3d",
-  tenant: "t",
-  environment: "dev",
-  job: "daily_etl",
-  partition: "2026-01-02",
-  status: "running",
-  select: null,
-  trigger: "cli",
   startedAt: "2026-01-02T03:04:05.000Z",
-  finishedAt: null,
-  pid: 1,
-  host: "h",
-  succeeded: 0,
-  failed: 0,
-  skipped: 0,
-  error: null,
-};
+});
 
 const MATERIALIZATION: MaterializationRecord = {
   runId: RUN.runId,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PipelinePlan, WriteMode } from "../plan.js";
+import type { WriteMode } from "../plan.js";
+import { pipelinePlan } from "../test-fixtures.js";
 import { type LoadPartitionOptions, loadPlan } from "./load.js";
 
 type PlanInputs = Parameters<typeof loadPlan>[0];
@@ -13,17 +14,8 @@ function inputs(
     partition?: LoadPartitionOptions["partition"];
   } = {},
 ): PlanInputs {
-  const pipeline: PipelinePlan = {
-    name: "orders",
-    sourceTable: "orders",
-    query: null,
+  const pipeline = pipelinePlan({
     dateColumn: options.dateColumn === undefined ? "Day" : options.dateColumn,
-    incremental: null,
-    saveToS3: true,
-    hasTransfer: false,
-    transfer: null,
-    hasDbtTransform: false,
-    dbtTransform: null,
     saveToTrino: true,
     trinoOutput: {
       catalog: "iceberg",
@@ -33,11 +25,7 @@ function inputs(
       writeMode: mode,
       tenantColumn: "Tenant_ID",
     },
-    columns: null,
-    schemaHash: null,
-    checks: [],
-    extract: { compression: "zstd", rowGroupRows: 10, maxFileRows: 10 },
-  };
+  });
   return {
     pipeline,
     tenantId: "t1",
