@@ -1,63 +1,23 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages quote literal `${VAR}` configuration text
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ConfigValue, EnvironmentPlan, TenantPlan } from "./plan.js";
+import type { ConfigValue, TenantPlan } from "./plan.js";
 import {
   describeResourceProblems,
   type ResourcesResult,
   resolveResources,
   tenantStorageKey,
 } from "./resources.js";
+import { tenantPlan } from "./test-fixtures.js";
 
 const CWD = path.join(path.sep, "srv", "etl");
 
-type Resources = EnvironmentPlan["resources"];
-
-/** Tenant `t` whose dev environment has `resources` (literal defaults, overridden per case). */
+/** Tenant `t` (base path `project_id=t`) with `resources` overriding the literal defaults. */
 function tenant(
-  resources: {
-    source?: Partial<Resources["source"]>;
-    storage?: Partial<Resources["storage"]>;
-    trino?: Partial<Resources["trino"]>;
-  },
+  resources: NonNullable<Parameters<typeof tenantPlan>[1]>["resources"],
   envVars: string[] = [],
 ): TenantPlan {
-  const env: EnvironmentPlan = {
-    enabled: true,
-    resources: {
-      source: {
-        host: "db",
-        port: "5432",
-        database: "d",
-        user: "u",
-        password: "pw-literal",
-        schema: "public",
-        ...resources.source,
-      },
-      storage: { bucket: "", basePath: "project_id=t", ...resources.storage },
-      trino: {
-        host: "trino",
-        port: "8080",
-        user: "etl",
-        password: "",
-        httpScheme: "http",
-        catalog: "iceberg",
-        schema: "s",
-        ...resources.trino,
-      },
-    },
-    partitions: { startDate: "2026-01-01", timezone: "UTC" },
-    pipelines: [],
-    assets: [],
-    jobs: [],
-    dbt: null,
-  };
-  return {
-    generatorVersion: "test",
-    tenant: { id: "t", name: "T", enabled: true, tags: {} },
-    envVars,
-    environments: { dev: env, staging: env, prod: env },
-  };
+  return tenantPlan("t", { resources, envVars });
 }
 
 const ref = (name: string, fallback?: string): ConfigValue =>

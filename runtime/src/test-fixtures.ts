@@ -4,7 +4,7 @@
  * (tsconfig.build.json).
  */
 import type { RunRecord } from "./ledger/types.js";
-import type { PipelinePlan } from "./plan.js";
+import type { EnvironmentPlan, PipelinePlan, TenantPlan } from "./plan.js";
 
 /** A running run of tenant `t`'s daily_etl for 2026-01-02. */
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
@@ -49,5 +49,63 @@ export function pipelinePlan(overrides: Partial<PipelinePlan> = {}): PipelinePla
     checks: [],
     extract: { compression: "zstd", rowGroupRows: 10, maxFileRows: 10 },
     ...overrides,
+  };
+}
+
+type Resources = EnvironmentPlan["resources"];
+
+/**
+ * Tenant `id` with one environment plan for dev, staging and prod: literal connection values
+ * (overridden per group in `resources`), no pipelines, assets or jobs unless given.
+ */
+export function tenantPlan(
+  id: string,
+  options: {
+    resources?: {
+      source?: Partial<Resources["source"]>;
+      storage?: Partial<Resources["storage"]>;
+      trino?: Partial<Resources["trino"]>;
+    };
+    envVars?: string[];
+    environment?: Partial<Omit<EnvironmentPlan, "resources">>;
+  } = {},
+): TenantPlan {
+  const resources = options.resources ?? {};
+  const env: EnvironmentPlan = {
+    enabled: true,
+    resources: {
+      source: {
+        host: "db",
+        port: "5432",
+        database: "d",
+        user: "u",
+        password: "pw-literal",
+        schema: "public",
+        ...resources.source,
+      },
+      storage: { bucket: "", basePath: `project_id=${id}`, ...resources.storage },
+      trino: {
+        host: "trino",
+        port: "8080",
+        user: "etl",
+        password: "",
+        httpScheme: "http",
+        catalog: "iceberg",
+        schema: "s",
+        ...resources.trino,
+      },
+    },
+    partitions: { startDate: "2026-01-01", timezone: "UTC" },
+    pipelines: [],
+    assets: [],
+    jobs: [],
+    dbt: null,
+    ...options.environment,
+  };
+  return {
+    generatorVersion: "test",
+    tenant: { id, name: id.toUpperCase(), enabled: true, tags: {} },
+    envVars: options.envVars ?? [],
+    environments: { dev: env, staging: env, prod: env },
   };
 }

@@ -6,10 +6,10 @@ import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import { FileLedger } from "../ledger/file.js";
 import { Logger } from "../logger.js";
-import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
+import type { AssetPlan, TenantPlan } from "../plan.js";
 import { resolveResources } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
-import { runRecord } from "../test-fixtures.js";
+import { runRecord, tenantPlan } from "../test-fixtures.js";
 import { executeGraph, selectAssets } from "./graph.js";
 import type { RunObserver } from "./observer.js";
 import { runJob } from "./run.js";
@@ -36,49 +36,27 @@ const ASSETS: AssetPlan[] = [
 ];
 
 function plan(): TenantPlan {
-  const env: EnvironmentPlan = {
-    enabled: true,
+  return tenantPlan("t", {
     resources: {
-      source: {
-        host: "127.0.0.1",
-        port: "5432",
-        database: "d",
-        user: "u",
-        password: { env: "T_DB_PASSWORD" },
-        schema: "public",
-      },
-      storage: { bucket: "", basePath: "t" },
-      trino: {
-        host: "127.0.0.1",
-        port: "8080",
-        user: "etl",
-        password: "",
-        httpScheme: "http",
-        catalog: "iceberg",
-        schema: "s",
-      },
+      source: { password: { env: "T_DB_PASSWORD" } },
+      storage: { basePath: "t" },
     },
-    partitions: { startDate: "2026-01-01", timezone: "Asia/Seoul" },
-    pipelines: [],
-    assets: ASSETS,
-    jobs: [
-      {
-        name: "daily_etl",
-        description: "",
-        assets: ASSETS.map((a) => a.key),
-        partitioned: true,
-        schedule: { cron: "0 1 * * *", timezone: "Asia/Seoul", autoStart: true },
-        concurrency: 2,
-      },
-    ],
-    dbt: null,
-  };
-  return {
-    generatorVersion: "test",
-    tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: ["T_DB_PASSWORD"],
-    environments: { dev: env, staging: env, prod: env },
-  };
+    environment: {
+      partitions: { startDate: "2026-01-01", timezone: "Asia/Seoul" },
+      assets: ASSETS,
+      jobs: [
+        {
+          name: "daily_etl",
+          description: "",
+          assets: ASSETS.map((a) => a.key),
+          partitioned: true,
+          schedule: { cron: "0 1 * * *", timezone: "Asia/Seoul", autoStart: true },
+          concurrency: 2,
+        },
+      ],
+    },
+  });
 }
 
 function captureIo(): CliIo & { stdout: string; stderr: string } {
