@@ -84,6 +84,16 @@ describe("loadPlan", () => {
       want: `cannot load pipeline orders (t1): partition column "day" is varchar, expected a date or timestamp; key column "code" is not in the extract data`,
     },
     {
+      name: "a staged column name the target cannot hold",
+      given: inputs("append", {
+        columns: [
+          { name: "day", type: "date" },
+          { name: "A,B", type: "bigint" },
+        ],
+      }),
+      want: `cannot load pipeline orders (t1): column "a,b" contains a comma, which the Hive connector refuses in column names ("Hive column names must not contain commas")`,
+    },
+    {
       name: "replace_partition of an unpartitioned pipeline",
       given: inputs("replace_partition", { dateColumn: null, partition: null }),
       want: "cannot load pipeline orders (t1): write mode replace_partition needs a partitioned pipeline (date_column); use full_refresh",

@@ -9,10 +9,11 @@
  * tenant's rows. The statements themselves are pure functions of the load's plan (statements.ts).
  */
 import { z } from "zod";
+import { targetColumnProblem } from "../contract/naming.js";
 import { type Logger, rootLogger } from "../logger.js";
 import { type PipelinePlan, TRANSFER_DATE_COLUMN } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
-import { quoteTrinoColumn, quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
+import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
 import {
   createStagingTable,
@@ -97,87 +98,115 @@ export class LoadError extends Error {
   }
 }
 
+/** What `loadPlan` reads of a load's options. */
+type PlanInputs = Pick<
+  LoadPartitionOptions,
+  "pipeline" | "tenantId" | "catalog" | "staged" | "partition"
+>;
+
 /** The load's plan from its options and staged columns; every problem at once, as a LoadError. */
-export function loadPlan(
-  opts: Pick<LoadPartitionOptions, "pipeline" | "tenantId" | "catalog" | "staged" | "partition">,
-): LoadPlan {
+export function loadPlan(opts: PlanInputs): LoadPlan {
   const p = opts.pipeline;
   const out = p.trinoOutput;
-  const errors: string[] = [];
   if (out === null) {
     throw new LoadError(`pipeline ${p.name} has no trino_output: nothing to load into`);
   }
-  const where = `pipeline ${p.name} (${opts.tenantId})`;
   const tenantColumn = out.tenantColumn.toLowerCase();
   const dataColumns = opts.staged.columns
     .map((c) => ({ name: c.name.toLowerCase(), type: c.type }))
     .filter((c) => c.name !== tenantColumn);
-  // The generator derived and checked these names (PipelinePlan.targetColumns); this is the
-  // load's own guard for hand-written plans, and it runs before any statement is sent.
-  for (const c of [...dataColumns.map((d) => d.name), tenantColumn]) {
-    try {
-      quoteTrinoColumn(c, "column");
-    } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  const partitioned = p.dateColumn !== null;
-  const dateName = (
-    opts.staged.partitionColumn ??
-    (opts.staged.stage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
-  ).toLowerCase();
-  const partitionColumn = partitioned
-    ? (dataColumns.find((c) => c.name === dateName) ?? null)
-    : null;
-  if (partitioned && partitionColumn === null) {
-    errors.push(
-      `the ${opts.staged.stage} data has no column "${dateName}" to partition by (its columns: ${dataColumns.map((c) => c.name).join(", ")})`,
-    );
-  }
-  if (
-    partitionColumn !== null &&
-    !/^(date|timestamp\(\d\)( with time zone)?)$/.test(partitionColumn.type)
-  ) {
-    errors.push(
-      `partition column "${partitionColumn.name}" is ${partitionColumn.type}, expected a date or timestamp`,
-    );
-  }
-  if (partitioned && opts.partition === null) {
-    errors.push("the pipeline is partitioned but no partition date was given");
-  }
-  const mode = out.writeMode;
-  if (mode === "replace_partition" && !partitioned) {
-    errors.push(
-      "write mode replace_partition needs a partitioned pipeline (date_column); use full_refresh",
-    );
-  }
-  if (mode === "full_refresh" && partitioned) {
-    errors.push(
-      "write mode full_refresh replaces all of the tenant's rows; a partitioned pipeline should use replace_partition or merge",
-    );
-  }
+  const partition = partitionColumnOf(opts, dataColumns);
   const keyColumns = [...new Set([...out.keyColumns.map((k) => k.toLowerCase()), tenantColumn])];
-  if (mode === "merge") {
-    if (out.keyColumns.length === 0) {
-      errors.push("write mode merge needs trino_output.key_columns");
-    }
-    for (const k of keyColumns) {
-      if (k !== tenantColumn && !dataColumns.some((c) => c.name === k)) {
-        errors.push(`key column "${k}" is not in the ${opts.staged.stage} data`);
-      }
-    }
-  }
+  const errors = [
+    ...columnNameProblems([...dataColumns.map((d) => d.name), tenantColumn]),
+    ...partition.problems,
+    ...writeModeProblems(opts, out, dataColumns, keyColumns, tenantColumn),
+  ];
   if (errors.length > 0) {
-    throw new LoadError(`cannot load ${where}: ${errors.join("; ")}`);
+    throw new LoadError(`cannot load pipeline ${p.name} (${opts.tenantId}): ${errors.join("; ")}`);
   }
   return {
     target: { catalog: opts.catalog, schema: out.schema, table: out.table },
-    mode,
+    mode: out.writeMode,
     tenantColumn,
     dataColumns,
-    partitionColumn,
+    partitionColumn: partition.column,
     keyColumns,
   };
+}
+
+/**
+ * The generator derived and checked these names (PipelinePlan.targetColumns); this is the load's
+ * own guard for hand-written plans, and it runs before any statement is sent.
+ */
+function columnNameProblems(names: readonly string[]): string[] {
+  return names.flatMap((name) => {
+    const problem = targetColumnProblem(name);
+    return problem === null ? [] : [`column ${JSON.stringify(name)} ${problem}`];
+  });
+}
+
+/** The staged column a partitioned load selects its day by, and what is wrong with it. */
+function partitionColumnOf(
+  opts: PlanInputs,
+  dataColumns: readonly LoadColumn[],
+): { column: LoadColumn | null; problems: string[] } {
+  const p = opts.pipeline;
+  if (p.dateColumn === null) {
+    return { column: null, problems: [] };
+  }
+  const dateName = (
+    opts.staged.partitionColumn ??
+    (opts.staged.stage === "transfer" ? TRANSFER_DATE_COLUMN : p.dateColumn)
+  ).toLowerCase();
+  const column = dataColumns.find((c) => c.name === dateName) ?? null;
+  const problems: string[] = [];
+  if (column === null) {
+    problems.push(
+      `the ${opts.staged.stage} data has no column "${dateName}" to partition by (its columns: ${dataColumns.map((c) => c.name).join(", ")})`,
+    );
+  } else if (!/^(date|timestamp\(\d\)( with time zone)?)$/.test(column.type)) {
+    problems.push(
+      `partition column "${column.name}" is ${column.type}, expected a date or timestamp`,
+    );
+  }
+  if (opts.partition === null) {
+    problems.push("the pipeline is partitioned but no partition date was given");
+  }
+  return { column, problems };
+}
+
+/** What the write mode needs that the pipeline or its staged data does not give. */
+function writeModeProblems(
+  opts: PlanInputs,
+  out: NonNullable<PipelinePlan["trinoOutput"]>,
+  dataColumns: readonly LoadColumn[],
+  keyColumns: readonly string[],
+  tenantColumn: string,
+): string[] {
+  const partitioned = opts.pipeline.dateColumn !== null;
+  const problems: string[] = [];
+  if (out.writeMode === "replace_partition" && !partitioned) {
+    problems.push(
+      "write mode replace_partition needs a partitioned pipeline (date_column); use full_refresh",
+    );
+  }
+  if (out.writeMode === "full_refresh" && partitioned) {
+    problems.push(
+      "write mode full_refresh replaces all of the tenant's rows; a partitioned pipeline should use replace_partition or merge",
+    );
+  }
+  if (out.writeMode === "merge") {
+    if (out.keyColumns.length === 0) {
+      problems.push("write mode merge needs trino_output.key_columns");
+    }
+    for (const k of keyColumns) {
+      if (k !== tenantColumn && !dataColumns.some((c) => c.name === k)) {
+        problems.push(`key column "${k}" is not in the ${opts.staged.stage} data`);
+      }
+    }
+  }
+  return problems;
 }
 
 const SnapshotRow = z.object({
