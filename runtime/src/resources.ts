@@ -12,6 +12,12 @@ import path from "node:path";
 import { parseBasePath } from "./contract/base-path.js";
 import { describeValue, referencedVars } from "./contract/envref.js";
 import { parsePort } from "./contract/port.js";
+import {
+  isWithinPrefix,
+  ownStoragePrefix,
+  storageOverlaps,
+  type TenantStorage,
+} from "./contract/tenancy.js";
 import { registerSecret, registerUrlSecrets } from "./logger.js";
 import {
   type ConfigValue,
@@ -20,12 +26,6 @@ import {
   type EnvironmentPlan,
   type TenantPlan,
 } from "./plan.js";
-import {
-  isWithinPrefix,
-  ownStoragePrefix,
-  storageOverlaps,
-  type TenantStorage,
-} from "./tenancy.js";
 import { type EnvSource, resolveValue } from "./values.js";
 
 /** Variables every tenant package may read besides the ones its plan references. */

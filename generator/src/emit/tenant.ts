@@ -1,4 +1,6 @@
 /** Emits one tenant's package, generated/<id>/, from its model. Pure: model in, FileMap out. */
+
+import { tenantEnvPrefix } from "@etl/runtime/contract";
 import {
   type AssetPlan,
   ENVIRONMENTS,
@@ -6,7 +8,6 @@ import {
   type SourceColumn,
   type UnmappedTypes,
 } from "@etl/runtime/plan";
-import { tenantEnvPrefix } from "@etl/runtime/tenancy";
 import { mapColumn, trinoTypeOf, tsTypeOf } from "@etl/runtime/types";
 import type { PipelineModel, TenantModel } from "../model/build.js";
 import {

@@ -2,16 +2,20 @@
  * The tenant boundary and the text rules of one tenant's config, checked in the model step:
  *
  * - every `${VAR}` a connection value names is the tenant's own, a shared one in its own field, or
- *   listed in `allowed_env` (the rule itself: @etl/runtime/tenancy, shared with the runtime);
+ *   listed in `allowed_env` (the rule itself: tenancy.ts of @etl/runtime/contract, shared with the runtime);
  * - storage.base_path resolves without the environment (every reference has a default), so its
  *   prefix can be compared with every other tenant's and enforced at run time;
  * - one-line texts that reach generated files (names, descriptions, tags, check names, connection
  *   values) hold no line break or control character, and values dbt renders hold no Jinja.
  */
 
-import { parseConfigValue } from "@etl/runtime/contract";
+import {
+  checkAllowedEnv,
+  checkEnvReference,
+  ownStoragePrefix,
+  parseConfigValue,
+} from "@etl/runtime/contract";
 import type { ConfigValue } from "@etl/runtime/plan";
-import { checkAllowedEnv, checkEnvReference, ownStoragePrefix } from "@etl/runtime/tenancy";
 import type { TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
 import { hasUnsafeChar, showText } from "../text.js";

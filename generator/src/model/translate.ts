@@ -5,7 +5,7 @@
  * messages) are the same everywhere.
  */
 import { createHash } from "node:crypto";
-import { pgIdentifierProblem } from "@etl/runtime/naming";
+import { pgIdentifierProblem } from "@etl/runtime/contract";
 import type { Stage } from "@etl/runtime/plan";
 
 export const ID_PATTERN = /^[a-z][a-z0-9_]*$/;

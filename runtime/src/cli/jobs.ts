@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
-import { RunHistory } from "../ledger/history.js";
+import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
 import {
   isPartitionMaterialized,
   type Ledger,
@@ -164,7 +164,7 @@ export async function executeOne(
     signal: ctx.signal,
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
-    history: s.history,
+    observers: [new RunHistoryObserver(s.history)],
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
   });

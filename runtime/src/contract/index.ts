@@ -9,5 +9,7 @@ export * from "./calendar.js";
 export * from "./cron.js";
 export * from "./envref.js";
 export * from "./glob.js";
+export * from "./naming.js";
 export * from "./port.js";
+export * from "./tenancy.js";
 export * from "./zone.js";
