@@ -344,6 +344,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     pl.target,
     wanted,
     pl.partitionColumn === null ? null : pl.partitionColumn.name,
+    pl.tenantColumn,
   );
   if (ensured.created || ensured.columnsAdded.length > 0) {
     logger.info("target table ready", {
