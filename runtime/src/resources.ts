@@ -206,7 +206,7 @@ export function resolveResources(
     schema: get(src.schema),
   };
 
-  const etlHome = path.resolve(cwd, env.ETL_HOME ?? ".etl");
+  const { etlHome, ledgerUrl } = ledgerLocation(plan, fullEnv, options);
   const bucket = get(envPlan.resources.storage.bucket);
   const missingBefore = missing.size;
   const base = parseBasePath(get(envPlan.resources.storage.basePath));
@@ -276,7 +276,6 @@ export function resolveResources(
         };
 
   // Registered before anything can fail, so not even a message about another setting shows them.
-  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
   registerSecret(source.password);
   registerSecret(trino.password ?? undefined);
   registerUrlSecrets(ledgerUrl);
@@ -341,6 +340,23 @@ export function storageConflicts(plans: readonly TenantPlan[], fullEnv: EnvSourc
     }
   }
   return storageOverlaps(storages);
+}
+
+/**
+ * Where a tenant's run ledger is: PostgreSQL at ETL_LEDGER_URL, else files under ETL_HOME (default
+ * `.etl/` in `cwd`). Needs none of the tenant's other variables (the console reads with it alone).
+ */
+export function ledgerLocation(
+  plan: TenantPlan,
+  fullEnv: EnvSource,
+  options: ResolveOptions = {},
+): Pick<ResolvedResources, "tenantId" | "etlHome" | "ledgerUrl"> {
+  const env = tenantEnv(plan, fullEnv);
+  return {
+    tenantId: plan.tenant.id,
+    etlHome: path.resolve(options.cwd ?? process.cwd(), env.ETL_HOME ?? ".etl"),
+    ledgerUrl: nonEmpty(env.ETL_LEDGER_URL),
+  };
 }
 
 /** One line per problem, for CLIs: missing variables first (all of them), then invalid values. */

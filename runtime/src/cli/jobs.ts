@@ -10,6 +10,7 @@ import {
   latestByAssetPartition,
   openLedger,
 } from "../ledger/index.js";
+import { recordRunLogs } from "../ledger/run-log.js";
 import { Logger, type LogSink, parseLevel } from "../logger.js";
 import {
   latestCompletePartition,
@@ -34,9 +35,12 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js
 export interface Session {
   resources: ResolvedResources;
   ledger: Ledger;
+  /** Also records each run's log lines in the ledger (run-log.ts). */
   logger: Logger;
   /** Run events as Parquet under the tenant's `_runs/` on its storage. */
   history: RunHistory;
+  /** Writes the pending run log lines and closes the ledger. */
+  close: () => Promise<void>;
 }
 
 /** Resolves resources and opens the ledger; prints every problem and returns null on failure. */
@@ -63,12 +67,18 @@ export function openSession(ctx: SelectedContext): Session | null {
     },
     color: io.isTTY && (ctx.env.NO_COLOR ?? "") === "",
   };
-  const logger = new Logger(
+  const level = parseLevel(ctx.env.ETL_LOG_LEVEL);
+  const sessionLogger = new Logger(
     { tenant: ctx.plan.tenant.id, environment: ctx.environment },
     sink,
-    parseLevel(ctx.env.ETL_LOG_LEVEL),
+    level,
     ctx.logFormat,
   );
+  // The ledger warns through the session's logger (a quarantined record); the run's log lines
+  // then go both to the session's stream and into the ledger.
+  const ledger = openLedger(r.resources, sessionLogger);
+  const recorded = recordRunLogs(sessionLogger, ledger, ctx.plan.tenant.id, level);
+  const logger = recorded.logger;
 
   const history = new RunHistory(
     createStorage(r.resources.storage, logger),
@@ -85,7 +95,16 @@ export function openSession(ctx: SelectedContext): Session | null {
           place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
         },
   );
-  return { resources: r.resources, ledger: openLedger(r.resources, logger), logger, history };
+  return {
+    resources: r.resources,
+    ledger,
+    logger,
+    history,
+    close: async () => {
+      await recorded.flush();
+      await ledger.close();
+    },
+  };
 }
 
 /** A live progress line only on a terminal, and not when JSON lines were asked for. */
@@ -120,7 +139,8 @@ export function formatSummary(outcome: Extract<RunOutcome, { kind: "completed" }
   return `${lines.join("\n")}\n`;
 }
 
-async function executeOne(
+/** Runs one job for one partition through the executor, with the session's ledger and logger. */
+export async function executeOne(
   ctx: SelectedContext,
   s: Session,
   job: JobPlan,
@@ -181,8 +201,54 @@ export async function runCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.out(formatSummary(outcome));
     return outcome.run.status === "succeeded" ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
+}
+
+/** The partitions a backfill runs: those whose job assets are not all materialised (all with force). */
+export async function backfillTodo(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  partitions: readonly string[],
+  force: boolean,
+): Promise<{ todo: string[]; done: number }> {
+  const latest = latestByAssetPartition(await s.ledger.materializations(ctx.plan.tenant.id));
+  const partitionedAssets = job.assets.filter(
+    (k) => ctx.envPlan.assets.find((a) => a.key === k)?.partitioned === true,
+  );
+  const todo = partitions.filter(
+    (p) => force || !isPartitionMaterialized(latest, partitionedAssets, p),
+  );
+  return { todo, done: partitions.length - todo.length };
+}
+
+/** Runs a backfill's partitions, `concurrency` at once, until done or the signal aborts. */
+export async function backfillPartitions(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  todo: readonly string[],
+  concurrency: number,
+  onOutcome: (partition: string, outcome: RunOutcome) => void,
+): Promise<{ partition: string; ok: boolean; line: string }[]> {
+  const results: { partition: string; ok: boolean; line: string }[] = [];
+  const queue = [...todo];
+  const worker = async () => {
+    for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
+      const outcome = await executeOne(ctx, s, job, p, "backfill", {});
+      onOutcome(p, outcome);
+      results.push(
+        outcome.kind === "completed"
+          ? { partition: p, ok: outcome.run.status === "succeeded", line: outcome.run.status }
+          : { partition: p, ok: false, line: outcome.message },
+      );
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
+  );
+  return results;
 }
 
 export async function backfillCommand(ctx: SelectedContext): Promise<number> {
@@ -216,39 +282,20 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
   const s = openSession(ctx);
   if (s === null) return EXIT_USAGE;
   try {
-    const force = ctx.args.flags.has("force");
-    const latest = latestByAssetPartition(await s.ledger.materializations(ctx.plan.tenant.id));
-    const partitionedAssets = job.assets.filter(
-      (k) => ctx.envPlan.assets.find((a) => a.key === k)?.partitioned === true,
+    const { todo, done } = await backfillTodo(
+      ctx,
+      s,
+      job,
+      range.partitions,
+      ctx.args.flags.has("force"),
     );
-    const todo = range.partitions.filter(
-      (p) => force || !isPartitionMaterialized(latest, partitionedAssets, p),
-    );
-    const done = range.partitions.length - todo.length;
     ctx.io.out(
       `backfill ${job.name} ${from}..${to}: ${range.partitions.length} partitions, ${done} already materialised${done > 0 ? " (skipped; --force to redo)" : ""}, ${todo.length} to run, ${concurrency} at once\n`,
     );
-    const results: { partition: string; ok: boolean; line: string }[] = [];
-    const queue = [...todo];
-    const worker = async () => {
-      for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
-        const outcome = await executeOne(ctx, s, job, p, "backfill", {});
-        if (outcome.kind === "completed") {
-          ctx.io.out(formatSummary(outcome));
-          results.push({
-            partition: p,
-            ok: outcome.run.status === "succeeded",
-            line: outcome.run.status,
-          });
-        } else {
-          ctx.io.err(`error: ${p}: ${outcome.message}\n`);
-          results.push({ partition: p, ok: false, line: outcome.message });
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
-    );
+    const results = await backfillPartitions(ctx, s, job, todo, concurrency, (p, outcome) => {
+      if (outcome.kind === "completed") ctx.io.out(formatSummary(outcome));
+      else ctx.io.err(`error: ${p}: ${outcome.message}\n`);
+    });
     const failed = results
       .filter((r) => !r.ok)
       .map((r) => r.partition)
@@ -259,7 +306,7 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
     );
     return failed.length === 0 && notRun.length === 0 ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
 }
 
@@ -351,7 +398,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.out(`${lines.join("\n")}\n`);
     return EXIT_OK;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
 }
 
@@ -360,6 +407,10 @@ export type { AssetSummary };
 export async function serveCommand(ctx: SelectedContext): Promise<number> {
   if (ctx.args.flags.has("catch-up") && ctx.args.flags.has("no-catch-up")) {
     ctx.io.err("error: --catch-up and --no-catch-up exclude each other\n");
+    return EXIT_USAGE;
+  }
+  if (!ctx.args.flags.has("ui") && (ctx.args.strings.has("host") || ctx.args.strings.has("port"))) {
+    ctx.io.err("error: --host and --port are options of --ui\n");
     return EXIT_USAGE;
   }
   const sched = scheduledJobs(ctx.envPlan.jobs, ctx.args.flags.has("all"));
@@ -373,8 +424,22 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     );
     return EXIT_USAGE;
   }
+  // The console first: a bad --host or missing tokens stop `serve` before any schedule fires.
+  const ui = ctx.args.flags.has("ui")
+    ? await (await import("../console/command.js")).openConsole({
+        tenants: [{ plan: ctx.plan, transforms: ctx.transforms }],
+        env: ctx.env,
+        io: ctx.io,
+        args: ctx.args,
+        signal: ctx.signal,
+      })
+    : undefined;
+  if (ui === null) return EXIT_USAGE;
   const s = openSession(ctx);
-  if (s === null) return EXIT_USAGE;
+  if (s === null) {
+    await ui?.close();
+    return EXIT_USAGE;
+  }
   try {
     let failures = 0;
     await serve({
@@ -408,6 +473,7 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err(`serve stopped${failures > 0 ? ` (${failures} failed runs)` : ""}\n`);
     return EXIT_OK;
   } finally {
-    await s.ledger.close();
+    await ui?.close();
+    await s.close();
   }
 }
