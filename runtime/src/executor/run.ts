@@ -14,14 +14,17 @@ import {
 } from "../ledger/history.js";
 import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
 import type { Logger } from "../logger.js";
+import { runMaintenanceJob } from "../maintenance/job.js";
+import { movedOf } from "../metrics/moved.js";
 import { partitionWindow } from "../partitions/index.js";
-import type { EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
+import type { AssetPlan, EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
 import { createProgress } from "../progress/index.js";
 import type { ResolvedResources } from "../resources.js";
 import { RetryError, type RetryPolicy, withRetry } from "../retry/index.js";
 import { removeScratch, sweepScratch } from "../storage/scratch.js";
 import type { TransformRegistry } from "../transfer/types.js";
 import { type AssetStatus, executeGraph, selectAssets } from "./graph.js";
+import { type RunObserver, RunObservers } from "./observer.js";
 import type { AssetRunContext, StageHandlers } from "./types.js";
 
 export interface RunJobOptions {
@@ -47,6 +50,8 @@ export interface RunJobOptions {
   concurrency?: number;
   /** Where run events also go as Parquet (S3 `_runs/`); null or absent: ledger only. */
   history?: RunHistory | null;
+  /** Told about the run as it goes (alerts, lineage); none by default. Their errors never fail it. */
+  observers?: readonly RunObserver[];
 }
 
 export interface AssetSummary {
@@ -84,6 +89,7 @@ async function closeInterrupted(
   run: RunRecord,
   history: RunHistory | null,
   logger: Logger,
+  observers: RunObservers,
 ): Promise<void> {
   const runs = await ledger.runs(run.tenant);
   for (const r of runs) {
@@ -104,10 +110,16 @@ async function closeInterrupted(
     await ledger.putRun(closed);
     logger.warn("recorded an interrupted run as failed", { interruptedRun: r.runId });
     await history?.write(closed, "end", [runEvent(closed, "run_finished")]);
+    await observers.runFinished(closed);
   }
 }
 
 export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
+  if (o.job.kind === "maintenance") {
+    // Iceberg upkeep has tables, not assets: its own steps (maintenance/job.ts), the same lock,
+    // ledger and observers.
+    return runMaintenanceJob({ ...o, retry: o.retry("load") });
+  }
   const selected = selectAssets(o.envPlan.assets, o.job.assets, o.select);
   if (!selected.ok) {
     return { kind: "invalid", message: selected.error };
@@ -130,6 +142,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     };
   }
   const runLogger = o.logger.child({ runId, job: o.job.name, partition: o.partition });
+  const observers = new RunObservers(o.observers ?? [], runLogger);
   // Losing the run lock stops the run like a signal does: in-flight assets are aborted, the rest
   // are skipped, and the run is recorded failed with the reason.
   const signal = AbortSignal.any([o.signal, lock.lost]);
@@ -159,6 +172,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const putCheck = async (c: CheckRecord) => {
     await o.ledger.putCheck(c);
     events.push(checkEvent(run, c));
+    await observers.checkEvaluated({ run, check: c });
   };
   // The start file is written in the background (storage may be retrying), and awaited before
   // the end file so the two never race; the run does not wait for history to start working.
@@ -171,7 +185,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   try {
     await o.ledger.putRun(run);
     started = history?.write(run, "start", [runEvent(run, "run_started")]) ?? started;
-    await closeInterrupted(o.ledger, run, history, runLogger);
+    await observers.runStarted(run);
+    await closeInterrupted(o.ledger, run, history, runLogger, observers);
     await sweepScratch(o.resources.etlHome, tenant, async () => {
       const runs = await o.ledger.runs(tenant);
       return new Set(runs.filter((r) => r.status === "running").map((r) => r.runId));
@@ -191,10 +206,21 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
             ...partitionWindow(o.partition, o.envPlan.partitions.timezone),
           };
     const pipelines = new Map(o.envPlan.pipelines.map((p) => [p.name, p]));
-    const record = async (m: Omit<MaterializationRecord, "runId" | "tenant" | "job">) => {
+    const record = async (
+      asset: AssetPlan,
+      m: Omit<MaterializationRecord, "runId" | "tenant" | "job">,
+    ) => {
       const full: MaterializationRecord = { ...m, runId, tenant, job: o.job.name };
       await o.ledger.putMaterialization(full);
       events.push(assetEvent(run, full));
+      const moved = movedOf(full.metadata);
+      await observers.assetFinished({
+        run,
+        asset,
+        materialization: full,
+        durationMs: Date.parse(full.finishedAt) - Date.parse(full.startedAt),
+        ...moved,
+      });
     };
 
     const status = await executeGraph(selected.assets, o.concurrency ?? o.job.concurrency, {
@@ -209,7 +235,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           durationMs: 0,
           error: reason,
         });
-        await record({
+        await record(asset, {
           assetKey: asset.key,
           partition: asset.partitioned ? o.partition : null,
           status: "skipped",
@@ -233,6 +259,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           error = `stage "${asset.stage}" is not available in this build of @etl/runtime`;
         } else {
           logger.info("asset started", { stage: asset.stage });
+          await observers.assetStarted({ run, asset, partition });
           const progress = createProgress({ logger, label: asset.key, tty: o.tty });
           try {
             const r = await withRetry(
@@ -325,7 +352,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           durationMs: finished.getTime() - started.getTime(),
           error,
         });
-        await record({
+        await record(asset, {
           assetKey: asset.key,
           partition,
           status: outcome,
@@ -356,6 +383,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     run.finishedAt = new Date().toISOString();
     await o.ledger.putRun(run);
     await writeEnd();
+    await observers.runFinished(run);
     runLogger.info("run finished", { status: run.status, ...counts });
     return {
       kind: "completed",
@@ -379,6 +407,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       runLogger.error("could not record the failed run", { error: errorText(e2) });
     });
     await writeEnd();
+    await observers.runFinished(run);
     throw new Error(`run ${runId} of ${o.job.name} failed`, { cause: e });
   } finally {
     // Files of pipelines that keep nothing (save_to_s3: false) live only as long as the run.

@@ -15,7 +15,7 @@
 import path from "node:path";
 import { parseAssetKey } from "../contract/asset-key.js";
 import { columnsFromOutput, columnsFromSource } from "../load/columns.js";
-import { movedOf } from "../metrics/index.js";
+import { movedOf } from "../metrics/moved.js";
 import type { AssetPlan, EnvironmentPlan, PipelinePlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
 
@@ -210,7 +210,7 @@ function datasetJson(ds: DatasetRef): Record<string, unknown> {
 }
 
 /** One RunEvent as its JSON document. */
-export function runEvent(
+export function openLineageEvent(
   ctx: Pick<LineageContext, "namespace" | "tenant">,
   e: RunEventInput,
 ): Record<string, unknown> {

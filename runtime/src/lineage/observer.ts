@@ -12,7 +12,7 @@ import { type Logger, registerSecret, registerUrlSecrets } from "../logger.js";
 import type { LineagePlan } from "../plan.js";
 import { type RetryPolicy, withRetry } from "../retry/index.js";
 import { type EnvSource, resolveValue } from "../values.js";
-import { assetInputs, assetOutput, type LineageContext, runEvent } from "./events.js";
+import { assetInputs, assetOutput, type LineageContext, openLineageEvent } from "./events.js";
 
 export interface LineageObserverOptions {
   context: LineageContext;
@@ -85,7 +85,7 @@ export class LineageObserver implements RunObserver {
     const { context } = this.options;
     const output = assetOutput(context, event.asset, this.relations);
     this.send(
-      runEvent(context, {
+      openLineageEvent(context, {
         eventType: "START",
         eventTime: new Date().toISOString(),
         runId: id,
@@ -108,7 +108,7 @@ export class LineageObserver implements RunObserver {
     const { context } = this.options;
     const output = assetOutput(context, event.asset, this.relations);
     this.send(
-      runEvent(context, {
+      openLineageEvent(context, {
         eventType: m.status === "succeeded" ? "COMPLETE" : "FAIL",
         eventTime: m.finishedAt,
         runId: id,

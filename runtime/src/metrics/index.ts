@@ -26,6 +26,9 @@ import { evaluateFreshness } from "../freshness/index.js";
 import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
 import type { Logger } from "../logger.js";
 import type { EnvironmentPlan, TenantPlan } from "../plan.js";
+import { movedOf } from "./moved.js";
+
+export { movedOf };
 
 /** One tenant whose metrics are served. */
 export interface MetricsSource {
@@ -55,18 +58,6 @@ interface TenantSnapshot {
   materializations: MaterializationRecord[];
   checks: CheckRecord[];
   alerts: AlertRecord[];
-}
-
-/** Rows and bytes a stage recorded (extract, transfer: rows/bytes; load: rowsStaged; dbt: rowsAffected). */
-export function movedOf(metadata: Record<string, unknown>): {
-  rows: number | null;
-  bytes: number | null;
-} {
-  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null);
-  return {
-    rows: num(metadata.rows) ?? num(metadata.rowsStaged) ?? num(metadata.rowsAffected),
-    bytes: num(metadata.bytes),
-  };
 }
 
 function seconds(from: string, to: string): number | null {
