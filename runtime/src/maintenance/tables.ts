@@ -170,7 +170,7 @@ export async function runningWriters(
     `${quoteTrinoIdent(t.schema, "schema")}.${quoteTrinoIdent(t.table, "table")}`.toLowerCase();
   const plain = `${t.schema}.${t.table}`.toLowerCase();
   const rows = await client.rows(
-    `SELECT query_id, CAST(to_unixtime(current_timestamp) - to_unixtime(created) AS double) AS age FROM system.runtime.queries WHERE state NOT IN ('FINISHED', 'FAILED') AND query_id <> current_query_id() AND regexp_like(lower(query), '^\\s*(merge|insert|update|delete|create|alter|call)') AND NOT regexp_like(lower(query), 'execute\\s+(optimize|expire_snapshots|remove_orphan_files)') AND (strpos(lower(query), ${stringLiteral(quoted)}) > 0 OR strpos(lower(query), ${stringLiteral(plain)}) > 0)`,
+    `SELECT query_id, CAST(to_unixtime(current_timestamp) - to_unixtime(created) AS double) AS age FROM system.runtime.queries WHERE state NOT IN ('FINISHED', 'FAILED') AND regexp_like(lower(query), '^\\s*(merge|insert|update|delete|create|alter|call)') AND NOT regexp_like(lower(query), 'execute\\s+(optimize|expire_snapshots|remove_orphan_files)') AND (strpos(lower(query), ${stringLiteral(quoted)}) > 0 OR strpos(lower(query), ${stringLiteral(plain)}) > 0)`,
   );
   return rows.map((r) => ({ queryId: String(r.query_id), ageSeconds: Number(r.age) }));
 }
