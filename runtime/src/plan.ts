@@ -211,6 +211,34 @@ export const PipelinePlanSchema = z.strictObject({
 });
 export type PipelinePlan = z.infer<typeof PipelinePlanSchema>;
 
+/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
+const ZoneSchema = z.string().superRefine((zone, ctx) => {
+  const problem = canonicalZoneProblem(zone);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
+const CronSchema = z.string().superRefine((cron, ctx) => {
+  const parsed = parseCron(cron);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+});
+
+/**
+ * How late an asset's data may be (docs/operations.md "Freshness"): a lag bound, a cron deadline,
+ * or both (breached when either is). Absent from an asset: it has no freshness policy.
+ */
+export const FreshnessPlanSchema = z
+  .strictObject({
+    /** Seconds the asset's data may lag behind the clock; null: no lag bound. */
+    maxLagSeconds: z.number().int().positive().nullable(),
+    /** At each fire of `cron` in `timezone`, the data due by then must have landed; null: none. */
+    deadline: z.strictObject({ cron: CronSchema, timezone: ZoneSchema }).nullable(),
+  })
+  .refine((f) => f.maxLagSeconds !== null || f.deadline !== null, {
+    message: "a freshness policy needs maxLagSeconds, a deadline or both",
+  });
+export type FreshnessPlan = z.infer<typeof FreshnessPlanSchema>;
+
 export const AssetPlanSchema = z.strictObject({
   /** `<tenant>/<stage>/<name>`. */
   key: z.string(),
@@ -232,21 +260,14 @@ export const AssetPlanSchema = z.strictObject({
       tests: z.array(z.strictObject({ uniqueId: z.string(), name: z.string() })),
     })
     .nullable(),
+  /** How late its data may be; absent or null: no freshness policy. */
+  freshness: FreshnessPlanSchema.nullable().optional(),
 });
 export type AssetPlan = z.infer<typeof AssetPlanSchema>;
 
-/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
-const ZoneSchema = z.string().superRefine((zone, ctx) => {
-  const problem = canonicalZoneProblem(zone);
-  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
-});
-
 export const SchedulePlanSchema = z.strictObject({
   /** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
-  cron: z.string().superRefine((cron, ctx) => {
-    const parsed = parseCron(cron);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
-  }),
+  cron: CronSchema,
   timezone: ZoneSchema,
   autoStart: z.boolean(),
 });
@@ -261,6 +282,11 @@ export const JobPlanSchema = z.strictObject({
   schedule: SchedulePlanSchema.nullable(),
   /** How many independent assets may run at once. */
   concurrency: z.number().int().positive(),
+  /**
+   * What the job does: materialise its assets (absent: "assets"), or keep the tenant's Iceberg
+   * tables healthy ("maintenance": EnvironmentPlan.maintenance, no assets).
+   */
+  kind: z.enum(["assets", "maintenance"]).optional(),
 });
 export type JobPlan = z.infer<typeof JobPlanSchema>;
 
@@ -294,6 +320,67 @@ export const RuntimeObjectsPlanSchema = z.strictObject({
     .optional(),
 });
 export type RuntimeObjectsPlan = z.infer<typeof RuntimeObjectsPlanSchema>;
+
+/** The events a tenant can be alerted on (docs/operations.md "Alerts"). */
+export const ALERT_EVENTS = [
+  "run_failed",
+  "check_failed",
+  "freshness_breached",
+  "run_recovered",
+] as const;
+export const AlertEventSchema = z.enum(ALERT_EVENTS);
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+
+/** One webhook alerts are posted to. */
+export const AlertDestinationPlanSchema = z.strictObject({
+  /** Names the destination in the ledger, logs and metrics (never the URL, a secret). */
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/),
+  /** The webhook URL: a reference, so the URL (often holding a token) stays out of the plan. */
+  url: ConfigValueSchema,
+  /** `json`: our own payload; `slack`: Slack's incoming-webhook payload (text and blocks). */
+  format: z.enum(["json", "slack"]),
+  events: z.array(AlertEventSchema).min(1),
+  /** The lowest severity of a failed check that alerts (check_failed). */
+  checkSeverity: z.enum(["warn", "error"]),
+});
+export type AlertDestinationPlan = z.infer<typeof AlertDestinationPlanSchema>;
+
+export const AlertsPlanSchema = z.strictObject({
+  destinations: z.array(AlertDestinationPlanSchema),
+});
+export type AlertsPlan = z.infer<typeof AlertsPlanSchema>;
+
+/** Where OpenLineage run events go (docs/operations.md "Lineage events"). */
+export const LineagePlanSchema = z.strictObject({
+  /** Base URL of the OpenLineage HTTP endpoint; events are posted to `<url>/api/v1/lineage`. */
+  url: ConfigValueSchema,
+  /** Sent as `Authorization: Bearer <key>`; null: no header. */
+  apiKey: ConfigValueSchema.nullable(),
+  /** Namespace of the jobs (the asset runs) the events describe. */
+  namespace: z.string().min(1),
+});
+export type LineagePlan = z.infer<typeof LineagePlanSchema>;
+
+/**
+ * Trino's own safety minimum for expire_snapshots and remove_orphan_files: the default of the
+ * Iceberg catalog properties `iceberg.expire-snapshots.min-retention` and
+ * `iceberg.remove-orphan-files.min-retention`. The generator refuses a shorter retention; the
+ * runtime never lowers the catalog's minimum, so Trino refuses one too.
+ */
+export const MIN_RETENTION_SECONDS = 7 * 86_400;
+
+/** The maintenance job's settings (docs/operations.md "Iceberg table upkeep"). */
+export const MaintenancePlanSchema = z.strictObject({
+  /** Name of the job (kind "maintenance") that runs it. */
+  job: z.string(),
+  /** Snapshots older than this are expired (with the files only they reference). */
+  snapshotRetentionSeconds: z.number().int().nonnegative(),
+  /** Files no snapshot references and older than this are removed. */
+  orphanRetentionSeconds: z.number().int().nonnegative(),
+  /** Files smaller than this are compacted by optimize (Trino's file_size_threshold). */
+  fileSizeThresholdMb: z.number().int().positive(),
+});
+export type MaintenancePlan = z.infer<typeof MaintenancePlanSchema>;
 
 export const EnvironmentPlanSchema = z.strictObject({
   enabled: z.boolean(),
@@ -339,6 +426,12 @@ export const EnvironmentPlanSchema = z.strictObject({
   jobs: z.array(JobPlanSchema),
   dbt: DbtPlanSchema.nullable(),
   runtimeObjects: RuntimeObjectsPlanSchema.optional(),
+  /** Webhooks to alert; absent: none. */
+  alerts: AlertsPlanSchema.optional(),
+  /** OpenLineage events; absent or null: none sent. */
+  lineage: LineagePlanSchema.nullable().optional(),
+  /** Iceberg table upkeep; absent: the package has no maintenance job. */
+  maintenance: MaintenancePlanSchema.optional(),
 });
 export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
 

@@ -39,6 +39,12 @@ export const SHARED_ENV_VARS = [
   "ETL_RETRY_ATTEMPTS",
   "ETL_RETRY_BASE_MS",
   "ETL_RETRY_MAX_MS",
+  // Operations (docs/operations.md): the console's base URL for alert links, alert delivery.
+  "ETL_CONSOLE_URL",
+  "ETL_ALERT_ATTEMPTS",
+  "ETL_ALERT_BACKOFF_MS",
+  "ETL_ALERT_TIMEOUT_MS",
+  "ETL_FRESHNESS_INTERVAL_MS",
   "S3_ENDPOINT_URL",
   "S3_BUCKET_NAME",
   "AWS_ACCESS_KEY_ID",

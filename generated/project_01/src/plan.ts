@@ -20,6 +20,7 @@ export const plan: TenantPlan = {
     },
   },
   envVars: [
+    "PROJECT_01_ALERT_WEBHOOK_URL",
     "PROJECT_01_DB_HOST",
     "PROJECT_01_DB_NAME",
     "PROJECT_01_DB_PASSWORD",
@@ -829,6 +830,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "project_01/extract/process_result",
@@ -983,12 +988,45 @@ export const plan: TenantPlan = {
           schedule: null,
           concurrency: 2,
         },
+        {
+          name: "maintenance",
+          description: "[Project 01] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 3 * * 0",
+            timezone: "Asia/Seoul",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
         targetSchema: "analytics_project_01",
         externalSources: [],
+      },
+      alerts: {
+        destinations: [
+          {
+            name: "ops",
+            url: {
+              env: "PROJECT_01_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "json",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "error",
+          },
+        ],
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 604800,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 100,
       },
     },
     staging: {
@@ -1786,6 +1824,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "project_01/extract/process_result",
@@ -1940,12 +1982,45 @@ export const plan: TenantPlan = {
           schedule: null,
           concurrency: 2,
         },
+        {
+          name: "maintenance",
+          description: "[Project 01] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 3 * * 0",
+            timezone: "Asia/Seoul",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
         targetSchema: "analytics_project_01",
         externalSources: [],
+      },
+      alerts: {
+        destinations: [
+          {
+            name: "ops",
+            url: {
+              env: "PROJECT_01_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "json",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "error",
+          },
+        ],
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 604800,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 100,
       },
     },
     prod: {
@@ -2743,6 +2818,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "project_01/extract/process_result",
@@ -2897,12 +2976,45 @@ export const plan: TenantPlan = {
           schedule: null,
           concurrency: 2,
         },
+        {
+          name: "maintenance",
+          description: "[Project 01] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 3 * * 0",
+            timezone: "Asia/Seoul",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: {
         projectDir: "tenants/project_01/dbt",
         target: "dev",
         targetSchema: "analytics_project_01",
         externalSources: [],
+      },
+      alerts: {
+        destinations: [
+          {
+            name: "ops",
+            url: {
+              env: "PROJECT_01_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "json",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "error",
+          },
+        ],
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 604800,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 100,
       },
     },
   },

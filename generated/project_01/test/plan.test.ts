@@ -91,6 +91,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -176,6 +185,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   prod: {
@@ -260,6 +278,15 @@ const expected = {
         ],
         partitioned: false,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },

@@ -74,6 +74,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -141,6 +150,15 @@ const expected = {
         ],
         partitioned: false,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },
@@ -226,6 +244,15 @@ const expected = {
         ],
         partitioned: false,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },

@@ -485,10 +485,18 @@ function emitReadme(m: TenantModel): string {
   });
   const refs = new Map<string, EnvRef>();
   const r = envs.dev.resources;
+  // Webhook and lineage references may differ per environment (environments: of each).
+  const operations = Object.values(envs).flatMap((e) => [
+    ...(e.alerts?.destinations.map((d) => d.url) ?? []),
+    ...(e.lineage === undefined || e.lineage === null
+      ? []
+      : [e.lineage.url, ...(e.lineage.apiKey === null ? [] : [e.lineage.apiKey])]),
+  ]);
   for (const v of [
     ...Object.values(r.source),
     ...Object.values(r.storage),
     ...Object.values(r.trino),
+    ...operations,
   ]) {
     const list =
       typeof v === "string"

@@ -19,6 +19,7 @@ import type { ConfigValue } from "@etl/runtime/plan";
 import type { TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
 import { hasUnsafeChar, showText } from "../text.js";
+import { operationsValues } from "./operations.js";
 
 /** A problem of the config at a YAML path. */
 export interface ConfigProblem {
@@ -81,7 +82,11 @@ export function envBoundary(
     }
   }
   const used = new Set<string>();
-  for (const { field, raw } of connectionValues(cfg)) {
+  const values = [
+    ...connectionValues(cfg).map((v) => ({ ...v, path: at(v.field) })),
+    ...operationsValues(cfg),
+  ];
+  for (const { field, raw, path } of values) {
     const parsed = parseConfigValue(raw);
     if (!parsed.ok) {
       continue; // Reported where the value is built.
@@ -91,7 +96,7 @@ export function envBoundary(
       if (verdict.ok) {
         if (allowed.includes(name)) used.add(name);
       } else {
-        problems.push({ path: at(field), message: verdict.message, hint: verdict.hint });
+        problems.push({ path, message: verdict.message, hint: verdict.hint });
       }
     }
     if (field === "storage.base_path" && ownStoragePrefix(parsed.value) === null) {

@@ -6,6 +6,7 @@
  */
 import {
   assetKey,
+  durationSeconds,
   parseBasePath,
   parseCalendarDate,
   parseConfigValue,
@@ -33,7 +34,6 @@ import {
   type UnmappedTypes,
   type WriteMode,
 } from "@etl/runtime/plan";
-import { parseDuration } from "../config/duration.js";
 import {
   dbtManifestPath,
   dbtProjectDir,
@@ -52,6 +52,7 @@ import { checkGeneratedNames } from "./collisions.js";
 import { PipelineColumns, targetOfUnknown } from "./columns.js";
 import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
+import { operationsPart } from "./operations.js";
 import {
   mergeStageFileProblems,
   type StageFilesProblem,
@@ -379,6 +380,9 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     }
   }
 
+  // Operations: alerts, lineage, freshness, the maintenance job (model/operations.ts).
+  const operations = operationsPart({ cfg, report, zone, partitionZone });
+
   // Environments.
   const environments = {} as Record<EnvironmentName, EnvironmentPlan>;
   const allKeys = new Set<string>();
@@ -396,16 +400,23 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
       allKeys.add(a.key);
     }
     stageFiles.push(...stageFileProblems(cfg.id, env, pipelines, assets));
+    const ops = operations.forEnvironment(env, assets);
     environments[env] = {
       enabled: cfg.enabled && cfg.environments[env].enabled,
       resources,
       partitions: { startDate: cfg.partitions.start_date, timezone: partitionZone },
       pipelines,
-      assets,
-      jobs: buildJobs(cfg, pipelines, assets),
+      assets: ops.assets,
+      jobs: [...buildJobs(cfg, pipelines, assets), ...ops.jobs],
       dbt,
+      ...(ops.alerts.destinations.length === 0 ? {} : { alerts: ops.alerts }),
+      ...(ops.lineage === null ? {} : { lineage: ops.lineage }),
+      ...(ops.maintenance === null ? {} : { maintenance: ops.maintenance }),
     };
   }
+  operations.checkAssets(
+    environments.prod.assets.concat(environments.dev.assets, environments.staging.assets),
+  );
   for (const [pname, envs] of trinoWithoutOutput) {
     report(
       declared ? [...T, "assets", "pipelines", pname, "save_to_trino"] : [...T, "assets"],
@@ -462,7 +473,7 @@ export function buildTenantModel(t: LoadedTenant): ModelResult {
     problems,
   });
 
-  const envVars = new Set<string>();
+  const envVars = new Set<string>(operations.envVars);
   for (const group of Object.values(resources)) {
     for (const v of Object.values(group) as ConfigValue[]) {
       for (const n of referencedVars(v)) {
@@ -659,7 +670,7 @@ function buildPipeline(
       pc.incremental.cursor_column,
     );
     ok = cursor !== null && ok;
-    const secs = parseDuration(pc.incremental.lookback);
+    const secs = durationSeconds(pc.incremental.lookback);
     const kind = cursor === null ? null : (cols?.typeOf(cursor)?.kind ?? null);
     const integer = kind === "int16" || kind === "int32" || kind === "int64";
     if (

@@ -99,8 +99,10 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     handler: (ctx) => statusCommand(ctx as SelectedContext),
   },
   serve: {
-    usage: "serve [--all] [--catch-up|--no-catch-up] [--ui [--host H] [--port P]]",
-    summary: "run the job schedules in-process until SIGTERM; --ui also serves the web console",
+    usage:
+      "serve [--all] [--catch-up|--no-catch-up] [--ui [--host H] [--port P]] [--metrics-port P [--metrics-host H]]",
+    summary:
+      "run the job schedules in-process until SIGTERM; --ui also serves the web console, --metrics-port Prometheus /metrics",
     options: {
       all: "boolean",
       "catch-up": "boolean",
@@ -108,6 +110,8 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
       ui: "boolean",
       host: "string",
       port: "string",
+      "metrics-port": "string",
+      "metrics-host": "string",
     },
     positionals: 0,
     needsEnvironment: true,

@@ -1,6 +1,6 @@
 /** `run`, `backfill`, `status` and `serve`: the commands that execute jobs or report on them. */
 import path from "node:path";
-
+import { parseListenPort } from "../contract/port.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
 import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
@@ -31,6 +31,14 @@ import { createStorage } from "../storage/index.js";
 import { TrinoClient } from "../trino/client.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
+import {
+  type FreshnessView,
+  freshnessCell,
+  freshnessOf,
+  openOperations,
+  type SessionOperations,
+  startServeOperations,
+} from "./operations.js";
 
 export interface Session {
   resources: ResolvedResources;
@@ -39,7 +47,9 @@ export interface Session {
   logger: Logger;
   /** Run events as Parquet under the tenant's `_runs/` on its storage. */
   history: RunHistory;
-  /** Writes the pending run log lines and closes the ledger. */
+  /** Alerts and lineage events of the session's runs (cli/operations.ts). */
+  operations: SessionOperations;
+  /** Waits for alert and lineage deliveries, writes the pending run log lines, closes the ledger. */
   close: () => Promise<void>;
 }
 
@@ -95,12 +105,16 @@ export function openSession(ctx: SelectedContext): Session | null {
           place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
         },
   );
+  const operations = openOperations(ctx, r.resources, ledger, logger);
   return {
     resources: r.resources,
     ledger,
     logger,
     history,
+    operations,
     close: async () => {
+      await operations.drain();
+      await operations.close();
       await recorded.flush();
       await ledger.close();
     },
@@ -164,7 +178,7 @@ export async function executeOne(
     signal: ctx.signal,
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
-    observers: [new RunHistoryObserver(s.history)],
+    observers: [new RunHistoryObserver(s.history), ...s.operations.observers],
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
   });
@@ -324,6 +338,8 @@ export interface AssetStatusRow {
   missingPartitions: string[];
   /** Partitions whose latest attempt failed. */
   failedPartitions: string[];
+  /** How old its data is and whether that breaks its freshness policy (freshness/index.ts). */
+  freshness: FreshnessView | null;
 }
 
 export async function statusCommand(ctx: SelectedContext): Promise<number> {
@@ -334,6 +350,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
     const runs = await s.ledger.runs(ctx.plan.tenant.id);
     const latest = latestByAssetPartition(records);
     const end = latestCompletePartition(ctx.envPlan.partitions.timezone);
+    const freshness = freshnessOf(ctx.envPlan, records);
     const all =
       ctx.envPlan.partitions.startDate <= end
         ? partitionRange(ctx.envPlan.partitions.startDate, end)
@@ -363,6 +380,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
             (p) => latest.get(`${a.key}|${p}`)?.status !== "succeeded",
           ),
           failedPartitions: parts.filter((p) => latest.get(`${a.key}|${p}`)?.status === "failed"),
+          freshness: freshness.get(a.key) ?? null,
         };
       });
     const recentRuns = [...runs].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, 10);
@@ -377,7 +395,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
       `tenant ${ctx.plan.tenant.id} (environment ${ctx.environment}), ${s.ledger.description}`,
       `partitions ${ctx.envPlan.partitions.startDate}..${end} (${all.length})`,
       "",
-      `  ${"ASSET".padEnd(w)}  ${"LAST MATERIALISATION".padEnd(36)}  MISSING  FAILED`,
+      `  ${"ASSET".padEnd(w)}  ${"LAST MATERIALISATION".padEnd(36)}  MISSING  ${"FAILED".padEnd(10)}  FRESHNESS`,
     ];
     for (const r of rows) {
       const last =
@@ -385,7 +403,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
           ? "never"
           : `${r.lastMaterialization.partition ?? "-"} at ${r.lastMaterialization.finishedAt.slice(0, 19)}Z`;
       lines.push(
-        `  ${r.key.padEnd(w)}  ${last.padEnd(36)}  ${String(r.partitioned ? r.missingPartitions.length : "-").padStart(7)}  ${r.failedPartitions.length === 0 ? "-" : r.failedPartitions.join(",")}`,
+        `  ${r.key.padEnd(w)}  ${last.padEnd(36)}  ${String(r.partitioned ? r.missingPartitions.length : "-").padStart(7)}  ${(r.failedPartitions.length === 0 ? "-" : r.failedPartitions.join(",")).padEnd(10)}  ${freshnessCell(r.freshness)}`,
       );
     }
     lines.push("", "RECENT RUNS");
@@ -404,6 +422,12 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
 
 export type { AssetSummary };
 
+/** A port option to listen on: the contract's rule, with the option named in the message. */
+function parsePort(text: string, option: string): ReturnType<typeof parseListenPort> {
+  const parsed = parseListenPort(text);
+  return parsed.ok ? parsed : { ok: false, message: `${option}: ${parsed.message}` };
+}
+
 export async function serveCommand(ctx: SelectedContext): Promise<number> {
   if (ctx.args.flags.has("catch-up") && ctx.args.flags.has("no-catch-up")) {
     ctx.io.err("error: --catch-up and --no-catch-up exclude each other\n");
@@ -411,6 +435,17 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
   }
   if (!ctx.args.flags.has("ui") && (ctx.args.strings.has("host") || ctx.args.strings.has("port"))) {
     ctx.io.err("error: --host and --port are options of --ui\n");
+    return EXIT_USAGE;
+  }
+  const metricsPortText = ctx.args.strings.get("metrics-port");
+  if (metricsPortText === undefined && ctx.args.strings.has("metrics-host")) {
+    ctx.io.err("error: --metrics-host is an option of --metrics-port\n");
+    return EXIT_USAGE;
+  }
+  const metricsPort =
+    metricsPortText === undefined ? null : parsePort(metricsPortText, "--metrics-port");
+  if (metricsPort !== null && !metricsPort.ok) {
+    ctx.io.err(`error: ${metricsPort.message}\n`);
     return EXIT_USAGE;
   }
   const sched = scheduledJobs(ctx.envPlan.jobs, ctx.args.flags.has("all"));
@@ -440,6 +475,16 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     await ui?.close();
     return EXIT_USAGE;
   }
+  const operations = await startServeOperations(
+    ctx,
+    s,
+    metricsPort?.ok === true ? metricsPort.port : null,
+    ctx.args.strings.get("metrics-host") ?? "127.0.0.1",
+  ).catch(async (e: unknown) => {
+    await ui?.close();
+    await s.close();
+    throw e;
+  });
   try {
     let failures = 0;
     await serve({
@@ -473,6 +518,7 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err(`serve stopped${failures > 0 ? ` (${failures} failed runs)` : ""}\n`);
     return EXIT_OK;
   } finally {
+    await operations.stop();
     await ui?.close();
     await s.close();
   }

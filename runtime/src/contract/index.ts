@@ -7,6 +7,7 @@ export * from "./asset-key.js";
 export * from "./base-path.js";
 export * from "./calendar.js";
 export * from "./cron.js";
+export * from "./duration.js";
 export * from "./envref.js";
 export * from "./glob.js";
 export * from "./naming.js";

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Ledger, LockOwner, LockResult, RunRecord } from "../ledger/types.js";
 import type { Logger } from "../logger.js";
+import { runMaintenanceJob } from "../maintenance/job.js";
 import { partitionWindow } from "../partitions/index.js";
 import type { AssetPlan, EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
@@ -58,6 +59,11 @@ export function newRunId(now: Date = new Date()): string {
 
 /** Runs `options.job` for `options.partition`; see the module doc. */
 export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
+  if (options.job.kind === "maintenance") {
+    // Iceberg upkeep has tables, not assets: its own steps (maintenance/job.ts), the same lock,
+    // ledger and observers.
+    return runMaintenanceJob({ ...options, retry: options.retry("load") });
+  }
   const selected = selectAssets(options.envPlan.assets, options.job.assets, options.select);
   if (!selected.ok) {
     return { kind: "invalid", message: selected.error };

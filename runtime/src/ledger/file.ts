@@ -78,7 +78,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * file (fsynced), which is hard-linked to `file` (link fails when `file` exists). Returns false
  * when `file` exists.
  */
-async function createExclusive(file: string, text: string): Promise<boolean> {
+export async function createExclusive(file: string, text: string): Promise<boolean> {
   const tmp = await writeTemp(file, text);
   try {
     return await link(tmp, file).then(
@@ -93,7 +93,8 @@ async function createExclusive(file: string, text: string): Promise<boolean> {
   }
 }
 
-function safeName(s: string): string {
+/** A record id as a file name: characters outside [A-Za-z0-9_.-] as ~hex. */
+export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
 }
 

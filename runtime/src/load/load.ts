@@ -283,6 +283,7 @@ async function ensureTarget(client: TrinoClient, pl: LoadPlan, logger: Logger) {
     pl.target,
     wanted,
     pl.partitionColumn === null ? null : pl.partitionColumn.name,
+    pl.tenantColumn,
   );
   if (ensured.created || ensured.columnsAdded.length > 0) {
     logger.info("target table ready", {

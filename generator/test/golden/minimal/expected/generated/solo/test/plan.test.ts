@@ -19,6 +19,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -32,6 +41,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   prod: {
@@ -44,6 +62,15 @@ const expected = {
         assets: ["solo/extract/items"],
         partitioned: false,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },

@@ -34,6 +34,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -62,6 +71,15 @@ const expected = {
         partitioned: false,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   prod: {
@@ -89,6 +107,15 @@ const expected = {
         assets: ["legacy/extract/customers", "legacy/load/customers"],
         partitioned: false,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },

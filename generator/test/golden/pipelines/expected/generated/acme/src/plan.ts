@@ -20,11 +20,15 @@ export const plan: TenantPlan = {
     },
   },
   envVars: [
+    "ACME_ALERT_WEBHOOK_URL",
     "ACME_DB_HOST",
     "ACME_DB_NAME",
     "ACME_DB_PASSWORD",
     "ACME_DB_PORT",
     "ACME_DB_USER",
+    "ACME_OPENLINEAGE_API_KEY",
+    "ACME_OPENLINEAGE_URL",
+    "ACME_PAGER_TOKEN",
     "S3_BUCKET_NAME",
     "TRINO_CATALOG",
     "TRINO_HOST",
@@ -838,6 +842,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Transfer lot_history with wip.wip",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "acme/extract/process_result",
@@ -856,6 +864,13 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Transfer process_result with cycle_time.cycleTime",
           dbt: null,
+          freshness: {
+            maxLagSeconds: null,
+            deadline: {
+              cron: "0 9 * * mon-fri",
+              timezone: "Asia/Seoul",
+            },
+          },
         },
       ],
       jobs: [
@@ -926,8 +941,52 @@ export const plan: TenantPlan = {
           },
           concurrency: 1,
         },
+        {
+          name: "maintenance",
+          description: "[Acme] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 4 * * sat",
+            timezone: "UTC",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: null,
+      alerts: {
+        destinations: [
+          {
+            name: "ops-slack",
+            url: {
+              env: "ACME_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "slack",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "warn",
+          },
+        ],
+      },
+      lineage: {
+        url: {
+          env: "ACME_OPENLINEAGE_URL",
+          default: "http://127.0.0.1:5000",
+        },
+        apiKey: {
+          env: "ACME_OPENLINEAGE_API_KEY",
+          default: "",
+        },
+        namespace: "etl-build-acme",
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 1209600,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 128,
+      },
     },
     staging: {
       enabled: true,
@@ -1733,6 +1792,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Transfer lot_history with wip.wip",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "acme/extract/process_result",
@@ -1751,6 +1814,13 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Transfer process_result with cycle_time.cycleTime",
           dbt: null,
+          freshness: {
+            maxLagSeconds: null,
+            deadline: {
+              cron: "0 9 * * mon-fri",
+              timezone: "Asia/Seoul",
+            },
+          },
         },
       ],
       jobs: [
@@ -1821,8 +1891,52 @@ export const plan: TenantPlan = {
           },
           concurrency: 1,
         },
+        {
+          name: "maintenance",
+          description: "[Acme] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 4 * * sat",
+            timezone: "UTC",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: null,
+      alerts: {
+        destinations: [
+          {
+            name: "ops-slack",
+            url: {
+              env: "ACME_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "slack",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "warn",
+          },
+        ],
+      },
+      lineage: {
+        url: {
+          env: "ACME_OPENLINEAGE_URL",
+          default: "http://127.0.0.1:5000",
+        },
+        apiKey: {
+          env: "ACME_OPENLINEAGE_API_KEY",
+          default: "",
+        },
+        namespace: "etl-build-acme",
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 1209600,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 128,
+      },
     },
     prod: {
       enabled: false,
@@ -2655,6 +2769,10 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Load lot_history into Trino aps.aps_input_wip (merge)",
           dbt: null,
+          freshness: {
+            maxLagSeconds: 93600,
+            deadline: null,
+          },
         },
         {
           key: "acme/extract/process_result",
@@ -2682,6 +2800,13 @@ export const plan: TenantPlan = {
           partitioned: true,
           description: "[Acme] Load process_result into Trino aps.aps_input_cycle_time (merge)",
           dbt: null,
+          freshness: {
+            maxLagSeconds: null,
+            deadline: {
+              cron: "0 9 * * mon-fri",
+              timezone: "Asia/Seoul",
+            },
+          },
         },
       ],
       jobs: [
@@ -2772,8 +2897,66 @@ export const plan: TenantPlan = {
           },
           concurrency: 1,
         },
+        {
+          name: "maintenance",
+          description: "[Acme] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+          assets: [],
+          partitioned: false,
+          schedule: {
+            cron: "0 4 * * sat",
+            timezone: "UTC",
+            autoStart: true,
+          },
+          concurrency: 1,
+          kind: "maintenance",
+        },
       ],
       dbt: null,
+      alerts: {
+        destinations: [
+          {
+            name: "ops-slack",
+            url: {
+              env: "ACME_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "slack",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "warn",
+          },
+          {
+            name: "pager",
+            url: {
+              template: [
+                "https://events.example.com/",
+                {
+                  env: "ACME_PAGER_TOKEN",
+                },
+              ],
+            },
+            format: "json",
+            events: ["run_failed", "freshness_breached"],
+            checkSeverity: "error",
+          },
+        ],
+      },
+      lineage: {
+        url: {
+          env: "ACME_OPENLINEAGE_URL",
+          default: "http://127.0.0.1:5000",
+        },
+        apiKey: {
+          env: "ACME_OPENLINEAGE_API_KEY",
+          default: "",
+        },
+        namespace: "etl-build-acme",
+      },
+      maintenance: {
+        job: "maintenance",
+        snapshotRetentionSeconds: 1209600,
+        orphanRetentionSeconds: 604800,
+        fileSizeThresholdMb: 128,
+      },
     },
   },
 };

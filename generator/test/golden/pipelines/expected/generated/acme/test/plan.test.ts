@@ -70,6 +70,15 @@ const expected = {
           autoStart: true,
         },
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 4 * * sat",
+          timezone: "UTC",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -130,6 +139,15 @@ const expected = {
         partitioned: true,
         schedule: {
           cron: "30 6 * * mon-fri",
+          timezone: "UTC",
+          autoStart: true,
+        },
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 4 * * sat",
           timezone: "UTC",
           autoStart: true,
         },
@@ -218,6 +236,15 @@ const expected = {
         partitioned: true,
         schedule: {
           cron: "30 6 * * mon-fri",
+          timezone: "UTC",
+          autoStart: true,
+        },
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 4 * * sat",
           timezone: "UTC",
           autoStart: true,
         },

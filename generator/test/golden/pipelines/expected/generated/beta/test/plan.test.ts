@@ -20,6 +20,15 @@ const expected = {
         partitioned: true,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   staging: {
@@ -34,6 +43,15 @@ const expected = {
         partitioned: true,
         schedule: null,
       },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+      },
     },
   },
   prod: {
@@ -47,6 +65,15 @@ const expected = {
         assets: ["beta/extract/events", "beta/load/events"],
         partitioned: true,
         schedule: null,
+      },
+      maintenance: {
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
       },
     },
   },
