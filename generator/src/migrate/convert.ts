@@ -354,4 +354,7 @@ function alwaysDecisions(ctx: ConvertContext): void {
   ctx.decisions.add(
     "Run history starts empty: Dagster's runs and materialisations stay in the Dagster instance. The asset keys are the same strings, so a materialisation there matches an asset here; backfill the partitions you need (loads replace by key, so re-running a day is safe).",
   );
+  ctx.decisions.add(
+    "Every package has one job the old code location did not: `maintenance`, the weekly Iceberg upkeep of the tenant's tables (optimize, expire_snapshots, remove_orphan_files; docs/operations.md). Its schedule and retentions are set under `maintenance:` in the config.",
+  );
 }

@@ -16,6 +16,7 @@ import { legacyKeyPaths, migrate } from "../../src/migrate/index.js";
 import { formatProblems } from "../../src/problems.js";
 import { copyRepoForBuild, copyRepoInputs, REPO } from "../repo-copy.js";
 import {
+  ADDED_JOBS,
   ENVS,
   expectedOf,
   FIXTURES,
@@ -26,6 +27,7 @@ import {
   LEGACY_TENANTS,
   ListingSchema,
   NAMED_PIPELINE,
+  splitAddedJobs,
 } from "./legacy-graph.js";
 
 const BIN = path.join(REPO, "node_modules", ".bin");
@@ -160,14 +162,18 @@ describe("migrating the fixtures without dbt", () => {
           if (expected[env].enabled) {
             expect(list.status, list.stderr).toBe(0);
             const listing = ListingSchema.parse(JSON.parse(list.stdout));
-            expect(graphOfListing(listing), env).toEqual(want);
+            const listed = splitAddedJobs(graphOfListing(listing));
+            expect(listed.old, env).toEqual(want);
+            expect(listed.added, env).toEqual(ADDED_JOBS);
           } else {
             // The old code location had no definitions there; this package refuses to run there.
             expect(list.status, env).toBe(2);
             expect(list.stderr).toMatch(/is disabled for tenant/);
           }
           const planEnv = plan?.environments[env];
-          expect(planEnv === undefined ? null : graphOfPlan(planEnv), `plan ${env}`).toEqual(want);
+          const planned = planEnv === undefined ? null : splitAddedJobs(graphOfPlan(planEnv));
+          expect(planned?.old ?? null, `plan ${env}`).toEqual(want);
+          if (planned !== null) expect(planned.added, `plan ${env}`).toEqual(ADDED_JOBS);
         }
       }, 240_000);
 
