@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseListenPort } from "../contract/port.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
+import type { FreshnessView } from "../freshness/index.js";
 import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
 import {
   isPartitionMaterialized,
@@ -32,7 +33,6 @@ import { TrinoClient } from "../trino/client.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
 import {
-  type FreshnessView,
   freshnessCell,
   freshnessOf,
   openOperations,

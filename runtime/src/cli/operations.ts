@@ -11,7 +11,12 @@ import {
 import { AlertObserver } from "../alerts/observer.js";
 import { type AlertStore, openAlertStore } from "../alerts/store.js";
 import type { RunObserver } from "../executor/observer.js";
-import { type AssetFreshness, evaluateFreshness, humanSeconds } from "../freshness/index.js";
+import {
+  evaluateFreshness,
+  type FreshnessView,
+  freshnessView,
+  humanSeconds,
+} from "../freshness/index.js";
 import { FreshnessMonitor, hasFreshnessPolicies } from "../freshness/monitor.js";
 import type { Ledger, MaterializationRecord } from "../ledger/types.js";
 import { LineageObserver } from "../lineage/observer.js";
@@ -102,46 +107,13 @@ export function openOperations(
 }
 
 /** An asset's freshness as `status --json` shows it. */
-export interface FreshnessView {
-  status: AssetFreshness["status"];
-  /** What its newest data covers up to (ISO); null when never materialised. */
-  dataTime: string | null;
-  lagSeconds: number | null;
-  maxLagSeconds: number | null;
-  deadline: { cron: string; timezone: string } | null;
-  breach: { rule: "max_lag" | "deadline"; since: string; message: string } | null;
-}
-
 /** Every asset's freshness now, by key (null for assets without data and policy). */
 export function freshnessOf(
   envPlan: EnvironmentPlan,
   records: readonly MaterializationRecord[],
   now: Date = new Date(),
 ): Map<string, FreshnessView | null> {
-  const out = new Map<string, FreshnessView | null>();
-  for (const a of evaluateFreshness(envPlan, records, now)) {
-    out.set(
-      a.key,
-      a.policy === null && a.dataTime === null
-        ? null
-        : {
-            status: a.status,
-            dataTime: a.dataTime?.toISOString() ?? null,
-            lagSeconds: a.lagSeconds === null ? null : Math.round(a.lagSeconds),
-            maxLagSeconds: a.policy?.maxLagSeconds ?? null,
-            deadline: a.policy?.deadline ?? null,
-            breach:
-              a.breach === null
-                ? null
-                : {
-                    rule: a.breach.rule,
-                    since: a.breach.since.toISOString(),
-                    message: a.breach.message,
-                  },
-          },
-    );
-  }
-  return out;
+  return new Map(evaluateFreshness(envPlan, records, now).map((a) => [a.key, freshnessView(a)]));
 }
 
 /** The FRESHNESS column of `status`: `fresh (2h 5m)`, `LATE (30h > 26h)`, `2h 5m` without a policy. */

@@ -4,6 +4,7 @@
  * inferred types only.
  */
 import { z } from "zod";
+import { FreshnessViewSchema } from "../freshness/index.js";
 import { RunLogLineSchema } from "../ledger/queries.js";
 import { CheckRecordSchema, RunRecordSchema, RunStatusSchema } from "../ledger/types.js";
 import { StageSchema } from "../plan.js";
@@ -79,6 +80,8 @@ export const AssetRefSchema = z.strictObject({
     .nullable(),
   /** Over the partitions from the start date to the latest complete day. */
   counts: PartitionCountsSchema.nullable(),
+  /** Its freshness against its policy (as `status` shows it); null without data and policy. */
+  freshness: FreshnessViewSchema.nullable(),
 });
 export type AssetRef = z.infer<typeof AssetRefSchema>;
 

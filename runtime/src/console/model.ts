@@ -7,6 +7,7 @@
 import { civilFromDays, daysFromCivil, formatCalendarDate } from "../contract/calendar.js";
 import { parseCron } from "../contract/cron.js";
 import { selectAssets } from "../executor/graph.js";
+import { assetFreshness, dataTimesOf, freshnessView } from "../freshness/index.js";
 import type { LatestStatus } from "../ledger/queries.js";
 import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
 import { latestCompletePartition } from "../partitions/index.js";
@@ -123,6 +124,7 @@ export async function healthView(tenant: ConsoleTenant, now: Date): Promise<Heal
           to: [...runningDays].sort().at(-1) ?? null,
         });
   const stateOf = new Map(underWay.map((s) => [`${s.assetKey}|${s.partition ?? ""}`, s.status]));
+  const zone = tenant.envPlan.partitions.timezone;
   const days = bounds.start <= bounds.end ? dayNumber(bounds.end) - dayNumber(bounds.start) + 1 : 0;
   const refs = new Map<string, AssetRef>();
   for (const asset of tenant.envPlan.assets) {
@@ -142,9 +144,21 @@ export async function healthView(tenant: ConsoleTenant, now: Date): Promise<Heal
     }
     const latest = summary?.latest;
     const own = summary?.lastSuccessAt ?? null;
+    const freshness = freshnessView(
+      assetFreshness(
+        asset,
+        dataTimesOf(asset, summary?.newestSucceeded ?? null, own, zone),
+        zone,
+        now,
+      ),
+    );
     let health: Health;
     if (latest?.status === "failed" || summary?.atEnd === "failed") health = "failed";
     else if (own === null) health = "never";
+    // A freshness policy decides fresh or stale; without one, the newest partition (or, for an
+    // unpartitioned asset, being newer than its upstream) does.
+    else if (freshness?.status === "late") health = "stale";
+    else if (freshness?.status === "fresh") health = "fresh";
     else if (asset.partitioned) health = summary?.atEnd === "succeeded" ? "fresh" : "stale";
     else
       health = asset.deps.some((d) => (byKey.get(d)?.lastSuccessAt ?? "") > own)
@@ -168,6 +182,7 @@ export async function healthView(tenant: ConsoleTenant, now: Date): Promise<Heal
               status: latest.status,
             },
       counts,
+      freshness,
     });
   }
   return { refs, running, bounds };

@@ -41,3 +41,19 @@ export function formatDuration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+/**
+ * Seconds as a person reads them, rounded to the two largest units: 26h 5m, 3d 2h, 45s (a lag,
+ * an age; `formatDuration` prints a configured duration exactly). Pure, so the console's pages
+ * use it too.
+ */
+export function humanSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  if (m > 0) return `${m}m`;
+  return `${s}s`;
+}

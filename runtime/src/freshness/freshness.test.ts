@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MaterializationRecord } from "../ledger/types.js";
 import type { AssetPlan, FreshnessPlan } from "../plan.js";
-import { evaluateFreshness, humanSeconds, previousFire } from "./index.js";
+import { dataTimesOf, evaluateFreshness, humanSeconds, previousFire } from "./index.js";
 
 const ZONE = "Asia/Seoul";
 
@@ -96,6 +96,17 @@ describe("evaluateFreshness", () => {
     );
   });
 
+  it("a partition whose latest materialisation failed does not count as landed (as in the ledger's summaries)", () => {
+    const records = [
+      done(daily.key, "2026-01-04", "2026-01-04T17:00:00Z"),
+      done(daily.key, "2026-01-05", "2026-01-05T17:00:00Z"),
+      done(daily.key, "2026-01-05", "2026-01-06T09:00:00Z", "failed"),
+    ];
+    const f = one(daily, records, "2026-01-06T10:00:00Z");
+    expect(f.dataTime?.toISOString()).toBe("2026-01-04T15:00:00.000Z");
+    expect(f.lastSuccessAt?.toISOString()).toBe("2026-01-04T17:00:00.000Z");
+  });
+
   it("deadline: a partitioned asset must hold the day before the fire's day once it fires", () => {
     const a = asset("t/load/d", true, nineAm);
     // 09:00 Seoul on the 3rd is 00:00Z: partitions through the 2nd (ending 15:00Z on the 2nd) are due.
@@ -127,6 +138,20 @@ describe("evaluateFreshness", () => {
     const plain = asset("t/load/p", false, null);
     const f = one(plain, [done(plain.key, null, "2026-01-01T00:00:00Z")], "2026-01-01T01:00:00Z");
     expect(f).toMatchObject({ status: "no_policy", lagSeconds: 3600, breach: null });
+  });
+});
+
+describe("dataTimesOf", () => {
+  it.each([
+    ["partitioned", true, "2026-01-02", "2026-01-03T01:00:00Z", "2026-01-02T15:00:00.000Z"],
+    ["partitioned, never", true, null, null, null],
+    ["unpartitioned", false, null, "2026-01-03T01:00:00Z", "2026-01-03T01:00:00.000Z"],
+  ])("%s", (_what, partitioned, newest, last, want) => {
+    const times = dataTimesOf({ partitioned }, newest, last, ZONE);
+    expect(times.dataTime?.toISOString() ?? null).toBe(want);
+    expect(times.lastSuccessAt?.toISOString() ?? null).toBe(
+      last === null ? null : new Date(last).toISOString(),
+    );
   });
 });
 

@@ -14,12 +14,17 @@
  *
  * An asset never materialised has no lag and is not reported late (a failed run alerts instead).
  */
+
+import { z } from "zod";
 import { addDays } from "../contract/calendar.js";
 import { parseCron } from "../contract/cron.js";
+import { humanSeconds } from "../contract/duration.js";
 import type { MaterializationRecord } from "../ledger/types.js";
 import { dateIn, partitionWindow } from "../partitions/index.js";
 import type { AssetPlan, EnvironmentPlan, FreshnessPlan } from "../plan.js";
 import { firesBetween } from "../schedule/cron.js";
+
+export { humanSeconds };
 
 export type FreshnessStatus = "fresh" | "late" | "never" | "no_policy";
 
@@ -63,46 +68,63 @@ export function previousFire(cronText: string, timeZone: string, now: Date): Dat
   return null;
 }
 
-interface DataTimes {
+/** What an asset's freshness is judged on. */
+export interface DataTimes {
   dataTime: Date | null;
   lastSuccessAt: Date | null;
 }
 
-/** The data time and last success of one asset from its materialisations. */
+/**
+ * The data times of an asset from the newest partition whose latest materialisation succeeded
+ * and the finish of the newest such materialisation: a partitioned asset's data reaches the end
+ * of that partition's day in the tenant's zone, an unpartitioned one's the moment it succeeded.
+ * The one rule for `status`, the metrics, the alerts and the console (which reads the two
+ * values from the ledger's per-asset summaries).
+ */
+export function dataTimesOf(
+  asset: Pick<AssetPlan, "partitioned">,
+  newestSucceededPartition: string | null,
+  lastSuccessAt: string | null,
+  timeZone: string,
+): DataTimes {
+  const last = lastSuccessAt === null ? null : new Date(lastSuccessAt);
+  if (!asset.partitioned) return { dataTime: last, lastSuccessAt: last };
+  return {
+    dataTime:
+      newestSucceededPartition === null
+        ? null
+        : partitionWindow(newestSucceededPartition, timeZone).end,
+    lastSuccessAt: last,
+  };
+}
+
+/**
+ * The data times of one asset from its materialisations: the latest record of each partition
+ * counts (as in the ledger's summaries), so a partition whose re-run failed is not counted as
+ * landed.
+ */
 function dataTimes(
   asset: AssetPlan,
   records: readonly MaterializationRecord[],
   timeZone: string,
 ): DataTimes {
+  const latest = new Map<string, MaterializationRecord>();
+  for (const r of records) {
+    if (r.assetKey !== asset.key) continue;
+    const at = r.partition ?? "";
+    const seen = latest.get(at);
+    if (seen === undefined || r.finishedAt > seen.finishedAt) latest.set(at, r);
+  }
   let newestPartition: string | null = null;
   let lastSuccess: string | null = null;
-  for (const r of records) {
-    if (r.assetKey !== asset.key || r.status !== "succeeded") continue;
+  for (const r of latest.values()) {
+    if (r.status !== "succeeded") continue;
     if (lastSuccess === null || r.finishedAt > lastSuccess) lastSuccess = r.finishedAt;
     if (r.partition !== null && (newestPartition === null || r.partition > newestPartition)) {
       newestPartition = r.partition;
     }
   }
-  const lastSuccessAt = lastSuccess === null ? null : new Date(lastSuccess);
-  if (asset.partitioned) {
-    return {
-      dataTime: newestPartition === null ? null : partitionWindow(newestPartition, timeZone).end,
-      lastSuccessAt,
-    };
-  }
-  return { dataTime: lastSuccessAt, lastSuccessAt };
-}
-
-/** Seconds as a person reads them: 26h 5m, 3d 2h, 45s. */
-export function humanSeconds(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
-  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
-  if (m > 0) return `${m}m`;
-  return `${s}s`;
+  return dataTimesOf(asset, newestPartition, lastSuccess, timeZone);
 }
 
 /** The breach of `policy` by an asset with these data times at `now`, or null. */
@@ -151,6 +173,62 @@ function breachOf(
   return null;
 }
 
+/** The freshness of one asset with these data times at `now`. */
+export function assetFreshness(
+  asset: AssetPlan,
+  times: DataTimes,
+  partitionZone: string,
+  now: Date,
+): AssetFreshness {
+  const policy = asset.freshness ?? null;
+  const lagSeconds =
+    times.dataTime === null ? null : Math.max(0, (now.getTime() - times.dataTime.getTime()) / 1000);
+  const breach = policy === null ? null : breachOf(asset, policy, times, partitionZone, now);
+  const status: FreshnessStatus =
+    policy === null
+      ? "no_policy"
+      : times.dataTime === null
+        ? "never"
+        : breach === null
+          ? "fresh"
+          : "late";
+  return { key: asset.key, policy, ...times, lagSeconds, status, breach };
+}
+
+/** An asset's freshness as `status --json` and the console show it. */
+export const FreshnessViewSchema = z.strictObject({
+  status: z.enum(["fresh", "late", "never", "no_policy"]),
+  /** What its newest data covers up to (ISO); null when never materialised. */
+  dataTime: z.string().nullable(),
+  lagSeconds: z.number().nullable(),
+  maxLagSeconds: z.number().nullable(),
+  deadline: z.strictObject({ cron: z.string(), timezone: z.string() }).nullable(),
+  breach: z
+    .strictObject({
+      rule: z.enum(["max_lag", "deadline"]),
+      since: z.string(),
+      message: z.string(),
+    })
+    .nullable(),
+});
+export type FreshnessView = z.infer<typeof FreshnessViewSchema>;
+
+/** The view of an asset's freshness; null for an asset with neither data nor a policy. */
+export function freshnessView(a: AssetFreshness): FreshnessView | null {
+  if (a.policy === null && a.dataTime === null) return null;
+  return {
+    status: a.status,
+    dataTime: a.dataTime?.toISOString() ?? null,
+    lagSeconds: a.lagSeconds === null ? null : Math.round(a.lagSeconds),
+    maxLagSeconds: a.policy?.maxLagSeconds ?? null,
+    deadline: a.policy?.deadline ?? null,
+    breach:
+      a.breach === null
+        ? null
+        : { rule: a.breach.rule, since: a.breach.since.toISOString(), message: a.breach.message },
+  };
+}
+
 /** The freshness of every asset of the environment at `now`, sorted by key. */
 export function evaluateFreshness(
   envPlan: Pick<EnvironmentPlan, "assets" | "partitions">,
@@ -160,22 +238,5 @@ export function evaluateFreshness(
   const zone = envPlan.partitions.timezone;
   return [...envPlan.assets]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((asset) => {
-      const times = dataTimes(asset, records, zone);
-      const policy = asset.freshness ?? null;
-      const lagSeconds =
-        times.dataTime === null
-          ? null
-          : Math.max(0, (now.getTime() - times.dataTime.getTime()) / 1000);
-      const breach = policy === null ? null : breachOf(asset, policy, times, zone, now);
-      const status: FreshnessStatus =
-        policy === null
-          ? "no_policy"
-          : times.dataTime === null
-            ? "never"
-            : breach === null
-              ? "fresh"
-              : "late";
-      return { key: asset.key, policy, ...times, lagSeconds, status, breach };
-    });
+    .map((asset) => assetFreshness(asset, dataTimes(asset, records, zone), zone, now));
 }

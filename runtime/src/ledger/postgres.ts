@@ -386,7 +386,19 @@ export class PostgresLedger implements Ledger {
       `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     // Summed in the database: the overview needs a row per asset, not a row per partition.
     const r = await this.pool.query<
-      [string, string, string, string, string, string | null, string, string, string, string | null]
+      [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string | null,
+        string | null,
+        string,
+        string,
+        string,
+        string | null,
+      ]
     >({
       rowMode: "array",
       text: `WITH latest AS (
@@ -399,6 +411,7 @@ export class PostgresLedger implements Ledger {
                     ${iso("max(finished_at)")},
                     (array_agg(run_id ORDER BY finished_at DESC))[1],
                     ${iso("max(finished_at) FILTER (WHERE status = 'succeeded')")},
+                    max(partition_key) FILTER (WHERE status = 'succeeded' AND partition_key <> ''),
                     count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'succeeded')::text,
                     count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'failed')::text,
                     count(*) FILTER (WHERE partition_key BETWEEN $2 AND $3 AND partition_key <> '' AND status = 'skipped')::text,
@@ -423,6 +436,7 @@ export class PostgresLedger implements Ledger {
         finishedAt,
         runId,
         lastSuccessAt,
+        newestSucceeded,
         ok,
         failed,
         skipped,
@@ -437,6 +451,7 @@ export class PostgresLedger implements Ledger {
           runId,
         },
         lastSuccessAt,
+        newestSucceeded,
         counts: { succeeded: Number(ok), failed: Number(failed), skipped: Number(skipped) },
         atEnd: atEnd === null ? null : status(atEnd, `${assetKey} ${range.to}`),
       }),

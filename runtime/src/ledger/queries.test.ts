@@ -112,6 +112,33 @@ describe("file ledger read queries", () => {
     expect(after.map((s) => s.status)).toEqual(["succeeded"]);
   });
 
+  it("sums each asset up: latest record, last success and the newest partition whose latest record succeeded", async () => {
+    const l = await ledger();
+    await l.putMaterialization(
+      mat("r1", "t/extract/a", "2026-01-01", "succeeded", "2026-01-02T00:00:00Z"),
+    );
+    await l.putMaterialization(
+      mat("r1", "t/extract/a", "2026-01-03", "succeeded", "2026-01-04T00:00:00Z"),
+    );
+    // The re-run of the 3rd failed: its latest record is no longer a success.
+    await l.putMaterialization(
+      mat("r2", "t/extract/a", "2026-01-03", "failed", "2026-01-05T00:00:00Z"),
+    );
+    await l.putMaterialization(mat("r2", "t/load/b", null, "succeeded", "2026-01-05T00:00:00Z"));
+    const sums = await l.assetSummaries(T, { from: "2026-01-01", to: "2026-01-03" });
+    const byKey = new Map(sums.map((x) => [x.assetKey, x]));
+    expect(byKey.get("t/extract/a")).toMatchObject({
+      lastSuccessAt: "2026-01-02T00:00:00Z",
+      newestSucceeded: "2026-01-01",
+      counts: { succeeded: 1, failed: 1, skipped: 0 },
+      atEnd: "failed",
+    });
+    expect(byKey.get("t/load/b")).toMatchObject({
+      lastSuccessAt: "2026-01-05T00:00:00Z",
+      newestSucceeded: null,
+    });
+  });
+
   it("pages and filters runs newest first, and re-reads a run that was running", async () => {
     const l = await ledger();
     await l.putRun(run("r1"));

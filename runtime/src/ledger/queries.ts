@@ -43,6 +43,8 @@ export interface AssetStateSummary {
   latest: PartitionState;
   /** Finish time of the newest latest-per-partition record that succeeded, or null. */
   lastSuccessAt: string | null;
+  /** The newest partition whose latest record succeeded (any range), or null. */
+  newestSucceeded: string | null;
   /** Partitions in [from, to] whose latest record has each status. */
   counts: Record<MaterializationStatus, number>;
   /** Status of the latest record for partition `to`, or null. */
@@ -131,6 +133,7 @@ export function summarizeStates(
         assetKey: s.assetKey,
         latest: s,
         lastSuccessAt: null,
+        newestSucceeded: null,
         counts: { succeeded: 0, failed: 0, skipped: 0 },
         atEnd: null,
       };
@@ -142,6 +145,13 @@ export function summarizeStates(
       (sum.lastSuccessAt === null || s.finishedAt > sum.lastSuccessAt)
     ) {
       sum.lastSuccessAt = s.finishedAt;
+    }
+    if (
+      s.status === "succeeded" &&
+      s.partition !== null &&
+      (sum.newestSucceeded === null || s.partition > sum.newestSucceeded)
+    ) {
+      sum.newestSucceeded = s.partition;
     }
     if (s.partition !== null && s.partition >= range.from && s.partition <= range.to) {
       sum.counts[s.status] += 1;

@@ -60,8 +60,15 @@ describe.each<LedgerKind>(["file", "postgres"])("console API, %s ledger", (ledge
       status: "succeeded",
       runId: cliRunId,
     });
-    // The latest complete day has not been materialised: the asset is stale, not fresh.
+    // The latest complete day has not been materialised: the asset is stale, not fresh. Its
+    // freshness policy (max_lag 26h) says so too, as `status` would, from the ledger's summary.
     expect(lot?.health).toBe("stale");
+    expect(lot?.freshness).toMatchObject({
+      status: "late",
+      dataTime: "2026-01-02T15:00:00.000Z",
+      maxLagSeconds: 26 * 3600,
+      breach: { rule: "max_lag" },
+    });
     expect(
       overview.body.assets.find((a) => a.key === `${TENANT}/extract/equipment_event`)?.health,
     ).toBe("never");

@@ -1,4 +1,6 @@
 /** Display formats shared by the pages. */
+import { humanSeconds } from "../../../contract/duration.js";
+import type { FreshnessView } from "../../../freshness/index.js";
 
 /** `2026-01-02 03:04:05` in the browser's zone (the ISO instant is the element's title). */
 export function time(iso: string | null | undefined): string {
@@ -58,4 +60,27 @@ export function bytes(n: number | null | undefined): string {
 /** The asset name without tenant and stage. */
 export function shortKey(key: string): string {
   return key.split("/").slice(2).join("/") || key;
+}
+
+/** An asset's freshness in a few words: "fresh, data 3h old (at most 26h)", "late: ...". */
+export function freshnessText(f: FreshnessView): string {
+  const lag = f.lagSeconds === null ? null : `data ${humanSeconds(f.lagSeconds)} old`;
+  const bound = [
+    f.maxLagSeconds === null ? null : `at most ${humanSeconds(f.maxLagSeconds)}`,
+    f.deadline === null ? null : `due by ${f.deadline.cron} (${f.deadline.timezone})`,
+  ]
+    .filter((x) => x !== null)
+    .join(", ");
+  switch (f.status) {
+    case "late":
+      return f.breach?.rule === "deadline"
+        ? `late: missed its deadline at ${f.breach.since.slice(0, 16).replace("T", " ")} UTC${bound === "" ? "" : ` (${bound})`}`
+        : `late: ${lag ?? "no data"}${bound === "" ? "" : ` (${bound})`}`;
+    case "fresh":
+      return `fresh, ${lag ?? "no data"}${bound === "" ? "" : ` (${bound})`}`;
+    case "never":
+      return `never materialised${bound === "" ? "" : ` (${bound})`}`;
+    case "no_policy":
+      return `${lag ?? "no data"}, no freshness policy`;
+  }
 }

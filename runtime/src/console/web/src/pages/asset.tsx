@@ -14,7 +14,7 @@ import {
   StatusPill,
   usePoll,
 } from "../components/ui.js";
-import { ago, bytes, count, duration, time } from "../format.js";
+import { ago, bytes, count, duration, freshnessText, time } from "../format.js";
 
 export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; assetKey: string }) {
   const polled = usePoll(() => api.asset(tenant, assetKey), [tenant, assetKey], 10_000);
@@ -63,6 +63,14 @@ export function AssetPage({ me, tenant, assetKey }: { me: Me; tenant: string; as
                   </>
                 )}
               </div>
+              {a.asset.freshness !== null && (
+                <div data-testid="freshness">
+                  <span class="fact-label">Freshness</span>
+                  <span class={a.asset.freshness.status === "late" ? "late" : undefined}>
+                    {freshnessText(a.asset.freshness)}
+                  </span>
+                </div>
+              )}
               {a.source !== null && (
                 <div>
                   <span class="fact-label">Source</span>
