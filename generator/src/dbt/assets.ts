@@ -4,6 +4,7 @@
  */
 import { assetKey as keyOfAsset } from "@etl/runtime/contract";
 import type { AssetPlan } from "@etl/runtime/plan";
+import { fileProblem } from "../problems.js";
 import type { DbtManifest, DbtNode, DbtProblem, DbtSource } from "./manifest.js";
 
 export interface DbtPipelineRef {
@@ -163,26 +164,26 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
   if (unmatched.length > 0) {
     const names = unmatched.map((s) => `${s.source_name}.${s.name} (${s.original_file_path})`);
     names.sort();
-    problems.push({
-      file,
-      line: 0,
-      col: 0,
-      path: "sources",
-      message: `${unmatched.length} dbt source${unmatched.length > 1 ? "s have" : " has"} no pipeline of the same table name in tenant ${tenantId}: ${names.join(", ")}`,
-      hint: `add a pipeline named after each source table in ${configFile}, or list them under dbt.external_sources (or set it to all) when something outside this tenant loads them`,
-    });
+    problems.push(
+      fileProblem({
+        file,
+        path: "sources",
+        message: `${unmatched.length} dbt source${unmatched.length > 1 ? "s have" : " has"} no pipeline of the same table name in tenant ${tenantId}: ${names.join(", ")}`,
+        hint: `add a pipeline named after each source table in ${configFile}, or list them under dbt.external_sources (or set it to all) when something outside this tenant loads them`,
+      }),
+    );
   }
   if (input.externalSources !== "all") {
     for (const entry of input.externalSources) {
       if (!knownSourceNames.has(entry)) {
-        problems.push({
-          file: configFile,
-          line: 0,
-          col: 0,
-          path: "dbt.external_sources",
-          message: `external source "${entry}" is not a source of the dbt project (${file})`,
-          hint: "use <source_name>.<table> or <table> of a source declared in the project's sources.yml, or remove the entry",
-        });
+        problems.push(
+          fileProblem({
+            file: configFile,
+            path: "dbt.external_sources",
+            message: `external source "${entry}" is not a source of the dbt project (${file})`,
+            hint: "use <source_name>.<table> or <table> of a source declared in the project's sources.yml, or remove the entry",
+          }),
+        );
       }
     }
   }
@@ -197,14 +198,14 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     }
     const unsafe = unsafeNodeField(node);
     if (unsafe !== null) {
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: `${nodePath(node.unique_id)}.${unsafe.field}`,
-        message: `dbt ${node.resource_type} ${JSON.stringify(node.unique_id)} has ${unsafe.field} ${JSON.stringify(unsafe.value)}, which cannot name an asset: expected ${unsafe.rule}`,
-        hint: "rename the node in the dbt project (names become asset keys, README lines and dbt selectors) and refresh the manifest",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: `${nodePath(node.unique_id)}.${unsafe.field}`,
+          message: `dbt ${node.resource_type} ${JSON.stringify(node.unique_id)} has ${unsafe.field} ${JSON.stringify(unsafe.value)}, which cannot name an asset: expected ${unsafe.rule}`,
+          hint: "rename the node in the dbt project (names become asset keys, README lines and dbt selectors) and refresh the manifest",
+        }),
+      );
       continue;
     }
     assetNodes.push(node);
@@ -216,27 +217,27 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
         DbtNode,
         DbtNode,
       ];
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: nodePath(b.unique_id),
-        message: `asset name "${keyOf(name)}" is claimed by two dbt nodes: ${a.unique_id} (${a.original_file_path}) and ${b.unique_id} (${b.original_file_path})`,
-        hint: "rename one of them, or disable one with config enabled: false",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: nodePath(b.unique_id),
+          message: `asset name "${keyOf(name)}" is claimed by two dbt nodes: ${a.unique_id} (${a.original_file_path}) and ${b.unique_id} (${b.original_file_path})`,
+          hint: "rename one of them, or disable one with config enabled: false",
+        }),
+      );
     } else {
       byName.set(lower, node);
     }
     const pipeline = pipelineByLower.get(lower);
     if (pipeline !== undefined) {
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: nodePath(node.unique_id),
-        message: `dbt ${node.resource_type} ${node.unique_id} (${node.original_file_path}) has the same name as pipeline "${pipeline}" (${configFile} assets.pipelines.${pipeline})`,
-        hint: "rename the dbt node or the pipeline: both name objects of the same tenant package",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: nodePath(node.unique_id),
+          message: `dbt ${node.resource_type} ${node.unique_id} (${node.original_file_path}) has the same name as pipeline "${pipeline}" (${configFile} assets.pipelines.${pipeline})`,
+          hint: "rename the dbt node or the pipeline: both name objects of the same tenant package",
+        }),
+      );
     }
   }
 
@@ -260,26 +261,26 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
           out.add(key);
         }
       } else {
-        problems.push({
-          file,
-          line: 0,
-          col: 0,
-          path: `${nodePath(from)}.depends_on.nodes`,
-          message: `${from} depends on ${id}, which is not an enabled node or source of the manifest`,
-          hint: "enable the node it refers to, or refresh the manifest (npm run dbt -- parse --tenant <id>)",
-        });
+        problems.push(
+          fileProblem({
+            file,
+            path: `${nodePath(from)}.depends_on.nodes`,
+            message: `${from} depends on ${id}, which is not an enabled node or source of the manifest`,
+            hint: "enable the node it refers to, or refresh the manifest (npm run dbt -- parse --tenant <id>)",
+          }),
+        );
       }
     } else if (isAssetNode(node)) {
       out.add(keyOf(dbtAssetName(node)));
     } else if (resolving.has(id)) {
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: `${nodePath(id)}.depends_on.nodes`,
-        message: `dependency cycle through ${id}`,
-        hint: "break the cycle in the dbt project and refresh the manifest",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: `${nodePath(id)}.depends_on.nodes`,
+          message: `dependency cycle through ${id}`,
+          hint: "break the cycle in the dbt project and refresh the manifest",
+        }),
+      );
     } else {
       return null;
     }
@@ -416,14 +417,14 @@ export function dbtAssets(input: DbtAssetsInput): DbtAssetsResult {
     const first = [...cycle].sort(cmp)[0] ?? key;
     if (!reportedCycles.has(first)) {
       reportedCycles.add(first);
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: `${nodePath(first)}.depends_on.nodes`,
-        message: `dependency cycle: ${cycleText(cycle)}`,
-        hint: "break the cycle in the dbt project and refresh the manifest",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: `${nodePath(first)}.depends_on.nodes`,
+          message: `dependency cycle: ${cycleText(cycle)}`,
+          hint: "break the cycle in the dbt project and refresh the manifest",
+        }),
+      );
     }
   };
   for (const start of [...depsByKey.keys()].sort(cmp)) {

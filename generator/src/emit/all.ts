@@ -1,6 +1,8 @@
 /** Emits generated/all/ (`@etl/all`): one entrypoint serving every enabled tenant. */
+
 import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
+import { byText } from "../order.js";
 import { GENERATOR_VERSION } from "../version.js";
 import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs } from "./common.js";
 import { mdCode, mdText } from "./escape.js";
@@ -16,9 +18,7 @@ import {
 
 /** Every file of generated/all/ for the enabled tenants among `models`. */
 export function emitAll(models: readonly TenantModel[]): FileMap {
-  const enabled = models
-    .filter((m) => m.plan.tenant.enabled)
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const enabled = models.filter((m) => m.plan.tenant.enabled).sort(byText((model) => model.id));
   const inputs = enabled
     .map((m) => m.inputs.find((i) => i.endsWith("config.yaml")) ?? "")
     .filter((i) => i !== "");

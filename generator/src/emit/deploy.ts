@@ -4,9 +4,11 @@
  * from a Secret whose keys are the tenant's variables). Pure: plan in, FileMap out. No values of the
  * variables are emitted: the Secret template lists keys with empty values to be filled by operators.
  */
+
 import type { JobPlan, TenantPlan } from "@etl/runtime/plan";
 import { stringify } from "yaml";
 import { k8sName } from "../model/translate.js";
+import { byText } from "../order.js";
 import { type FileMap, headerLines } from "./common.js";
 import { type Instruction, printDockerfile, word } from "./dockerfile.js";
 import { commentLine } from "./escape.js";
@@ -209,7 +211,7 @@ export function emitDeploy(input: DeployInput): FileMap {
   files.set(`${dir}/k8s/secret.template.yaml`, yamlDoc(input, secretTemplate(input)));
   const jobs = [...input.plan.environments.prod.jobs]
     .filter((j) => j.schedule !== null)
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+    .sort(byText((job) => job.name));
   for (const job of jobs) {
     files.set(`${dir}/k8s/cronjob-${k8sName(job.name)}.yaml`, yamlDoc(input, cronJob(input, job)));
   }

@@ -1,4 +1,5 @@
 /** Emits one tenant's package, generated/<id>/, from its model. Pure: model in, FileMap out. */
+
 import {
   type AssetPlan,
   ENVIRONMENTS,
@@ -17,6 +18,7 @@ import {
   rowTypeName,
   transformTypeName,
 } from "../model/translate.js";
+import { byText, sortedEntries } from "../order.js";
 import { GENERATOR_VERSION } from "../version.js";
 import {
   type FileMap,
@@ -77,10 +79,10 @@ export function emitTenant(m: TenantModel): FileMap {
   put("src/index.ts", emitIndex(m));
   put("src/main.ts", emitMain(m.inputs, "./plan.js", "./transforms/index.js"));
   put("src/transforms/index.ts", emitRegistry(m));
-  for (const [name, file] of [...m.transforms.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, file] of sortedEntries(m.transforms)) {
     put(`src/transforms/${name}.ts`, `${tsHeader([file.path])}\n${withLf(file.text)}`);
   }
-  for (const [name, file] of [...m.transformTests.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, file] of sortedEntries(m.transformTests)) {
     put(`src/transforms/${name}`, `${tsHeader([file.path])}\n${withLf(file.text)}`);
   }
   put("test/plan.test.ts", emitPlanTest(m));
@@ -240,7 +242,7 @@ function emitRegistry(m: TenantModel): string {
     }
   }
   const alias = (module: string, exp: string) => `${camel(module)}_${exp}`;
-  for (const [module, exps] of [...byModule.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [module, exps] of sortedEntries(byModule)) {
     out.push(
       importDecl({
         named: [...exps].sort().map((e) => ({ name: e, alias: alias(module, e) })),
@@ -433,7 +435,7 @@ function emitReadme(m: TenantModel): string {
       }
     }
   }
-  const assets = [...all.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const assets = [...all.values()].sort(byText((asset) => asset.key));
   const keysIn = Object.fromEntries(
     ENVIRONMENTS.map((e) => [e, new Set(envs[e].assets.map((a) => a.key))]),
   );
@@ -501,13 +503,11 @@ function emitReadme(m: TenantModel): string {
       }
     }
   }
-  const envVars = [...refs.values()]
-    .sort((a, b) => (a.env < b.env ? -1 : 1))
-    .map((ref) => ({
-      name: mdCode(ref.env),
-      hasDefault: ref.default !== undefined,
-      default: ref.default === "" ? mdCode('""') : mdCode(ref.default ?? ""),
-    }));
+  const envVars = [...refs.values()].sort(byText((ref) => ref.env)).map((ref) => ({
+    name: mdCode(ref.env),
+    hasDefault: ref.default !== undefined,
+    default: ref.default === "" ? mdCode('""') : mdCode(ref.default ?? ""),
+  }));
   const configFile = m.inputs.find((i) => i.endsWith("config.yaml")) ?? "";
   return tenantReadme({
     header: mdHeader(m.inputs),
