@@ -1,0 +1,113 @@
+/**
+ * dev, staging and prod: each environment's pipelines (the config's per-environment switches laid
+ * over the pipelines), its assets and its jobs, and the checks that hold per environment (a load
+ * needs a trino_output; what save_to_s3: false refuses).
+ */
+import {
+  ENVIRONMENTS,
+  type EnvironmentName,
+  type EnvironmentPlan,
+  type PipelinePlan,
+} from "@etl/runtime/plan";
+import type { PipelineConfig } from "../config/schema.js";
+import { byAssetOrder, pipelineAssets } from "./assets.js";
+import { type ModelContext, pipelinePath } from "./context.js";
+import type { TenantDbt } from "./dbt.js";
+import { checkSelections, environmentJobs } from "./jobs.js";
+import type { Partitions } from "./partitions.js";
+import type { Pipelines } from "./pipelines.js";
+import type { Resources } from "./resources.js";
+import {
+  mergeStageFileProblems,
+  type StageFilesProblem,
+  stageFileProblems,
+} from "./stage-files.js";
+
+export interface EnvironmentParts {
+  resources: Resources;
+  partitions: Partitions;
+  pipelines: Pipelines;
+  dbt: TenantDbt;
+}
+
+export type Environments = Record<EnvironmentName, EnvironmentPlan>;
+
+/** The plan of every environment, with the problems of each reported once for all of them. */
+export function buildEnvironments(ctx: ModelContext, parts: EnvironmentParts): Environments {
+  const { config } = ctx;
+  const environments = {} as Environments;
+  const loadsWithoutOutput = new Map<string, EnvironmentName[]>();
+  const stageFiles: StageFilesProblem[] = [];
+  const keys = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    const pipelines = parts.pipelines.plans.map((p) =>
+      withOverrides(p, parts.pipelines.configs[p.name], env),
+    );
+    for (const pipeline of pipelines) {
+      if (pipeline.saveToTrino && pipeline.trinoOutput === null) {
+        loadsWithoutOutput.set(pipeline.name, [
+          ...(loadsWithoutOutput.get(pipeline.name) ?? []),
+          env,
+        ]);
+      }
+    }
+    const assets = [...pipelineAssets(config, pipelines), ...parts.dbt.assets].sort(byAssetOrder);
+    for (const asset of assets) {
+      keys.add(asset.key);
+    }
+    stageFiles.push(...stageFileProblems(config.id, env, pipelines, assets));
+    environments[env] = {
+      enabled: config.enabled && config.environments[env].enabled,
+      resources: parts.resources,
+      partitions: parts.partitions,
+      pipelines,
+      assets,
+      jobs: environmentJobs(config, pipelines, assets),
+      dbt: parts.dbt.plan,
+    };
+  }
+  for (const [name, envs] of loadsWithoutOutput) {
+    ctx.report(
+      pipelinePath(ctx, name, "save_to_trino"),
+      `pipeline "${name}" saves to Trino (in ${envs.join(", ")}) but has no trino_output`,
+      "add trino_output: {target_table, target_schema, key_columns}",
+    );
+  }
+  reportStageFiles(ctx, parts.pipelines.configs, stageFiles);
+  checkSelections(ctx, [...keys]);
+  return environments;
+}
+
+/** A pipeline in one environment: its save_to_s3 / save_to_trino overrides applied. */
+function withOverrides(
+  pipeline: PipelinePlan,
+  config: PipelineConfig | undefined,
+  env: EnvironmentName,
+): PipelinePlan {
+  const overrides = config?.environments?.[env];
+  return {
+    ...pipeline,
+    saveToS3: overrides?.save_to_s3 ?? pipeline.saveToS3,
+    saveToTrino: overrides?.save_to_trino ?? pipeline.saveToTrino,
+  };
+}
+
+/** One problem per pipeline and rule, at the environment's override when the config has one. */
+function reportStageFiles(
+  ctx: ModelContext,
+  configs: Pipelines["configs"],
+  problems: readonly StageFilesProblem[],
+): void {
+  for (const problem of mergeStageFileProblems(problems)) {
+    const env = problem.environments.find(
+      (e) => configs[problem.pipeline]?.environments?.[e]?.save_to_s3 === false,
+    );
+    ctx.report(
+      env === undefined
+        ? pipelinePath(ctx, problem.pipeline, "save_to_s3")
+        : pipelinePath(ctx, problem.pipeline, "environments", env, "save_to_s3"),
+      `${problem.message} (in ${problem.environments.join(", ")})`,
+      problem.hint,
+    );
+  }
+}

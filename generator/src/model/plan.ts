@@ -1,0 +1,62 @@
+/**
+ * The tenant's plan as the runtime reads it (runtime/src/plan.ts), held to the runtime's contract:
+ * a plan the contract refuses is a problem of the tenant's config, never an exception at run time.
+ */
+import { referencedVars } from "@etl/runtime/contract";
+import { type ConfigValue, type TenantPlan, TenantPlanSchema } from "@etl/runtime/plan";
+import { sortedEntries } from "../order.js";
+import { fileProblem } from "../problems.js";
+import { GENERATOR_VERSION } from "../version.js";
+import type { ModelContext } from "./context.js";
+import type { Environments } from "./environments.js";
+import type { Resources } from "./resources.js";
+
+/** The plan, or null when the contract refuses it (each issue reported). */
+export function assemblePlan(
+  ctx: ModelContext,
+  resources: Resources,
+  environments: Environments,
+): TenantPlan | null {
+  const { config } = ctx;
+  const plan: TenantPlan = {
+    generatorVersion: GENERATOR_VERSION,
+    tenant: {
+      id: config.id,
+      name: config.name,
+      enabled: config.enabled,
+      tags: Object.fromEntries(sortedEntries(config.tags)),
+    },
+    envVars: envVarsOf(resources),
+    environments,
+  };
+  const checked = TenantPlanSchema.safeParse(plan);
+  if (checked.success) {
+    return plan;
+  }
+  // A plan the runtime would refuse means a check above is missing (a generator bug): still a
+  // problem of this tenant's file, one line per issue, never a page of JSON.
+  for (const issue of checked.error.issues.slice(0, 10)) {
+    ctx.problems.push(
+      fileProblem({
+        file: ctx.tenant.configFile,
+        path: `(plan) ${issue.path.map(String).join(".")}`,
+        message: `the generated plan would break the runtime's contract: ${issue.message}`,
+        hint: "a value of this tenant passed every check but the plan's; change it, and report the missing check",
+      }),
+    );
+  }
+  return null;
+}
+
+/** Every variable the resources reference, sorted. */
+function envVarsOf(resources: Resources): string[] {
+  const names = new Set<string>();
+  for (const group of Object.values(resources)) {
+    for (const value of Object.values(group) as ConfigValue[]) {
+      for (const name of referencedVars(value)) {
+        names.add(name);
+      }
+    }
+  }
+  return [...names].sort();
+}
