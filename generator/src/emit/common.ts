@@ -119,7 +119,7 @@ export function tsLiteral(value: unknown, indent = 0): string {
   return write(value, indent);
 }
 
-/** Adds a header comment to a JSON-with-comments or other `//`-capable file. */
+/** Text with LF line endings and exactly one final newline. */
 export function withLf(text: string): string {
   return `${text.replace(/\r\n/g, "\n").replace(/\n+$/, "")}\n`;
 }

@@ -22,7 +22,6 @@ import { byText, sortedEntries } from "../order.js";
 import { GENERATOR_VERSION } from "../version.js";
 import {
   type FileMap,
-  headerLines,
   MARKER_FILE,
   mdHeader,
   printTs,
@@ -32,13 +31,8 @@ import {
 } from "./common.js";
 import { emitDeploy } from "./deploy.js";
 import { mdCode, mdText, mermaidLabel } from "./escape.js";
-import {
-  markerFile,
-  packageJson,
-  tenantReadme,
-  tsconfigJson,
-  tsconfigTestJson,
-} from "./templates.js";
+import { markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./package-files.js";
+import { tenantReadme } from "./templates.js";
 import {
   constDecl,
   exportDecl,
@@ -58,21 +52,20 @@ export function emitTenant(m: TenantModel): FileMap {
   const dir = `generated/${m.id}`;
   const files: FileMap = new Map();
   const put = (rel: string, text: string) => files.set(`${dir}/${rel}`, text);
-  const header = headerLines(m.inputs);
-  put(MARKER_FILE, markerFile({ header }));
+  put(MARKER_FILE, markerFile(m.inputs));
   put(
     "package.json",
     packageJson({
-      header: header.join(" "),
+      inputs: m.inputs,
       name: packageName(m.id),
       version: GENERATOR_VERSION,
       description: `ETL package of tenant ${m.id} (${m.plan.tenant.name}), generated from ${m.inputs[0] ?? "its config"}`,
       binName: `etl-${m.id}`,
-      dependencies: [{ name: "@etl/runtime" }],
+      dependencies: ["@etl/runtime"],
     }),
   );
-  put("tsconfig.json", tsconfigJson({ header }));
-  put("tsconfig.test.json", tsconfigTestJson({ header }));
+  put("tsconfig.json", tsconfigJson(m.inputs));
+  put("tsconfig.test.json", tsconfigTestJson(m.inputs));
   put("vitest.config.ts", emitVitestConfig(m.inputs));
   put("src/plan.ts", emitPlan(m));
   put("src/rows.ts", emitRows(m));
