@@ -41,6 +41,11 @@ export function printTs(statements: readonly Statement[], inputs: readonly strin
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** A TypeScript property name: the name itself when it is an identifier, else a string literal. */
+export function propertyName(name: string): string {
+  return IDENT.test(name) ? name : JSON.stringify(name);
+}
+
 /** Whether the literal of `value` spans lines for sure: it is or holds a non-empty object. */
 function holdsObject(value: unknown): boolean {
   if (Array.isArray(value)) {
