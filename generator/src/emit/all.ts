@@ -20,9 +20,7 @@ import {
 /** Every file of generated/all/ for the enabled tenants among `models`. */
 export function emitAll(models: readonly TenantModel[]): FileMap {
   const enabled = models.filter((m) => m.plan.tenant.enabled).sort(byText((model) => model.id));
-  const inputs = enabled
-    .map((m) => m.inputs.find((i) => i.endsWith("config.yaml")) ?? "")
-    .filter((i) => i !== "");
+  const inputs = enabled.map((m) => m.inputs.config);
   const files: FileMap = new Map();
   const put = (rel: string, text: string) => files.set(`generated/all/${rel}`, text);
   put(MARKER_FILE, markerFile(inputs));

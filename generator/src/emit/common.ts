@@ -22,6 +22,16 @@ export function headerLines(inputs: readonly string[]): string[] {
   ];
 }
 
+/**
+ * The inputs one generated file is derived from, sorted, for its header (an absent input, such
+ * as a tenant without a snapshot, left out).
+ */
+export function fileInputs(...inputs: (string | null | readonly string[])[]): string[] {
+  return inputs
+    .flatMap((input) => (input === null ? [] : typeof input === "string" ? [input] : input))
+    .sort();
+}
+
 /** `//` header for TypeScript files. */
 export function tsHeader(inputs: readonly string[]): string {
   return `${headerLines(inputs)

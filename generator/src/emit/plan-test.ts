@@ -3,7 +3,7 @@
  */
 import { ENVIRONMENTS } from "@etl/runtime/plan";
 import type { TenantModel } from "../model/build.js";
-import { printTs, tsLiteral } from "./common.js";
+import { fileInputs, printTs, tsLiteral } from "./common.js";
 import { constDecl, importDecl, rawStatements, type Statement } from "./ts-print.js";
 
 /** The plan test of the tenant package. */
@@ -36,7 +36,7 @@ export function emitPlanTest(m: TenantModel): string {
     importDecl({ named: ["transforms"], module: "../src/transforms/index.js" }),
     constDecl({
       docs: [
-        `What ${m.inputs[0] ?? "the config"} says, per environment: assets with their dependencies, jobs and schedules.`,
+        `What ${m.inputs.config} says, per environment: assets with their dependencies, jobs and schedules.`,
       ],
       name: "expected",
       initializer: `${tsLiteral(expected)} as const`,
@@ -118,5 +118,5 @@ export function emitPlanTest(m: TenantModel): string {
   });
 });`),
   );
-  return printTs(out, m.inputs);
+  return printTs(out, fileInputs(m.inputs.config, m.inputs.manifest));
 }

@@ -1,6 +1,6 @@
 /** src/plan.ts of a tenant package: the plan as one typed constant. */
 import type { TenantModel } from "../model/build.js";
-import { printTs, tsLiteral } from "./common.js";
+import { fileInputs, printTs, tsLiteral } from "./common.js";
 import { constDecl, importDecl } from "./ts-print.js";
 
 /** The plan of the tenant, checked against the runtime's `TenantPlan` type by tsc. */
@@ -18,6 +18,6 @@ export function emitPlan(m: TenantModel): string {
         initializer: tsLiteral(m.plan),
       }),
     ],
-    m.inputs,
+    fileInputs(m.inputs.config, m.inputs.introspection, m.inputs.manifest),
   );
 }

@@ -8,7 +8,7 @@ import { mapColumn, trinoTypeOf } from "@etl/runtime/types";
 import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
 import { byText } from "../order.js";
-import { mdHeader } from "./common.js";
+import { fileInputs, mdHeader } from "./common.js";
 import { mdCode, mdText, mermaidLabel } from "./escape.js";
 import { tenantReadme } from "./templates.js";
 
@@ -100,9 +100,9 @@ export function emitReadme(m: TenantModel): string {
     hasDefault: ref.default !== undefined,
     default: ref.default === "" ? mdCode('""') : mdCode(ref.default ?? ""),
   }));
-  const configFile = m.inputs.find((i) => i.endsWith("config.yaml")) ?? "";
+  const configFile = m.inputs.config;
   return tenantReadme({
-    header: mdHeader(m.inputs),
+    header: mdHeader(fileInputs(m.inputs.config, m.inputs.introspection, m.inputs.manifest)),
     name: mdText(m.plan.tenant.name),
     // Ids are ^[a-z][a-z0-9_]*$ (checked by the model): plain inside the sh block.
     id: m.id,

@@ -5,7 +5,7 @@
 import type { TenantModel } from "../model/build.js";
 import { camel, transformTypeName } from "../model/translate.js";
 import { sortedEntries } from "../order.js";
-import { printTs, propertyName } from "./common.js";
+import { fileInputs, printTs, propertyName } from "./common.js";
 import { constDecl, importDecl, type Statement } from "./ts-print.js";
 
 /** The transform registry of the tenant. */
@@ -63,5 +63,5 @@ export function emitRegistry(m: TenantModel): string {
       initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
     }),
   );
-  return printTs(out, m.inputs);
+  return printTs(out, fileInputs(m.inputs.config, m.inputs.transforms));
 }

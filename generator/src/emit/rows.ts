@@ -11,7 +11,7 @@ import {
   rowTypeName,
   transformTypeName,
 } from "../model/translate.js";
-import { printTs, propertyName } from "./common.js";
+import { fileInputs, printTs, propertyName } from "./common.js";
 import { importDecl, interfaceDecl, rawStatements, type Statement, typeAlias } from "./ts-print.js";
 
 /**
@@ -44,7 +44,7 @@ export function emitRows(m: TenantModel): string {
   if (m.pipelines.length === 0) {
     out.push(rawStatements("export {};"));
   }
-  return printTs(out, m.inputs);
+  return printTs(out, fileInputs(m.inputs.config, m.inputs.introspection));
 }
 
 function emitPipelineRows(out: Statement[], p: PipelineModel): void {

@@ -21,25 +21,27 @@ export function emitTenant(m: TenantModel): FileMap {
   const dir = `generated/${m.id}`;
   const files: FileMap = new Map();
   const put = (rel: string, text: string) => files.set(`${dir}/${rel}`, text);
-  put(MARKER_FILE, markerFile(m.inputs));
+  // Files that only follow from the config name it alone; the others add what they read.
+  const config = [m.inputs.config];
+  put(MARKER_FILE, markerFile(config));
   put(
     "package.json",
     packageJson({
-      inputs: m.inputs,
+      inputs: config,
       name: packageName(m.id),
       version: GENERATOR_VERSION,
-      description: `ETL package of tenant ${m.id} (${m.plan.tenant.name}), generated from ${m.inputs[0] ?? "its config"}`,
+      description: `ETL package of tenant ${m.id} (${m.plan.tenant.name}), generated from ${m.inputs.config}`,
       binName: `etl-${m.id}`,
       dependencies: ["@etl/runtime"],
     }),
   );
-  put("tsconfig.json", tsconfigJson(m.inputs));
-  put("tsconfig.test.json", tsconfigTestJson(m.inputs));
-  put("vitest.config.ts", emitVitestConfig(m.inputs));
+  put("tsconfig.json", tsconfigJson(config));
+  put("tsconfig.test.json", tsconfigTestJson(config));
+  put("vitest.config.ts", emitVitestConfig(config));
   put("src/plan.ts", emitPlan(m));
   put("src/rows.ts", emitRows(m));
-  put("src/index.ts", emitIndex(m));
-  put("src/main.ts", emitMain(m.inputs, "./plan.js", "./transforms/index.js"));
+  put("src/index.ts", emitIndex(config));
+  put("src/main.ts", emitMain(config, "./plan.js", "./transforms/index.js"));
   put("src/transforms/index.ts", emitRegistry(m));
   for (const [name, file] of sortedEntries(m.transforms)) {
     put(`src/transforms/${name}.ts`, `${tsHeader([file.path])}\n${withLf(file.text)}`);
@@ -49,7 +51,7 @@ export function emitTenant(m: TenantModel): FileMap {
   }
   put("test/plan.test.ts", emitPlanTest(m));
   put("README.md", emitReadme(m));
-  for (const [file, text] of emitDeploy({ id: m.id, inputs: m.inputs, plan: m.plan })) {
+  for (const [file, text] of emitDeploy({ id: m.id, inputs: config, plan: m.plan })) {
     files.set(file, text);
   }
   return files;
@@ -67,14 +69,14 @@ function emitVitestConfig(inputs: readonly string[]): string {
   );
 }
 
-function emitIndex(m: TenantModel): string {
+function emitIndex(inputs: readonly string[]): string {
   return printTs(
     [
       exportDecl({ named: ["plan"], module: "./plan.js" }),
       exportDecl({ typeOnly: true, module: "./rows.js" }),
       exportDecl({ named: ["transforms"], module: "./transforms/index.js" }),
     ],
-    m.inputs,
+    inputs,
   );
 }
 

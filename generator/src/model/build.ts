@@ -16,9 +16,15 @@ import { buildPipelines } from "./pipelines.js";
 import { assemblePlan } from "./plan.js";
 import { buildResources } from "./resources.js";
 import { checkBoundary, checkIdentity } from "./tenant.js";
-import type { ModelResult } from "./types.js";
+import type { ModelResult, TenantInputs } from "./types.js";
 
-export type { ModelResult, PipelineModel, TenantModel, TransformModel } from "./types.js";
+export type {
+  ModelResult,
+  PipelineModel,
+  TenantInputs,
+  TenantModel,
+  TransformModel,
+} from "./types.js";
 
 /** Builds the model of one loaded tenant, or reports every problem that prevents it. */
 export function buildTenantModel(tenant: LoadedTenant): ModelResult {
@@ -53,17 +59,13 @@ export function buildTenantModel(tenant: LoadedTenant): ModelResult {
   };
 }
 
-/** The tenant's input files, sorted, for the headers of generated files. */
-function inputFiles(tenant: LoadedTenant): string[] {
-  const inputs = [tenant.configFile];
-  if (tenant.introspection !== null) {
-    inputs.push(tenant.introspection.file);
-  }
-  if (tenant.dbtManifest !== null) {
-    inputs.push(tenant.dbtManifest.path);
-  }
-  for (const file of [...tenant.transforms.values(), ...tenant.transformTests.values()]) {
-    inputs.push(file.path);
-  }
-  return inputs.sort();
+/** The tenant's input files, for the headers of generated files. */
+function inputFiles(tenant: LoadedTenant): TenantInputs {
+  return {
+    config: tenant.configFile,
+    introspection: tenant.introspection?.file ?? null,
+    manifest: tenant.dbtManifest?.path ?? null,
+    transforms: [...tenant.transforms.values()].map((f) => f.path).sort(),
+    transformTests: [...tenant.transformTests.values()].map((f) => f.path).sort(),
+  };
 }

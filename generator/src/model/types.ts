@@ -23,10 +23,20 @@ export interface PipelineModel {
   transfer: TransformModel | null;
 }
 
+/** The tenant's input files (repository-relative), so each generated file names its own. */
+export interface TenantInputs {
+  config: string;
+  introspection: string | null;
+  manifest: string | null;
+  /** Transform modules, sorted. */
+  transforms: string[];
+  /** Transform tests, sorted. */
+  transformTests: string[];
+}
+
 export interface TenantModel {
   id: string;
-  /** Repository-relative input files, sorted, for headers. */
-  inputs: string[];
+  inputs: TenantInputs;
   plan: TenantPlan;
   pipelines: PipelineModel[];
   /** Transform modules copied into the package, by module name. */
