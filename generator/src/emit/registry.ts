@@ -10,58 +10,77 @@ import { constDecl, importDecl, type Statement } from "./ts-print.js";
 
 /** The transform registry of the tenant. */
 export function emitRegistry(m: TenantModel): string {
-  const withTransfer = m.pipelines.filter((p) => p.transfer !== null);
+  const transforms = m.pipelines.flatMap((p) =>
+    p.transfer === null ? [] : [{ pipeline: p.name, transform: p.transfer }],
+  );
   const out: Statement[] = [
     importDecl({ typeOnly: true, named: ["TransformRegistry"], module: "@etl/runtime" }),
   ];
-  if (withTransfer.length > 0) {
+  if (transforms.length > 0) {
     out.push(
       importDecl({
         typeOnly: true,
-        named: withTransfer.map((p) => transformTypeName(p.name)),
+        named: transforms.map((t) => transformTypeName(t.pipeline)),
         module: "../rows.js",
       }),
     );
   }
-  const byModule = new Map<string, Set<string>>();
-  for (const p of withTransfer) {
-    if (p.transfer !== null) {
-      const set = byModule.get(p.transfer.module) ?? new Set<string>();
-      set.add(p.transfer.exportName);
-      byModule.set(p.transfer.module, set);
-    }
+  const exportsByModule = new Map<string, Set<string>>();
+  for (const { transform } of transforms) {
+    const names = exportsByModule.get(transform.module) ?? new Set<string>();
+    names.add(transform.exportName);
+    exportsByModule.set(transform.module, names);
   }
-  const alias = (module: string, exp: string) => `${camel(module)}_${exp}`;
-  for (const [module, exps] of sortedEntries(byModule)) {
+  const binding = bindings(exportsByModule, [
+    "TransformRegistry",
+    "transforms",
+    ...transforms.map((t) => transformTypeName(t.pipeline)),
+  ]);
+  for (const [module, names] of sortedEntries(exportsByModule)) {
     out.push(
       importDecl({
-        named: [...exps].sort().map((e) => ({ name: e, alias: alias(module, e) })),
+        named: [...names].sort().map((name) => {
+          const local = binding(module, name);
+          return local === name ? name : { name, alias: local };
+        }),
         module: `./${module}.js`,
       }),
     );
   }
-  for (const p of withTransfer) {
-    if (p.transfer === null) {
-      continue;
-    }
-    out.push(
-      constDecl({
-        docs: [`Pipeline ${p.name}: a wrong input or output shape fails tsc here.`],
-        name: `${camel(p.name)}Transform`,
-        type: transformTypeName(p.name),
-        initializer: alias(p.transfer.module, p.transfer.exportName),
-      }),
-    );
-  }
-  const entries = withTransfer.map((p) => `  ${propertyName(p.name)}: ${camel(p.name)}Transform,`);
+  const entries = transforms.map(
+    ({ pipeline, transform }) =>
+      `  ${propertyName(pipeline)}: ${binding(transform.module, transform.exportName)} satisfies ${transformTypeName(pipeline)},`,
+  );
   out.push(
     constDecl({
       exported: true,
-      docs: ["The tenant's transforms by pipeline name."],
+      docs: [
+        "The tenant's transforms by pipeline name. Each satisfies the type rows.ts derives for its\npipeline, so a wrong input or output shape fails tsc here.",
+      ],
       name: "transforms",
       type: "TransformRegistry",
       initializer: entries.length === 0 ? "{}" : `{\n${entries.join("\n")}\n}`,
     }),
   );
   return printTs(out, fileInputs(m.inputs.config, m.inputs.transforms));
+}
+
+/**
+ * The local name of each imported export: the export's own name, unless two modules export that
+ * name or it is taken in the registry file; then `<module>_<export>` (model/collisions.ts keeps
+ * those distinct).
+ */
+function bindings(
+  exportsByModule: ReadonlyMap<string, ReadonlySet<string>>,
+  taken: readonly string[],
+): (module: string, name: string) => string {
+  const modulesOf = new Map<string, number>();
+  for (const names of exportsByModule.values()) {
+    for (const name of names) {
+      modulesOf.set(name, (modulesOf.get(name) ?? 0) + 1);
+    }
+  }
+  const reserved = new Set(taken);
+  return (module, name) =>
+    (modulesOf.get(name) ?? 0) > 1 || reserved.has(name) ? `${camel(module)}_${name}` : name;
 }

@@ -3,19 +3,16 @@
 
 import type { TransformRegistry } from "@etl/runtime";
 import type { EquipmentEventTransform, LotHistoryTransform, ProcessResultTransform } from "../rows.js";
-import { cycleTime as cycleTime_cycleTime } from "./cycle_time.js";
-import { equipmentUtilization as equipmentUtilization_equipmentUtilization } from "./equipment_utilization.js";
-import { wip as wip_wip } from "./wip.js";
+import { cycleTime } from "./cycle_time.js";
+import { equipmentUtilization } from "./equipment_utilization.js";
+import { wip } from "./wip.js";
 
-/** Pipeline equipment_event: a wrong input or output shape fails tsc here. */
-const equipmentEventTransform: EquipmentEventTransform = equipmentUtilization_equipmentUtilization;
-/** Pipeline lot_history: a wrong input or output shape fails tsc here. */
-const lotHistoryTransform: LotHistoryTransform = wip_wip;
-/** Pipeline process_result: a wrong input or output shape fails tsc here. */
-const processResultTransform: ProcessResultTransform = cycleTime_cycleTime;
-/** The tenant's transforms by pipeline name. */
+/**
+ * The tenant's transforms by pipeline name. Each satisfies the type rows.ts derives for its
+ * pipeline, so a wrong input or output shape fails tsc here.
+ */
 export const transforms: TransformRegistry = {
-  equipment_event: equipmentEventTransform,
-  lot_history: lotHistoryTransform,
-  process_result: processResultTransform,
+  equipment_event: equipmentUtilization satisfies EquipmentEventTransform,
+  lot_history: wip satisfies LotHistoryTransform,
+  process_result: cycleTime satisfies ProcessResultTransform,
 };
