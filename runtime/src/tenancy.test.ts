@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli/index.js";
-import type { ConfigValue, EnvironmentPlan, TenantPlan } from "./plan.js";
+import {
+  type ConfigValue,
+  type EnvironmentPlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "./plan.js";
 import { resolveResources, storageConflicts } from "./resources.js";
 import {
   checkAllowedEnv,
@@ -175,7 +180,7 @@ function plan(id: string, basePath: ConfigValue, envVars: string[]): TenantPlan 
     generatorVersion: "test",
     tenant: { id, name: id, enabled: true, tags: {} },
     envVars,
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

@@ -11,7 +11,7 @@ export function emitPlan(m: TenantModel): string {
       constDecl({
         exported: true,
         docs: [
-          `The resolved plan of tenant ${m.id} for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.\n\`\${VAR}\` references stay references (\`{ env }\` / \`{ template }\`) until then.`,
+          `The plan of tenant ${m.id}: what dev, staging and prod share, then what each environment sets\notherwise; ETL_ENVIRONMENT picks one at run time (environmentPlan lays it over the shared part).\n\`\${VAR}\` references stay references (\`{ env }\` / \`{ template }\`) until then.`,
         ],
         name: "plan",
         type: "TenantPlan",

@@ -2,7 +2,7 @@
  * README.md of a tenant package: lineage, environments, assets, jobs, schedules, environment
  * variables and columns, printed through the README template with every user text escaped.
  */
-import { type AssetPlan, ENVIRONMENTS, type EnvRef } from "@etl/runtime/plan";
+import { type AssetPlan, ENVIRONMENTS, type EnvRef, environmentPlan } from "@etl/runtime/plan";
 import { tenantEnvPrefix } from "@etl/runtime/tenancy";
 import { mapColumn, trinoTypeOf } from "@etl/runtime/types";
 import type { TenantModel } from "../model/build.js";
@@ -18,7 +18,11 @@ function mermaidId(key: string): string {
 
 /** The README of the tenant package. */
 export function emitReadme(m: TenantModel): string {
-  const envs = m.plan.environments;
+  const envs = {
+    dev: environmentPlan(m.plan, "dev"),
+    staging: environmentPlan(m.plan, "staging"),
+    prod: environmentPlan(m.plan, "prod"),
+  };
   const all = new Map<string, AssetPlan>();
   for (const env of ENVIRONMENTS) {
     for (const a of envs[env].assets) {

@@ -35,12 +35,13 @@ export function buildTenantModel(tenant: LoadedTenant): ModelResult {
   const pipelines = buildPipelines(ctx);
   const dbt = buildDbt(ctx, pipelines.plans);
   checkJobs(ctx);
-  const environments = buildEnvironments(ctx, { resources, partitions, pipelines, dbt });
+  const parts = { resources, partitions, pipelines, dbt };
+  const environments = buildEnvironments(ctx, parts);
   checkDerivedNames(ctx, pipelines.plans, environments.prod.jobs);
   if (ctx.problems.length > 0) {
     return { model: null, problems: ctx.problems };
   }
-  const plan = assemblePlan(ctx, resources, environments);
+  const plan = assemblePlan(ctx, parts, environments);
   if (plan === null) {
     return { model: null, problems: ctx.problems };
   }

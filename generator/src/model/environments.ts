@@ -4,10 +4,13 @@
  * needs a trino_output; what save_to_s3: false refuses).
  */
 import {
+  type AssetPlan,
   ENVIRONMENTS,
   type EnvironmentName,
+  type EnvironmentOverride,
   type EnvironmentPlan,
   type PipelinePlan,
+  type TenantPlan,
 } from "@etl/runtime/plan";
 import type { PipelineConfig } from "../config/schema.js";
 import { byAssetOrder, pipelineAssets } from "./assets.js";
@@ -76,6 +79,62 @@ export function buildEnvironments(ctx: ModelContext, parts: EnvironmentParts): E
   reportStageFiles(ctx, parts.pipelines.configs, stageFiles);
   checkSelections(ctx, [...keys]);
   return environments;
+}
+
+/**
+ * The plan's environments as the contract holds them: what they share once (the pipelines as
+ * the config sets them outside `environments:`, every asset and job of any environment), and
+ * what each sets otherwise: its enablement, its pipelines' switches, the assets it lacks.
+ */
+export function sharedAndOverrides(
+  config: ModelContext["config"],
+  parts: EnvironmentParts,
+  environments: Environments,
+): Pick<TenantPlan, "shared" | "environments"> {
+  const base = parts.pipelines.plans;
+  const union = new Map<string, AssetPlan>();
+  for (const env of ENVIRONMENTS) {
+    for (const asset of environments[env].assets) {
+      union.set(asset.key, union.get(asset.key) ?? asset);
+    }
+  }
+  const assets = [...union.values()].sort(byAssetOrder);
+  const overrides = {} as Record<EnvironmentName, EnvironmentOverride>;
+  for (const env of ENVIRONMENTS) {
+    const plan = environments[env];
+    const switches: NonNullable<EnvironmentOverride["pipelines"]> = {};
+    for (const [i, pipeline] of plan.pipelines.entries()) {
+      const shared = base[i];
+      const changed = {
+        ...(pipeline.saveToS3 === shared?.saveToS3 ? {} : { saveToS3: pipeline.saveToS3 }),
+        ...(pipeline.saveToTrino === shared?.saveToTrino
+          ? {}
+          : { saveToTrino: pipeline.saveToTrino }),
+      };
+      if (Object.keys(changed).length > 0) {
+        switches[pipeline.name] = changed;
+      }
+    }
+    const present = new Set(plan.assets.map((a) => a.key));
+    const omitted = assets.filter((a) => !present.has(a.key)).map((a) => a.key);
+    overrides[env] = {
+      enabled: plan.enabled,
+      ...(Object.keys(switches).length === 0 ? {} : { pipelines: switches }),
+      ...(omitted.length === 0 ? {} : { omitAssets: omitted }),
+    };
+  }
+  return {
+    shared: {
+      resources: parts.resources,
+      partitions: parts.partitions,
+      pipelines: base,
+      assets,
+      // Every job selects by filtering the assets, so over all assets it selects all it does anywhere.
+      jobs: environmentJobs(config, base, assets),
+      dbt: parts.dbt.plan,
+    },
+    environments: overrides,
+  };
 }
 
 /** A pipeline in one environment: its save_to_s3 / save_to_trino overrides applied. */

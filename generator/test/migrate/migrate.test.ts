@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { environmentPlan } from "@etl/runtime/plan";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { generate } from "../../src/generate.js";
@@ -166,7 +167,7 @@ describe("migrating the fixtures without dbt", () => {
             expect(list.status, env).toBe(2);
             expect(list.stderr).toMatch(/is disabled for tenant/);
           }
-          const planEnv = plan?.environments[env];
+          const planEnv = plan === undefined ? undefined : environmentPlan(plan, env);
           expect(planEnv === undefined ? null : graphOfPlan(planEnv), `plan ${env}`).toEqual(want);
         }
       }, 240_000);

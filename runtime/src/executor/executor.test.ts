@@ -5,7 +5,12 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import { FileLedger } from "../ledger/file.js";
-import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
+import {
+  type AssetPlan,
+  type EnvironmentPlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "../plan.js";
 import { executeGraph, selectAssets } from "./graph.js";
 import type { StageHandlers } from "./types.js";
 
@@ -71,7 +76,7 @@ function plan(): TenantPlan {
     generatorVersion: "test",
     tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: ["T_DB_PASSWORD"],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

@@ -16,9 +16,12 @@ import { promisify } from "node:util";
 import {
   type CliIo,
   type ConfigValue,
+  ENVIRONMENTS,
+  environmentPlan,
   referencedVars,
   runCli,
   S3Storage,
+  sameEnvironments,
   type TenantPlan,
 } from "@etl/runtime";
 import { checkEnvReference } from "@etl/runtime/tenancy";
@@ -55,12 +58,12 @@ const bucket = new S3Storage({
 
 function plan(): TenantPlan {
   const p = hardeningPlan(BASE);
-  const e = p.environments.dev;
+  const e = environmentPlan(p, "dev");
   e.resources.source.schema = SCHEMA;
   for (const pipe of e.pipelines) {
     if (pipe.trinoOutput !== null) pipe.trinoOutput = { ...pipe.trinoOutput, schema: SCHEMA };
   }
-  return p;
+  return { ...p, ...sameEnvironments(e) };
 }
 
 async function admin(sql: string): Promise<void> {
@@ -250,7 +253,7 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
     for (const tenant of tenants) {
       const mod = (await import(`@etl/tenant-${tenant}`)) as { plan: TenantPlan };
       let named = 0;
-      for (const env of Object.values(mod.plan.environments)) {
+      for (const env of ENVIRONMENTS.map((name) => environmentPlan(mod.plan, name))) {
         for (const [group, values] of Object.entries(env.resources)) {
           for (const [key, value] of Object.entries(values as Record<string, ConfigValue>)) {
             const field = fields[group]?.[key] ?? `${group}.${key}`;
@@ -266,7 +269,7 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
       expect([...mod.plan.envVars].sort()).toEqual(
         [
           ...new Set(
-            Object.values(mod.plan.environments.dev.resources).flatMap((g) =>
+            Object.values(mod.plan.shared.resources).flatMap((g) =>
               Object.values(g as Record<string, ConfigValue>).flatMap(referencedVars),
             ),
           ),

@@ -4,7 +4,8 @@
 import type { TenantPlan } from "@etl/runtime";
 
 /**
- * The resolved plan of tenant solo for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.
+ * The plan of tenant solo: what dev, staging and prod share, then what each environment sets
+ * otherwise; ETL_ENVIRONMENT picks one at run time (environmentPlan lays it over the shared part).
  * `${VAR}` references stay references (`{ env }` / `{ template }`) until then.
  */
 export const plan: TenantPlan = {
@@ -16,249 +17,95 @@ export const plan: TenantPlan = {
     tags: {},
   },
   envVars: [],
+  shared: {
+    resources: {
+      source: {
+        host: "localhost",
+        port: "5432",
+        database: "solo",
+        user: "etl",
+        password: "",
+        schema: "public",
+      },
+      storage: {
+        bucket: "data-lake",
+        basePath: "project_id=solo",
+      },
+      trino: {
+        host: "localhost",
+        port: "8080",
+        user: "trino",
+        password: "",
+        httpScheme: "http",
+        catalog: "iceberg",
+        schema: "aps",
+      },
+    },
+    partitions: {
+      startDate: "2024-01-01",
+      timezone: "Asia/Seoul",
+    },
+    pipelines: [
+      {
+        name: "items",
+        sourceTable: "items",
+        query: null,
+        dateColumn: null,
+        incremental: null,
+        saveToS3: true,
+        hasTransfer: false,
+        transfer: null,
+        hasDbtTransform: false,
+        dbtTransform: null,
+        saveToTrino: false,
+        trinoOutput: null,
+        columns: null,
+        schemaHash: null,
+        targetColumns: {
+          naming: "snake_case",
+          unmappedTypes: "text",
+          names: null,
+        },
+        checks: [],
+        extract: {
+          compression: "zstd",
+          rowGroupRows: 100000,
+          maxFileRows: 1000000,
+        },
+      },
+    ],
+    assets: [
+      {
+        key: "solo/extract/items",
+        stage: "extract",
+        pipeline: "items",
+        deps: [],
+        partitioned: false,
+        description: "[Solo] Extract items from PostgreSQL table items",
+        dbt: null,
+      },
+    ],
+    jobs: [
+      {
+        name: "master_sync",
+        description: "[Solo] Master Data Sync (Non-partitioned)",
+        assets: ["solo/extract/items"],
+        partitioned: false,
+        schedule: null,
+        concurrency: 2,
+      },
+    ],
+    dbt: null,
+  },
   environments: {
     dev: {
       enabled: true,
-      resources: {
-        source: {
-          host: "localhost",
-          port: "5432",
-          database: "solo",
-          user: "etl",
-          password: "",
-          schema: "public",
-        },
-        storage: {
-          bucket: "data-lake",
-          basePath: "project_id=solo",
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "items",
-          sourceTable: "items",
-          query: null,
-          dateColumn: null,
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: false,
-          trinoOutput: null,
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "solo/extract/items",
-          stage: "extract",
-          pipeline: "items",
-          deps: [],
-          partitioned: false,
-          description: "[Solo] Extract items from PostgreSQL table items",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "master_sync",
-          description: "[Solo] Master Data Sync (Non-partitioned)",
-          assets: ["solo/extract/items"],
-          partitioned: false,
-          schedule: null,
-          concurrency: 2,
-        },
-      ],
-      dbt: null,
     },
     staging: {
       enabled: true,
-      resources: {
-        source: {
-          host: "localhost",
-          port: "5432",
-          database: "solo",
-          user: "etl",
-          password: "",
-          schema: "public",
-        },
-        storage: {
-          bucket: "data-lake",
-          basePath: "project_id=solo",
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "items",
-          sourceTable: "items",
-          query: null,
-          dateColumn: null,
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: false,
-          trinoOutput: null,
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "solo/extract/items",
-          stage: "extract",
-          pipeline: "items",
-          deps: [],
-          partitioned: false,
-          description: "[Solo] Extract items from PostgreSQL table items",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "master_sync",
-          description: "[Solo] Master Data Sync (Non-partitioned)",
-          assets: ["solo/extract/items"],
-          partitioned: false,
-          schedule: null,
-          concurrency: 2,
-        },
-      ],
-      dbt: null,
     },
     prod: {
       enabled: true,
-      resources: {
-        source: {
-          host: "localhost",
-          port: "5432",
-          database: "solo",
-          user: "etl",
-          password: "",
-          schema: "public",
-        },
-        storage: {
-          bucket: "data-lake",
-          basePath: "project_id=solo",
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "items",
-          sourceTable: "items",
-          query: null,
-          dateColumn: null,
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: false,
-          trinoOutput: null,
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "solo/extract/items",
-          stage: "extract",
-          pipeline: "items",
-          deps: [],
-          partitioned: false,
-          description: "[Solo] Extract items from PostgreSQL table items",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "master_sync",
-          description: "[Solo] Master Data Sync (Non-partitioned)",
-          assets: ["solo/extract/items"],
-          partitioned: false,
-          schedule: null,
-          concurrency: 2,
-        },
-      ],
-      dbt: null,
     },
   },
 };
