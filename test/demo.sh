@@ -43,3 +43,24 @@ query "SELECT DISTINCT table_schema || '.' || table_name FROM $CAT.information_s
   done
 echo "== $CAT.aps.aps_input_wip, partition $PARTITION (first rows)"
 query "SELECT snapshot_date, process_step, product_code, wip_qty, lot_count FROM $CAT.aps.aps_input_wip WHERE project_id = '$TENANT' AND snapshot_date = DATE '$PARTITION' ORDER BY process_step, product_code LIMIT 10"
+
+# The web console over the same ledger and plan. `npm run demo -- --ui` keeps it running (Ctrl-C
+# stops it); otherwise it is started, asked for the run just made, and stopped again.
+UI_PORT="${DEMO_UI_PORT:-4700}"
+UI="node generated/$TENANT/dist/main.js ui --port $UI_PORT"
+if [ "${1:-}" = "--ui" ]; then
+  echo "== console (Ctrl-C stops it)"
+  exec $UI
+fi
+$UI >/dev/null 2>&1 &
+ui_pid=$!
+trap 'kill "$ui_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -sf "http://127.0.0.1:$UI_PORT/api/v1/me" >/dev/null && break
+  sleep 0.2
+done
+runs=$(curl -sf "http://127.0.0.1:$UI_PORT/api/v1/tenants/$TENANT/runs?limit=5" |
+  node -e 'let t="";process.stdin.on("data",(d)=>t+=d).on("end",()=>{const r=JSON.parse(t).runs;console.log(r.length===0?"no run yet":r.map((x)=>`${x.job} ${x.partition??"-"} ${x.status}`).join(", "))})')
+echo "== the web console showed: $runs"
+echo "   keep it running with: npm run demo -- --ui   (or: $UI)"
+echo "console: http://127.0.0.1:$UI_PORT/"

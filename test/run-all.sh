@@ -59,6 +59,8 @@ if npm run -s stack -- up; then
   for tenant in project_01 project_02 default; do
     npm run -s sample-data -- --tenant "$tenant" || failed_steps+=("sample-data:$tenant")
   done
+  step "headless Chromium for the console's browser tests $(elapsed)"
+  bash test/integration/console/ensure-chromium.sh || failed_steps+=("chromium")
   step "integration and end-to-end tests $(elapsed)"
   run_vitest test integration
 else

@@ -10,6 +10,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "integration/**/*.test.ts", "bench/**/*.test.ts"],
     // Integration tests share one real stack: run files one after another.
     fileParallelism: false,
+    setupFiles: ["src/vitest-setup.ts"],
     testTimeout: 300_000,
     hookTimeout: 600_000,
   },

@@ -7,9 +7,8 @@
  * tenant at once (cross-tenant checks, generated/all/). Both paths produce the same result.
  */
 
-import { parseConfigValue } from "@etl/runtime/contract";
+import { ownStoragePrefix, parseConfigValue, prefixesOverlap } from "@etl/runtime/contract";
 import type { ConfigValue } from "@etl/runtime/plan";
-import { ownStoragePrefix, prefixesOverlap } from "@etl/runtime/tenancy";
 import { loadConfig, loadTenant, selectTenants, tenantDirs } from "./config/load.js";
 import type { TenantConfig } from "./config/schema.js";
 import { emitAll } from "./emit/all.js";

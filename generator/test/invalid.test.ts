@@ -234,7 +234,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("removed-use-custom-code", () => {
     expect(report("removed-use-custom-code")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: allowed_env, assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}
 
       1 problem found; nothing was written.
@@ -334,7 +334,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-key-typo", () => {
     expect(report("unknown-key-typo")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:15:9 tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"; expected one of: checks, date_column, dbt_transform, environments, extract, has_dbt_transform, has_transfer, incremental, query, save_to_s3, save_to_trino, source_table, target_naming, transfer, transfer_inputs, trino_output, unmapped_types
+      "tenants/acme/config.yaml:15:9 tenant.assets.pipelines.lot_history.date_colum: unknown key "date_colum"; expected one of: checks, date_column, dbt_transform, environments, extract, freshness, has_dbt_transform, has_transfer, incremental, query, save_to_s3, save_to_trino, source_table, target_naming, transfer, transfer_inputs, trino_output, unmapped_types
           fix: did you mean "date_column"? rename the key
 
       1 problem found; nothing was written.
@@ -344,7 +344,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-top-level-key", () => {
     expect(report("unknown-top-level-key")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: allowed_env, assets, dbt, enabled, environments, id, jobs, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove "owner"
 
       1 problem found; nothing was written.
@@ -364,7 +364,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("user-job-without-selection", () => {
     expect(report("user-job-without-selection")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:24:5 tenant.jobs.daily_etll: job "daily_etll" is not a built-in job (daily_etl, master_sync, wip_pipeline, cycle_time_pipeline, equipment_pipeline, dbt_transform) and has no selection
+      "tenants/acme/config.yaml:24:5 tenant.jobs.daily_etll: job "daily_etll" is not a built-in job (daily_etl, master_sync, wip_pipeline, cycle_time_pipeline, equipment_pipeline, dbt_transform, maintenance) and has no selection
           fix: did you mean the built-in job "daily_etl"? otherwise add selection: [asset key globs]
 
       1 problem found; nothing was written.
@@ -388,6 +388,28 @@ describe("invalid tenants are refused with a pinned message", () => {
           fix: write a YAML list, e.g. ["a", "b"]
 
       1 problem found; nothing was written.
+      "
+    `);
+  });
+
+  it("operations-config", () => {
+    expect(report("operations-config")).toMatchInlineSnapshot(`
+      "tenants/acme/config.yaml:21:20 tenant.assets.pipelines.lot_history.freshness.max_lag: "26 hours" is not a duration: expected a whole number with a unit (s, m, h, d or w), e.g. "90s", "26h", "7d", or a number of seconds
+          fix: write e.g. "26h" (a daily load plus its slack)
+      tenants/acme/config.yaml:25:21 tenant.assets.pipelines.items.freshness.deadline: cron "0 9 * *" has 4 fields; expected 5 (minute hour day-of-month month day-of-week), e.g. "0 2 * * *"
+          fix: write five fields, e.g. "0 2 * * *" (02:00 every day)
+      tenants/acme/config.yaml:28:7 tenant.dbt.freshness.stg_items: freshness names "stg_items", which is no dbt model, seed or snapshot of tenant acme
+          fix: dbt assets are: none
+      tenants/acme/config.yaml:33:14 tenant.alerts.webhooks.0.url: the url of webhook ops is written out; it usually carries a token, and the plan (generated/) must hold no secret
+          fix: read it from the environment: "\${ACME_ALERT_WEBHOOK_URL}"
+      tenants/acme/config.yaml:34:15 tenant.alerts.webhooks.1.name: two webhooks are named "ops"
+          fix: give each webhook its own name
+      tenants/acme/config.yaml:35:14 tenant.alerts.webhooks.1.url: \${OTHER_TEAM_WEBHOOK} is neither one of tenant acme's own ACME_* variables nor a shared one
+          fix: rename it ACME_..., or list it under allowed_env: [OTHER_TEAM_WEBHOOK] (the package README shows it)
+      tenants/acme/config.yaml:37:25 tenant.maintenance.snapshot_retention: snapshot_retention "1d" is shorter than Trino's safety minimum (7d, the default of iceberg.expire-snapshots.min-retention and iceberg.remove-orphan-files.min-retention): a shorter one could remove files a running load or a reader still needs
+          fix: write "7d" or longer
+
+      7 problems found; nothing was written.
       "
     `);
   });

@@ -4,7 +4,9 @@ import {
   type EnvironmentOverride,
   type EnvironmentPlan,
   environmentPlan,
+  type FreshnessPlan,
   type JobPlan,
+  type LineagePlan,
   type PipelinePlan,
   type SharedPlan,
   sameEnvironments,
@@ -87,6 +89,33 @@ const SHARED: SharedPlan = {
   dbt: null,
 };
 
+const LAG: FreshnessPlan = { maxLagSeconds: 26 * 3600, deadline: null };
+const LINEAGE: LineagePlan = { url: { env: "T_LINEAGE_URL" }, apiKey: null, namespace: "etl" };
+
+/** SHARED with operations settings: a freshness policy on t/load/lots, a webhook, lineage. */
+const OPS: SharedPlan = {
+  ...SHARED,
+  assets: SHARED.assets.map((a) => (a.key === "t/load/lots" ? { ...a, freshness: LAG } : a)),
+  alerts: {
+    destinations: [
+      {
+        name: "ops",
+        url: { env: "T_ALERT_URL" },
+        format: "json",
+        events: ["run_failed"],
+        checkSeverity: "error",
+      },
+    ],
+  },
+  lineage: LINEAGE,
+  maintenance: {
+    job: "maintenance",
+    snapshotRetentionSeconds: 7 * 86_400,
+    orphanRetentionSeconds: 7 * 86_400,
+    fileSizeThresholdMb: 100,
+  },
+};
+
 function planWith(dev: EnvironmentOverride, shared: SharedPlan = SHARED): TenantPlan {
   return {
     generatorVersion: "test",
@@ -134,6 +163,40 @@ describe("environmentPlan lays an environment over the shared plan", () => {
     expect(pick(environmentPlan(planWith(dev), "dev"))).toEqual(want);
   });
 
+  it.each<[string, EnvironmentOverride, (env: EnvironmentPlan) => unknown, unknown]>([
+    [
+      "the shared operations settings when it sets none",
+      { enabled: true },
+      (env) => [env.assets[3]?.freshness, env.alerts, env.lineage, env.maintenance],
+      [LAG, OPS.alerts, OPS.lineage, OPS.maintenance],
+    ],
+    [
+      "its own freshness policy, and none where it sets null",
+      { enabled: true, freshness: { "t/extract/lots": LAG, "t/load/lots": null } },
+      (env) => env.assets.map((a) => [a.key, "freshness" in a ? a.freshness : "none"]),
+      [
+        ["t/extract/items", "none"],
+        ["t/load/items", "none"],
+        ["t/extract/lots", LAG],
+        ["t/load/lots", "none"],
+      ],
+    ],
+    [
+      "its own webhooks and lineage",
+      { enabled: true, alerts: { destinations: [] }, lineage: { ...LINEAGE, namespace: "own" } },
+      (env) => [env.alerts, env.lineage?.namespace],
+      [{ destinations: [] }, "own"],
+    ],
+    [
+      "no webhooks and no lineage where it sets null",
+      { enabled: true, alerts: null, lineage: null },
+      (env) => ["alerts" in env, "lineage" in env],
+      [false, false],
+    ],
+  ])("%s", (_name, dev, pick, want) => {
+    expect(pick(environmentPlan(planWith(dev, OPS), "dev"))).toEqual(want);
+  });
+
   it("keeps the runtime objects a plan names", () => {
     const runtimeObjects = { staging: { catalog: "hive", schema: "s" } };
     const env = environmentPlan(planWith({ enabled: true }, { ...SHARED, runtimeObjects }), "dev");
@@ -167,6 +230,18 @@ describe("the plan schema holds the overrides to the shared plan", () => {
       "an omitted asset another asset depends on",
       { enabled: true, omitAssets: ["t/extract/lots"] },
       ["environments.dev.omitAssets: leaves out t/extract/lots, which t/load/lots depends on"],
+    ],
+    [
+      "a freshness policy of an asset that is not shared, or that it leaves out",
+      {
+        enabled: true,
+        omitAssets: ["t/load/lots"],
+        freshness: { "t/load/orders": null, "t/load/lots": LAG },
+      },
+      [
+        'environments.dev.freshness.t/load/orders: "t/load/orders" is no asset of this environment',
+        'environments.dev.freshness.t/load/lots: "t/load/lots" is no asset of this environment',
+      ],
     ],
   ])("%s", (_name, dev, want) => {
     const parsed = TenantPlanSchema.safeParse(planWith(dev));

@@ -213,6 +213,34 @@ export const PipelinePlanSchema = z.strictObject({
 });
 export type PipelinePlan = z.infer<typeof PipelinePlanSchema>;
 
+/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
+const ZoneSchema = z.string().superRefine((zone, ctx) => {
+  const problem = canonicalZoneProblem(zone);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
+const CronSchema = z.string().superRefine((cron, ctx) => {
+  const parsed = parseCron(cron);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+});
+
+/**
+ * How late an asset's data may be (docs/operations.md "Freshness"): a lag bound, a cron deadline,
+ * or both (breached when either is). Absent from an asset: it has no freshness policy.
+ */
+export const FreshnessPlanSchema = z
+  .strictObject({
+    /** Seconds the asset's data may lag behind the clock; null: no lag bound. */
+    maxLagSeconds: z.number().int().positive().nullable(),
+    /** At each fire of `cron` in `timezone`, the data due by then must have landed; null: none. */
+    deadline: z.strictObject({ cron: CronSchema, timezone: ZoneSchema }).nullable(),
+  })
+  .refine((f) => f.maxLagSeconds !== null || f.deadline !== null, {
+    message: "a freshness policy needs maxLagSeconds, a deadline or both",
+  });
+export type FreshnessPlan = z.infer<typeof FreshnessPlanSchema>;
+
 export const AssetPlanSchema = z.strictObject({
   /** `<tenant>/<stage>/<name>`. */
   key: z.string(),
@@ -234,21 +262,14 @@ export const AssetPlanSchema = z.strictObject({
       tests: z.array(z.strictObject({ uniqueId: z.string(), name: z.string() })),
     })
     .nullable(),
+  /** How late its data may be; absent or null: no freshness policy. */
+  freshness: FreshnessPlanSchema.nullable().optional(),
 });
 export type AssetPlan = z.infer<typeof AssetPlanSchema>;
 
-/** A canonically spelled time zone (runtime/src/contract/zone.ts). */
-const ZoneSchema = z.string().superRefine((zone, ctx) => {
-  const problem = canonicalZoneProblem(zone);
-  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
-});
-
 export const SchedulePlanSchema = z.strictObject({
   /** A cron expression that parses and fires (runtime/src/contract/cron.ts). */
-  cron: z.string().superRefine((cron, ctx) => {
-    const parsed = parseCron(cron);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
-  }),
+  cron: CronSchema,
   timezone: ZoneSchema,
   autoStart: z.boolean(),
 });
@@ -263,6 +284,11 @@ export const JobPlanSchema = z.strictObject({
   schedule: SchedulePlanSchema.nullable(),
   /** How many independent assets may run at once. */
   concurrency: z.number().int().positive(),
+  /**
+   * What the job does: materialise its assets (absent: "assets"), or keep the tenant's Iceberg
+   * tables healthy ("maintenance": EnvironmentPlan.maintenance, no assets).
+   */
+  kind: z.enum(["assets", "maintenance"]).optional(),
 });
 export type JobPlan = z.infer<typeof JobPlanSchema>;
 
@@ -296,6 +322,67 @@ export const RuntimeObjectsPlanSchema = z.strictObject({
     .optional(),
 });
 export type RuntimeObjectsPlan = z.infer<typeof RuntimeObjectsPlanSchema>;
+
+/** The events a tenant can be alerted on (docs/operations.md "Alerts"). */
+export const ALERT_EVENTS = [
+  "run_failed",
+  "check_failed",
+  "freshness_breached",
+  "run_recovered",
+] as const;
+export const AlertEventSchema = z.enum(ALERT_EVENTS);
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+
+/** One webhook alerts are posted to. */
+export const AlertDestinationPlanSchema = z.strictObject({
+  /** Names the destination in the ledger, logs and metrics (never the URL, a secret). */
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/),
+  /** The webhook URL: a reference, so the URL (often holding a token) stays out of the plan. */
+  url: ConfigValueSchema,
+  /** `json`: our own payload; `slack`: Slack's incoming-webhook payload (text and blocks). */
+  format: z.enum(["json", "slack"]),
+  events: z.array(AlertEventSchema).min(1),
+  /** The lowest severity of a failed check that alerts (check_failed). */
+  checkSeverity: z.enum(["warn", "error"]),
+});
+export type AlertDestinationPlan = z.infer<typeof AlertDestinationPlanSchema>;
+
+export const AlertsPlanSchema = z.strictObject({
+  destinations: z.array(AlertDestinationPlanSchema),
+});
+export type AlertsPlan = z.infer<typeof AlertsPlanSchema>;
+
+/** Where OpenLineage run events go (docs/operations.md "Lineage events"). */
+export const LineagePlanSchema = z.strictObject({
+  /** Base URL of the OpenLineage HTTP endpoint; events are posted to `<url>/api/v1/lineage`. */
+  url: ConfigValueSchema,
+  /** Sent as `Authorization: Bearer <key>`; null: no header. */
+  apiKey: ConfigValueSchema.nullable(),
+  /** Namespace of the jobs (the asset runs) the events describe. */
+  namespace: z.string().min(1),
+});
+export type LineagePlan = z.infer<typeof LineagePlanSchema>;
+
+/**
+ * Trino's own safety minimum for expire_snapshots and remove_orphan_files: the default of the
+ * Iceberg catalog properties `iceberg.expire-snapshots.min-retention` and
+ * `iceberg.remove-orphan-files.min-retention`. The generator refuses a shorter retention; the
+ * runtime never lowers the catalog's minimum, so Trino refuses one too.
+ */
+export const MIN_RETENTION_SECONDS = 7 * 86_400;
+
+/** The maintenance job's settings (docs/operations.md "Iceberg table upkeep"). */
+export const MaintenancePlanSchema = z.strictObject({
+  /** Name of the job (kind "maintenance") that runs it. */
+  job: z.string(),
+  /** Snapshots older than this are expired (with the files only they reference). */
+  snapshotRetentionSeconds: z.number().int().nonnegative(),
+  /** Files no snapshot references and older than this are removed. */
+  orphanRetentionSeconds: z.number().int().nonnegative(),
+  /** Files smaller than this are compacted by optimize (Trino's file_size_threshold). */
+  fileSizeThresholdMb: z.number().int().positive(),
+});
+export type MaintenancePlan = z.infer<typeof MaintenancePlanSchema>;
 
 export const EnvironmentPlanSchema = z.strictObject({
   enabled: z.boolean(),
@@ -341,12 +428,19 @@ export const EnvironmentPlanSchema = z.strictObject({
   jobs: z.array(JobPlanSchema),
   dbt: DbtPlanSchema.nullable(),
   runtimeObjects: RuntimeObjectsPlanSchema.optional(),
+  /** Webhooks to alert; absent: none. */
+  alerts: AlertsPlanSchema.optional(),
+  /** OpenLineage events; absent or null: none sent. */
+  lineage: LineagePlanSchema.nullable().optional(),
+  /** Iceberg table upkeep; absent: the package has no maintenance job. */
+  maintenance: MaintenancePlanSchema.optional(),
 });
 export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
 
 /**
  * What the environments share: an environment's plan but its enablement, with the pipelines as
- * the config sets them outside `environments:`, and every asset and job of any environment.
+ * the config sets them outside `environments:`, every asset and job of any environment, and the
+ * webhooks, lineage and freshness policies most environments have.
  */
 export const SharedPlanSchema = EnvironmentPlanSchema.omit({ enabled: true });
 export type SharedPlan = z.infer<typeof SharedPlanSchema>;
@@ -366,6 +460,12 @@ export const EnvironmentOverrideSchema = z.strictObject({
    * leave them out too, and a job left without assets does not exist in it.
    */
   omitAssets: z.array(z.string()).optional(),
+  /** By asset key: the freshness policy this environment has in place of the shared one; null: none. */
+  freshness: z.record(z.string(), FreshnessPlanSchema.nullable()).optional(),
+  /** This environment's webhooks in place of the shared ones; null: none. */
+  alerts: AlertsPlanSchema.nullable().optional(),
+  /** This environment's OpenLineage endpoint in place of the shared one; null: none. */
+  lineage: LineagePlanSchema.nullable().optional(),
 });
 export type EnvironmentOverride = z.infer<typeof EnvironmentOverrideSchema>;
 
@@ -413,6 +513,15 @@ export const TenantPlanSchema = z
           });
         }
       }
+      for (const key of Object.keys(override.freshness ?? {})) {
+        if (!assets.has(key) || omitted.has(key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: at("freshness", key),
+            message: `"${key}" is no asset of this environment`,
+          });
+        }
+      }
       for (const asset of plan.shared.assets) {
         const missing = omitted.has(asset.key) ? [] : asset.deps.filter((d) => omitted.has(d));
         if (missing.length > 0) {
@@ -428,15 +537,18 @@ export const TenantPlanSchema = z
 export type TenantPlan = z.infer<typeof TenantPlanSchema>;
 
 /**
- * The complete plan of one environment: the shared plan with the environment's enablement and
- * pipeline switches, without the assets it leaves out. A job keeps the assets the environment
- * has (partitioned when one of them is) and is absent where it keeps none.
+ * The complete plan of one environment: the shared plan with the environment's enablement,
+ * pipeline switches, freshness policies, webhooks and lineage, without the assets it leaves out.
+ * A job keeps the assets the environment has (partitioned when one of them is) and is absent
+ * where it keeps none. Webhooks and lineage are absent where there are none.
  */
 export function environmentPlan(plan: TenantPlan, name: EnvironmentName): EnvironmentPlan {
   const { shared } = plan;
   const override = plan.environments[name];
   const omitted = new Set(override.omitAssets ?? []);
-  const assets = shared.assets.filter((a) => !omitted.has(a.key));
+  const assets = shared.assets
+    .filter((a) => !omitted.has(a.key))
+    .map((asset) => withFreshness(asset, override.freshness?.[asset.key]));
   const partitioned = new Set(assets.filter((a) => a.partitioned).map((a) => a.key));
   const jobs = shared.jobs.flatMap((job): JobPlan[] => {
     const kept = job.assets.filter((key) => !omitted.has(key));
@@ -448,6 +560,8 @@ export function environmentPlan(plan: TenantPlan, name: EnvironmentName): Enviro
     const switches = override.pipelines?.[p.name];
     return switches === undefined ? p : { ...p, ...switches };
   });
+  const alerts = override.alerts === undefined ? shared.alerts : override.alerts;
+  const lineage = override.lineage === undefined ? shared.lineage : override.lineage;
   return {
     enabled: override.enabled,
     resources: shared.resources,
@@ -457,7 +571,18 @@ export function environmentPlan(plan: TenantPlan, name: EnvironmentName): Enviro
     jobs,
     dbt: shared.dbt,
     ...(shared.runtimeObjects === undefined ? {} : { runtimeObjects: shared.runtimeObjects }),
+    ...(alerts === undefined || alerts === null ? {} : { alerts }),
+    ...(lineage === undefined || lineage === null ? {} : { lineage }),
+    ...(shared.maintenance === undefined ? {} : { maintenance: shared.maintenance }),
   };
+}
+
+/** `asset` with the policy an override gives it: unchanged when undefined, none when null. */
+function withFreshness(asset: AssetPlan, policy: FreshnessPlan | null | undefined): AssetPlan {
+  if (policy === undefined) return asset;
+  if (policy !== null) return { ...asset, freshness: policy };
+  const { freshness: _dropped, ...rest } = asset;
+  return rest;
 }
 
 /**

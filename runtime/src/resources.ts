@@ -12,6 +12,12 @@ import path from "node:path";
 import { parseBasePath } from "./contract/base-path.js";
 import { describeValue, referencedVars } from "./contract/envref.js";
 import { parsePort } from "./contract/port.js";
+import {
+  isWithinPrefix,
+  ownStoragePrefix,
+  storageOverlaps,
+  type TenantStorage,
+} from "./contract/tenancy.js";
 import { registerSecret, registerUrlSecrets } from "./logger.js";
 import {
   type ConfigValue,
@@ -21,12 +27,6 @@ import {
   environmentPlan,
   type TenantPlan,
 } from "./plan.js";
-import {
-  isWithinPrefix,
-  ownStoragePrefix,
-  storageOverlaps,
-  type TenantStorage,
-} from "./tenancy.js";
 import { type EnvSource, resolveValue } from "./values.js";
 
 /** Variables every tenant package may read besides the ones its plan references. */
@@ -40,6 +40,12 @@ export const SHARED_ENV_VARS = [
   "ETL_RETRY_ATTEMPTS",
   "ETL_RETRY_BASE_MS",
   "ETL_RETRY_MAX_MS",
+  // Operations (docs/operations.md): the console's base URL for alert links, alert delivery.
+  "ETL_CONSOLE_URL",
+  "ETL_ALERT_ATTEMPTS",
+  "ETL_ALERT_BACKOFF_MS",
+  "ETL_ALERT_TIMEOUT_MS",
+  "ETL_FRESHNESS_INTERVAL_MS",
   "S3_ENDPOINT_URL",
   "S3_BUCKET_NAME",
   "AWS_ACCESS_KEY_ID",
@@ -210,7 +216,7 @@ export function resolveResources(
     schema: get(src.schema),
   };
 
-  const etlHome = path.resolve(cwd, env.ETL_HOME ?? ".etl");
+  const { etlHome, ledgerUrl } = ledgerLocation(plan, fullEnv, options);
   const bucket = get(envPlan.resources.storage.bucket);
   const missingBefore = missing.size;
   const base = parseBasePath(get(envPlan.resources.storage.basePath));
@@ -280,7 +286,6 @@ export function resolveResources(
         };
 
   // Registered before anything can fail, so not even a message about another setting shows them.
-  const ledgerUrl = nonEmpty(env.ETL_LEDGER_URL);
   registerSecret(source.password);
   registerSecret(trino.password ?? undefined);
   registerUrlSecrets(ledgerUrl);
@@ -345,6 +350,23 @@ export function storageConflicts(plans: readonly TenantPlan[], fullEnv: EnvSourc
     }
   }
   return storageOverlaps(storages);
+}
+
+/**
+ * Where a tenant's run ledger is: PostgreSQL at ETL_LEDGER_URL, else files under ETL_HOME (default
+ * `.etl/` in `cwd`). Needs none of the tenant's other variables (the console reads with it alone).
+ */
+export function ledgerLocation(
+  plan: TenantPlan,
+  fullEnv: EnvSource,
+  options: ResolveOptions = {},
+): Pick<ResolvedResources, "tenantId" | "etlHome" | "ledgerUrl"> {
+  const env = tenantEnv(plan, fullEnv);
+  return {
+    tenantId: plan.tenant.id,
+    etlHome: path.resolve(options.cwd ?? process.cwd(), env.ETL_HOME ?? ".etl"),
+    ledgerUrl: nonEmpty(env.ETL_LEDGER_URL),
+  };
 }
 
 /** One line per problem, for CLIs: missing variables first (all of them), then invalid values. */

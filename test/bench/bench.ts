@@ -4,7 +4,7 @@
  * ratio against something measured in the same run on the same machine.
  *
  *   npm run bench [-- --rows N] [--big-rows N] [--load-rows N] [--tenants N] [--quick]
- *                 [--only extract|memory|generate|load (repeatable or comma-separated)]
+ *                 [--only extract|memory|generate|load|console (repeatable or comma-separated)]
  *
  * Results: test/bench/results/latest.json and latest.md, and a summary on stdout. Every output is
  * verified (row count and the exact sum of the numeric(18,4) column) before a number is reported.
@@ -34,6 +34,7 @@ import pg from "pg";
 import { z } from "zod";
 import { isFresh } from "../../tools/source-stamp.mjs";
 import { repoRoot } from "../src/paths.js";
+import { benchConsole } from "./console-bench.js";
 import { buildCorpus } from "./lib/corpus.js";
 import { ExtractRunSchema } from "./lib/extract-run.js";
 import { type Measured, runMeasured } from "./lib/proc.js";
@@ -46,7 +47,7 @@ import {
 } from "./lib/report.js";
 import { assertMatches, sumParquetDecimal, unscaledToDecimal } from "./lib/verify.js";
 
-const SECTIONS = ["extract", "memory", "generate", "load"] as const;
+const SECTIONS = ["extract", "memory", "generate", "load", "console"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -724,6 +725,7 @@ const results: Results = {
   memory: null,
   generate: null,
   load: null,
+  console: null,
   totalSeconds: 0,
 };
 /** Writes the results so far: a long run stopped in a later section keeps the earlier ones. */
@@ -751,6 +753,12 @@ const sections: [Section, (r: Results) => Promise<void>][] = [
   ["memory", benchMemory],
   ["generate", benchGenerate],
   ["load", benchLoad],
+  [
+    "console",
+    async (r) => {
+      r.console = await benchConsole(env, log);
+    },
+  ],
 ];
 for (const [name, run] of sections) {
   if (!wants(name)) continue;

@@ -9,9 +9,13 @@ const ids = Object.keys(tenants).sort();
 const entry = tenant === undefined ? undefined : tenants[tenant];
 if (tenant === "tenants") {
   process.stdout.write(`${ids.join("\n")}\n`);
+} else if (tenant === "ui") {
+  // One console for every tenant; loaded on demand, like the tenant packages' own `ui`.
+  const { runConsoleCli } = await import("@etl/runtime/console");
+  process.exitCode = await runConsoleCli({ tenants: ids.flatMap((id) => tenants[id] ?? []), argv });
 } else if (entry === undefined) {
   process.stderr.write(
-    `${tenant === undefined ? "" : `error: unknown tenant "${tenant}"\n`}usage: etl-all <tenant> <command> [options]\n       etl-all tenants\ntenants: ${ids.join(", ")}\n`,
+    `${tenant === undefined ? "" : `error: unknown tenant "${tenant}"\n`}usage: etl-all <tenant> <command> [options]\n       etl-all tenants\n       etl-all ui [--host H] [--port P]\ntenants: ${ids.join(", ")}\n`,
   );
   process.exitCode = 2;
 } else {

@@ -21,6 +21,7 @@ export const plan: TenantPlan = {
     },
   },
   envVars: [
+    "PROJECT_01_ALERT_WEBHOOK_URL",
     "PROJECT_01_DB_HOST",
     "PROJECT_01_DB_NAME",
     "PROJECT_01_DB_PASSWORD",
@@ -828,6 +829,10 @@ export const plan: TenantPlan = {
         partitioned: true,
         description: "[Project 01] Load lot_history into Trino aps.aps_input_wip (merge)",
         dbt: null,
+        freshness: {
+          maxLagSeconds: 93600,
+          deadline: null,
+        },
       },
       {
         key: "project_01/extract/process_result",
@@ -982,12 +987,45 @@ export const plan: TenantPlan = {
         schedule: null,
         concurrency: 2,
       },
+      {
+        name: "maintenance",
+        description: "[Project 01] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+        concurrency: 1,
+        kind: "maintenance",
+      },
     ],
     dbt: {
       projectDir: "tenants/project_01/dbt",
       target: "dev",
       targetSchema: "analytics_project_01",
       externalSources: [],
+    },
+    alerts: {
+      destinations: [
+        {
+          name: "ops",
+          url: {
+            env: "PROJECT_01_ALERT_WEBHOOK_URL",
+            default: "",
+          },
+          format: "json",
+          events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+          checkSeverity: "error",
+        },
+      ],
+    },
+    maintenance: {
+      job: "maintenance",
+      snapshotRetentionSeconds: 604800,
+      orphanRetentionSeconds: 604800,
+      fileSizeThresholdMb: 100,
     },
   },
   environments: {

@@ -977,12 +977,31 @@ export const plan: TenantPlan = {
         schedule: null,
         concurrency: 2,
       },
+      {
+        name: "maintenance",
+        description: "[Project 02] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+        concurrency: 1,
+        kind: "maintenance",
+      },
     ],
     dbt: {
       projectDir: "tenants/project_02/dbt",
       target: "dev",
       targetSchema: "analytics_project_02",
       externalSources: [],
+    },
+    maintenance: {
+      job: "maintenance",
+      snapshotRetentionSeconds: 604800,
+      orphanRetentionSeconds: 604800,
+      fileSizeThresholdMb: 100,
     },
   },
   environments: {

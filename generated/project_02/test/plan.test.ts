@@ -73,6 +73,15 @@ const devGraph = {
       partitioned: false,
       schedule: null,
     },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 3 * * 0",
+        timezone: "Asia/Seoul",
+        autoStart: true,
+      },
+    },
   },
 };
 /** What tenants/project_02/config.yaml says prod has: each asset with its dependencies, each job with its assets and schedule. */
@@ -157,6 +166,15 @@ const prodGraph = {
       ],
       partitioned: false,
       schedule: null,
+    },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 3 * * 0",
+        timezone: "Asia/Seoul",
+        autoStart: true,
+      },
     },
   },
 };

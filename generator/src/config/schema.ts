@@ -3,7 +3,7 @@
  * object strict, so an unknown or misspelt key is an error instead of being dropped. Defaults are
  * the seed's. Extensions are marked "extension" and documented in docs/config-reference.md.
  */
-import { TARGET_NAMINGS, UNMAPPED_TYPES } from "@etl/runtime/plan";
+import { ALERT_EVENTS, TARGET_NAMINGS, UNMAPPED_TYPES } from "@etl/runtime/plan";
 import { z } from "zod";
 
 /** extension: how target column names derive from source names (docs/config-reference.md). */
@@ -152,6 +152,21 @@ export const ExtractOptionsSchema = z.strictObject({
   max_file_rows: z.number().int().positive().default(1_000_000),
 });
 
+/** A duration: `26h`, `7d`, ... or a number of seconds (parsed by @etl/runtime/contract). */
+const duration = z.union([z.string(), z.number().int().nonnegative()]);
+
+/**
+ * extension: how late a pipeline's final asset (or a dbt model) may be: `max_lag` behind the
+ * clock, and/or a cron `deadline` (in `timezone`, default the partitions' zone) by whose fire
+ * times the data due then must have landed.
+ */
+export const FreshnessSchema = z.strictObject({
+  max_lag: duration.optional(),
+  deadline: z.string().optional(),
+  timezone: z.string().optional(),
+});
+export type FreshnessConfig = z.infer<typeof FreshnessSchema>;
+
 export const PipelineSchema = z.strictObject({
   source_table: z.string().optional(),
   query: z.string().optional(),
@@ -176,6 +191,8 @@ export const PipelineSchema = z.strictObject({
     row_group_rows: 100_000,
     max_file_rows: 1_000_000,
   }),
+  /** extension */
+  freshness: FreshnessSchema.optional(),
 });
 
 export const EnvironmentToggleSchema = z.strictObject({ enabled: z.boolean().default(true) });
@@ -189,6 +206,44 @@ export const DbtSchema = z.strictObject({
   manifest_path: z.string().optional(),
   /** extension */
   external_sources: z.union([z.array(z.string()), z.literal("all")]).default([]),
+  /** extension: freshness policies of dbt models, seeds and snapshots, by their asset name. */
+  freshness: z.record(z.string(), FreshnessSchema).default({}),
+});
+
+/** extension: one webhook that alerts are posted to (docs/operations.md "Alerts"). */
+export const AlertWebhookSchema = z.strictObject({
+  name: z.string(),
+  /** A `${VAR}` reference: webhook URLs carry tokens and must not land in generated files. */
+  url: z.string(),
+  format: z.enum(["json", "slack"]).default("json"),
+  events: z
+    .array(z.enum(ALERT_EVENTS))
+    .min(1)
+    .default([...ALERT_EVENTS]),
+  check_severity: z.enum(["warn", "error"]).default("error"),
+  /** The environments that alert; default every one. */
+  environments: z.array(environmentName).min(1).optional(),
+});
+
+/** extension */
+export const AlertsSchema = z.strictObject({
+  webhooks: z.array(AlertWebhookSchema).default([]),
+});
+
+/** extension: OpenLineage run events (docs/operations.md "Lineage events"). */
+export const LineageSchema = z.strictObject({
+  url: valueString,
+  api_key: z.string().optional(),
+  namespace: z.string().optional(),
+  /** The environments that send events; default every one. */
+  environments: z.array(environmentName).min(1).optional(),
+});
+
+/** extension: the maintenance job's Iceberg upkeep (docs/operations.md "Iceberg table upkeep"). */
+export const MaintenanceSchema = z.strictObject({
+  snapshot_retention: duration.default("7d"),
+  orphan_file_retention: duration.default("7d"),
+  file_size_threshold_mb: z.number().int().positive().default(100),
 });
 
 export const PartitionsSchema = z.strictObject({
@@ -234,6 +289,7 @@ export const TenantSchema = z.strictObject({
     target: "dev",
     target_schema: "analytics",
     external_sources: [],
+    freshness: {},
   }),
   tags: z
     .record(z.string(), z.union([z.string(), z.number().transform((n) => String(n))]))
@@ -243,6 +299,16 @@ export const TenantSchema = z.strictObject({
    * connection values may name (listed in the generated README).
    */
   allowed_env: z.array(z.string()).default([]),
+  /** extension */
+  alerts: AlertsSchema.default({ webhooks: [] }),
+  /** extension */
+  lineage: LineageSchema.optional(),
+  /** extension */
+  maintenance: MaintenanceSchema.default({
+    snapshot_retention: "7d",
+    orphan_file_retention: "7d",
+    file_size_threshold_mb: 100,
+  }),
 });
 
 export const TenantFileSchema = z.strictObject({ tenant: TenantSchema });
@@ -260,6 +326,8 @@ export const BUILTIN_JOBS = [
   "cycle_time_pipeline",
   "equipment_pipeline",
   "dbt_transform",
+  /** extension: Iceberg upkeep of the tenant's tables (maintenance:), weekly by default. */
+  "maintenance",
 ] as const;
 export type BuiltinJob = (typeof BUILTIN_JOBS)[number];
 

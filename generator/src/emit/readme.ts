@@ -2,8 +2,8 @@
  * README.md of a tenant package: lineage, environments, assets, jobs, schedules, environment
  * variables and columns, printed through the README template with every user text escaped.
  */
+import { tenantEnvPrefix } from "@etl/runtime/contract";
 import { type AssetPlan, ENVIRONMENTS, type EnvRef, environmentPlan } from "@etl/runtime/plan";
-import { tenantEnvPrefix } from "@etl/runtime/tenancy";
 import { mapColumn, trinoTypeOf } from "@etl/runtime/types";
 import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
@@ -82,10 +82,18 @@ export function emitReadme(m: TenantModel): string {
   });
   const refs = new Map<string, EnvRef>();
   const r = envs.dev.resources;
+  // Webhook and lineage references may differ per environment (environments: of each).
+  const operations = Object.values(envs).flatMap((e) => [
+    ...(e.alerts?.destinations.map((d) => d.url) ?? []),
+    ...(e.lineage === undefined || e.lineage === null
+      ? []
+      : [e.lineage.url, ...(e.lineage.apiKey === null ? [] : [e.lineage.apiKey])]),
+  ]);
   for (const v of [
     ...Object.values(r.source),
     ...Object.values(r.storage),
     ...Object.values(r.trino),
+    ...operations,
   ]) {
     const list =
       typeof v === "string"

@@ -118,6 +118,7 @@ resources (only the environment variables its plan references are visible to it)
 npx turbo run build --filter=@etl/all
 node generated/all/dist/main.js tenants                # the tenants served
 node generated/all/dist/main.js <tenant> list --json   # any command of etl-<tenant>
+node generated/all/dist/main.js ui                     # one web console for every tenant
 \`\`\`
 
 | Tenant | Name | Package |

@@ -38,8 +38,11 @@ export interface PipelineOut {
   name: string;
   legacy: LegacyPipeline;
   node: Record<string, unknown>;
+  /** The per-environment flags written under `environments:` (the same object as in `node`). */
+  overrides: Record<string, Record<string, boolean>>;
   /** save_to_trino && trino_output per environment, after the overrides. */
   loads: Record<Env, boolean>;
+  /** The old save_to_s3 per environment, after the overrides: what the old extract did. */
   saveToS3: Record<Env, boolean>;
 }
 

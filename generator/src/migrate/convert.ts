@@ -3,18 +3,20 @@
  * project files) becomes the files of tenants/<id>/ and the report. Everything the old system
  * did implicitly (default pipelines, built-in extract queries, the per-pipeline jobs, partitions)
  * is written out, so the migrated config keeps its graph whatever this tool's built-ins become.
- * The steps: identity, connections, pipelines, dbt, jobs, what the old loader ignored, the YAML.
+ * The steps: identity, connections, pipelines, dbt, save_to_s3 where Trino reads the files, jobs,
+ * what the old loader ignored, the YAML.
  */
 import { suggest } from "../problems.js";
 import { configYaml } from "./config-yaml.js";
 import { ConvertContext, ENVIRONMENTS, type LegacyTenantInput } from "./context.js";
-import { convertDbtProject } from "./dbt-project.js";
+import { convertDbtProject, type DbtConversion } from "./dbt-project.js";
 import { connectionValue, legacyRefs } from "./env-refs.js";
 import { convertJobs } from "./jobs.js";
 import { LEGACY_PARTITIONS } from "./legacy-facts.js";
 import { ignoredKeys, LegacyTenantSchema } from "./legacy-schema.js";
 import { convertPipelines } from "./pipelines.js";
 import type { MigrationReport } from "./report.js";
+import { convertSaveToS3 } from "./save-to-s3.js";
 
 export type { LegacyTenantInput } from "./context.js";
 
@@ -24,8 +26,18 @@ export interface Conversion {
   report: MigrationReport;
 }
 
+export interface ConvertOptions {
+  /** The new tenant id; default the old one. */
+  id?: string;
+  /**
+   * The manifest dbt produced from this conversion's dbt project: which models read which
+   * extract (save_to_s3). Without it the project's source definitions say.
+   */
+  manifest?: string | null;
+}
+
 /** Converts one old tenant into the files of tenants/<id>/ and the report. */
-export function convertTenant(input: LegacyTenantInput, options: { id?: string }): Conversion {
+export function convertTenant(input: LegacyTenantInput, options: ConvertOptions): Conversion {
   const ctx = new ConvertContext(input, options.id ?? input.config.tenant.id);
   const t = ctx.cfg.tenant;
   const tenant: Record<string, unknown> = {};
@@ -45,8 +57,13 @@ export function convertTenant(input: LegacyTenantInput, options: { id?: string }
   const names = pipelines.map((p) => p.name);
   const dbt = convertDbt(ctx, names);
   if (dbt !== null) {
-    tenant.dbt = dbt;
+    tenant.dbt = dbt.config;
   }
+  convertSaveToS3(
+    ctx,
+    pipelines,
+    dbt === null ? null : { conversion: dbt.conversion, manifest: options.manifest ?? null },
+  );
   tenant.assets = {
     pipelines: Object.fromEntries(pipelines.map((p) => [p.name, p.node])),
   };
@@ -197,7 +214,7 @@ function connections(ctx: ConvertContext, tenant: Record<string, unknown>): void
 function convertDbt(
   ctx: ConvertContext,
   pipelines: readonly string[],
-): Record<string, unknown> | null {
+): { config: Record<string, unknown>; conversion: DbtConversion } | null {
   const d = ctx.cfg.tenant.dbt;
   if (!d.enabled) {
     if (ctx.input.dbt !== null) {
@@ -256,7 +273,7 @@ function convertDbt(
   ctx.decisions.add(
     "dbt runs on Trino (dbt-trino, the runtime's own profile) and reads each source from the partition's extracted data; the old system ran dbt-postgres on the tenant's source database with the project's profiles.yml. The dbt assets exist once the manifest is refreshed (the old ones only when a manifest happened to be on disk).",
   );
-  return out;
+  return { config: out, conversion: conv };
 }
 
 /** Keys the old loader dropped without a word. */
@@ -336,5 +353,8 @@ function alwaysDecisions(ctx: ConvertContext): void {
   );
   ctx.decisions.add(
     "Run history starts empty: Dagster's runs and materialisations stay in the Dagster instance. The asset keys are the same strings, so a materialisation there matches an asset here; backfill the partitions you need (loads replace by key, so re-running a day is safe).",
+  );
+  ctx.decisions.add(
+    "Every package has one job the old code location did not: `maintenance`, the weekly Iceberg upkeep of the tenant's tables (optimize, expire_snapshots, remove_orphan_files; docs/operations.md). Its schedule and retentions are set under `maintenance:` in the config.",
   );
 }

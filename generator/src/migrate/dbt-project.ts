@@ -31,6 +31,11 @@ export interface DbtConversion {
   todo: ReportItem[];
   /** `<source>.<table>` of sources no pipeline feeds (for dbt.external_sources). */
   externalSources: string[];
+  /**
+   * Source tables named like a pipeline, as the project's source definitions declare them: dbt
+   * reads each from that pipeline's extract (its asset key is `<tenant>/extract/<table>`).
+   */
+  pipelineSources: { source: string; table: string }[];
 }
 
 /**
@@ -41,7 +46,13 @@ export function convertDbtProject(
   files: ReadonlyMap<string, string>,
   options: { tenant: string; pipelines: readonly string[]; where: string },
 ): DbtConversion {
-  const out: DbtConversion = { files: new Map(), converted: [], todo: [], externalSources: [] };
+  const out: DbtConversion = {
+    files: new Map(),
+    converted: [],
+    todo: [],
+    externalSources: [],
+    pipelineSources: [],
+  };
   const at = (file: string, line?: number) =>
     `${options.where}${file}${line === undefined ? "" : `:${line}`}`;
   for (const [file, text] of sortedEntries(files)) {
@@ -164,6 +175,7 @@ function sourcesFile(
       ? tables.items.flatMap((t) => (isMap(t) ? [String(t.get("name") ?? "")] : []))
       : [];
     const fed = tableNames.filter((t) => pipelines.includes(t));
+    out.pipelineSources.push(...fed.map((table) => ({ source: name, table })));
     const before = `${String(source.get("database") ?? "(default database)")}.${String(source.get("schema") ?? name)}`;
     if (fed.length > 0 && fed.length === tableNames.length) {
       const catalog = doc.createNode("{{ var('etl_sources_catalog') }}");

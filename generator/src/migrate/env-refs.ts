@@ -7,6 +7,8 @@
  * when the variable was unset.
  */
 
+import { SHARED_CONFIG_VARS } from "@etl/runtime/contract";
+
 const OLD_REFERENCE = /\$\{([^}:]+)(?::([^}]*))?\}/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -33,23 +35,13 @@ export function resolvedWithoutEnvironment(value: string): string {
 }
 
 /**
- * The shared variables of DESIGN.md and the one field each may be named in. The same pairs are
- * the runtime's tenant-boundary rule (SHARED_CONFIG_VARS of @etl/runtime/tenancy once the
- * hardening work lands there); the generator checks every migrated config against that rule.
+ * The one field a shared variable of DESIGN.md may be named in, or undefined for any other name
+ * (and for those the runtime reads itself): the runtime's tenant-boundary rule
+ * (SHARED_CONFIG_VARS of @etl/runtime/contract), which the generator checks every migrated config
+ * against too.
  */
-export const SHARED_VARIABLE_FIELD: Readonly<Record<string, string>> = {
-  TRINO_HOST: "target_database.trino_host",
-  TRINO_PORT: "target_database.trino_port",
-  TRINO_USER: "target_database.trino_user",
-  TRINO_PASSWORD: "target_database.trino_password",
-  TRINO_HTTP_SCHEME: "target_database.trino_http_scheme",
-  TRINO_CATALOG: "target_database.target_catalog",
-  S3_BUCKET_NAME: "storage.bucket",
-};
-
-/** The field a shared variable may be named in, or undefined for any other name. */
 function sharedField(name: string): string | undefined {
-  return Object.hasOwn(SHARED_VARIABLE_FIELD, name) ? SHARED_VARIABLE_FIELD[name] : undefined;
+  return (Object.hasOwn(SHARED_CONFIG_VARS, name) ? SHARED_CONFIG_VARS[name] : null) ?? undefined;
 }
 
 /** The tenant's own variable for each connection field, after DESIGN.md's `<TENANT>_DB_*`. */

@@ -1,9 +1,20 @@
 /**
  * `migrate`: an old Dagster tenant folder becomes tenants/<id>/ of this repository. A short list of
  * named steps: read the folder -> parse its config -> read its dbt project -> convert (pure) ->
- * plan the write -> write -> refresh the dbt manifest with the stack's dbt when there is one.
+ * parse the converted dbt project with the stack's dbt when there is one, in a temporary folder,
+ * and convert again with its manifest (which models read which extract decides save_to_s3) ->
+ * plan the write -> write, the manifest last.
  */
-import { existsSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { refreshManifest } from "../dbt/refresh.js";
 import { checkId, RESERVED_TENANT_IDS } from "../model/translate.js";
@@ -93,7 +104,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         path.join(path.dirname(folder.dir), folder.source.replace(/^tenant_/, ""), "config.yaml"),
       ),
   };
-  const conversion = convertTenant(input, { id });
+  const withoutDbt = convertTenant(input, { id });
+  const dbtRun = await parseDbt(withoutDbt, options, id);
+  const conversion =
+    dbtRun.manifest === null ? withoutDbt : convertTenant(input, { id, manifest: dbtRun.manifest });
   for (const p of dbtFiles?.problems ?? []) {
     conversion.report.todo.push({
       where: p.file,
@@ -130,13 +144,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     };
   }
   applyWrite(options.root, files, plan);
+  if (dbtRun.manifest !== null && dbtRun.step.kind === "refreshed") {
+    // Like npm run dbt -- parse, the manifest is dbt's output and replaces the one there.
+    const dest = path.join(options.root, dbtRun.step.manifestPath);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    writeFileSync(dest, dbtRun.manifest);
+  }
   return {
     ok: true,
     id,
     report: conversion.report,
     written: plan.add,
     unchanged: plan.same,
-    dbt: await refreshDbt(conversion.report, options, id),
+    dbt: dbtRun.step,
   };
 }
 
@@ -202,25 +222,52 @@ function locateDbtProject(
   };
 }
 
-async function refreshDbt(
-  report: MigrationReport,
+/**
+ * The manifest of the converted dbt project, made by the stack's dbt (dbt parse) in a temporary
+ * copy of it, so the conversion can use it before anything is written.
+ */
+async function parseDbt(
+  conversion: { files: ReadonlyMap<string, string>; report: MigrationReport },
   options: MigrateOptions,
   id: string,
-): Promise<DbtStep> {
-  if (!report.dbt) {
-    return { kind: "none" };
+): Promise<{ step: DbtStep; manifest: string | null }> {
+  if (!conversion.report.dbt) {
+    return { step: { kind: "none" }, manifest: null };
+  }
+  if (options.dryRun === true) {
+    return { step: { kind: "dry-run" }, manifest: null };
   }
   if (options.dbt === null) {
-    return { kind: "unavailable" };
+    return { step: { kind: "unavailable" }, manifest: null };
   }
-  const result = await refreshManifest({
-    root: options.root,
-    tenant: id,
-    bin: options.dbt.bin,
-    env: options.dbt.env,
-    stdio: "pipe",
-  });
-  return result.ok
-    ? { kind: "refreshed", manifestPath: result.manifestPath }
-    : { kind: "failed", message: result.message, output: result.output };
+  const work = mkdtempSync(path.join(tmpdir(), "etl-migrate-dbt-"));
+  try {
+    for (const [rel, text] of conversion.files) {
+      if (rel.startsWith("dbt/")) {
+        const abs = path.join(work, "tenants", id, rel);
+        mkdirSync(path.dirname(abs), { recursive: true });
+        writeFileSync(abs, text);
+      }
+    }
+    const result = await refreshManifest({
+      root: work,
+      tenant: id,
+      bin: options.dbt.bin,
+      env: options.dbt.env,
+      stdio: "pipe",
+    });
+    if (!result.ok) {
+      return {
+        step: { kind: "failed", message: result.message, output: result.output },
+        manifest: null,
+      };
+    }
+    // Root-relative: the same path under the repository as under the temporary copy.
+    return {
+      step: { kind: "refreshed", manifestPath: result.manifestPath },
+      manifest: readFileSync(path.join(work, result.manifestPath), "utf8"),
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

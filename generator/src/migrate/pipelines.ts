@@ -31,7 +31,10 @@ export function convertPipelines(ctx: ConvertContext): PipelineOut[] {
   return out;
 }
 
-/** One pipeline: extract query, partitioning, per-environment flags, transfer and load. */
+/**
+ * One pipeline: extract query, partitioning, per-environment flags, transfer and load. Its
+ * save_to_s3 is the old one here; convertSaveToS3 (stage-files.ts) turns it on where Trino reads it.
+ */
 function pipeline(
   ctx: ConvertContext,
   name: string,
@@ -199,17 +202,12 @@ function pipeline(
   const saveToS3 = Object.fromEntries(
     ENVIRONMENTS.map((e) => [e, flag(e, "save_to_s3")]),
   ) as Record<Env, boolean>;
-  if (ENVIRONMENTS.some((e) => !saveToS3[e])) {
-    ctx.decisions.add(
-      "save_to_s3: false is carried per environment but stage files are still written to the tenant's storage (the stages hand data to each other through them); in the old system the transfer read the extract's Parquet and failed when the extract had not written it.",
-    );
-  }
   if (wantsTrino && p.trino_output !== null) {
     ctx.decisions.add(
       "Loads merge rows by key_columns in one statement (replace_partition or full_refresh without keys) and create missing schemas and tables; the old load deleted row by row and inserted VALUES into tables that had to exist. The tenant column project_id is filled with the tenant id, as before.",
     );
   }
-  return { name, legacy: p, node, loads, saveToS3 };
+  return { name, legacy: p, node, overrides, loads, saveToS3 };
 }
 
 /** The transfer of one pipeline: its stub module, declared output, and what the report says. */

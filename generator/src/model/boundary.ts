@@ -2,19 +2,24 @@
  * The tenant boundary and the text rules of one tenant's config, checked in the model step:
  *
  * - every `${VAR}` a connection value names is the tenant's own, a shared one in its own field, or
- *   listed in `allowed_env` (the rule itself: @etl/runtime/tenancy, shared with the runtime);
+ *   listed in `allowed_env` (the rule itself: tenancy.ts of @etl/runtime/contract, shared with the runtime);
  * - storage.base_path resolves without the environment (every reference has a default), so its
  *   prefix can be compared with every other tenant's and enforced at run time;
  * - one-line texts that reach generated files (names, descriptions, tags, check names, connection
  *   values) hold no line break or control character, and values dbt renders hold no Jinja.
  */
 
-import { parseConfigValue } from "@etl/runtime/contract";
+import {
+  checkAllowedEnv,
+  checkEnvReference,
+  ownStoragePrefix,
+  parseConfigValue,
+} from "@etl/runtime/contract";
 import type { ConfigValue } from "@etl/runtime/plan";
-import { checkAllowedEnv, checkEnvReference, ownStoragePrefix } from "@etl/runtime/tenancy";
 import type { TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
 import { hasUnsafeChar, showText } from "../text.js";
+import { operationsValues } from "./operations.js";
 
 /** A problem of the config at a YAML path. */
 export interface ConfigProblem {
@@ -77,7 +82,11 @@ export function envBoundary(
     }
   }
   const used = new Set<string>();
-  for (const { field, raw } of connectionValues(cfg)) {
+  const values = [
+    ...connectionValues(cfg).map((v) => ({ ...v, path: at(v.field) })),
+    ...operationsValues(cfg),
+  ];
+  for (const { field, raw, path } of values) {
     const parsed = parseConfigValue(raw);
     if (!parsed.ok) {
       continue; // Reported where the value is built.
@@ -87,7 +96,7 @@ export function envBoundary(
       if (verdict.ok) {
         if (allowed.includes(name)) used.add(name);
       } else {
-        problems.push({ path: at(field), message: verdict.message, hint: verdict.hint });
+        problems.push({ path, message: verdict.message, hint: verdict.hint });
       }
     }
     if (field === "storage.base_path" && ownStoragePrefix(parsed.value) === null) {

@@ -11,6 +11,7 @@ import { modelContext } from "./context.js";
 import { buildDbt } from "./dbt.js";
 import { buildEnvironments } from "./environments.js";
 import { checkJobs } from "./jobs.js";
+import { operationsPart } from "./operations.js";
 import { buildPartitions } from "./partitions.js";
 import { buildPipelines } from "./pipelines.js";
 import { assemblePlan } from "./plan.js";
@@ -35,7 +36,8 @@ export function buildTenantModel(tenant: LoadedTenant): ModelResult {
   const pipelines = buildPipelines(ctx);
   const dbt = buildDbt(ctx, pipelines.plans);
   checkJobs(ctx);
-  const parts = { resources, partitions, pipelines, dbt };
+  const operations = operationsPart(ctx, partitions.timezone);
+  const parts = { resources, partitions, pipelines, dbt, operations };
   const environments = buildEnvironments(ctx, parts);
   checkDerivedNames(ctx, pipelines.plans, environments.prod.jobs);
   if (ctx.problems.length > 0) {

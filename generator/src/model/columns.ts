@@ -4,7 +4,7 @@
  * the runtime, next to the plan contract). Everything the snapshot lets the generator know is
  * checked here, so the extract and the load never refuse a name or a type after data was copied.
  */
-import { deriveTargetNames, targetNameOf } from "@etl/runtime/naming";
+import { deriveTargetNames, targetNameOf } from "@etl/runtime/contract";
 import type { SourceColumn, TargetNaming, UnmappedTypes } from "@etl/runtime/plan";
 import { type LogicalType, mapColumn } from "@etl/runtime/types";
 

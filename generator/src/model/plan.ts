@@ -36,7 +36,7 @@ export function assemblePlan(
       enabled: config.enabled,
       tags: Object.fromEntries(sortedEntries(config.tags)),
     },
-    envVars: envVarsOf(parts.resources),
+    envVars: envVarsOf(parts.resources, parts.operations.envVars),
     ...sharedAndOverrides(config, parts, environments),
   };
   const checked = TenantPlanSchema.safeParse(plan);
@@ -74,9 +74,9 @@ export function assemblePlan(
   return plan;
 }
 
-/** Every variable the resources reference, sorted. */
-function envVarsOf(resources: Resources): string[] {
-  const names = new Set<string>();
+/** Every variable the resources and the operations settings reference, sorted. */
+function envVarsOf(resources: Resources, operations: readonly string[]): string[] {
+  const names = new Set<string>(operations);
   for (const group of Object.values(resources)) {
     for (const value of Object.values(group) as ConfigValue[]) {
       for (const name of referencedVars(value)) {

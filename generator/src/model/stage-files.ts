@@ -8,6 +8,20 @@
  */
 import type { AssetPlan, EnvironmentName, PipelinePlan } from "@etl/runtime/plan";
 
+/**
+ * What the rules read of a pipeline. A plan's pipeline is one; so is the migration's view of an
+ * old pipeline (generator/src/migrate/stage-files.ts), which asks the same rules what it must turn on.
+ */
+export type StageFilesPipeline = Pick<
+  PipelinePlan,
+  "name" | "saveToS3" | "saveToTrino" | "checks" | "incremental"
+>;
+
+/** What may read a pipeline's extract: an asset whose deps name it (a dbt model, through its source). */
+export type StageFilesReader = Pick<AssetPlan, "key" | "stage" | "deps"> & {
+  dbt: { name: string } | null;
+};
+
 export interface StageFilesProblem {
   pipeline: string;
   /** Which refusal: one problem per pipeline and rule, over all its environments. */
@@ -21,8 +35,8 @@ export interface StageFilesProblem {
 export function stageFileProblems(
   tenant: string,
   environment: EnvironmentName,
-  pipelines: readonly PipelinePlan[],
-  assets: readonly AssetPlan[],
+  pipelines: readonly StageFilesPipeline[],
+  assets: readonly StageFilesReader[],
 ): StageFilesProblem[] {
   const out: StageFilesProblem[] = [];
   for (const p of pipelines) {

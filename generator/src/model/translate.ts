@@ -5,11 +5,11 @@
  * messages) are the same everywhere.
  */
 import { createHash } from "node:crypto";
-import { pgIdentifierProblem } from "@etl/runtime/naming";
+import { pgIdentifierProblem } from "@etl/runtime/contract";
 import type { Stage } from "@etl/runtime/plan";
 
 export const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
-export const RESERVED_TENANT_IDS = ["all"] as const;
+export const RESERVED_TENANT_IDS = ["all", "tenants", "ui"] as const;
 
 /** Trino's reserved keywords (docs: "Reserved keywords"); refused as unquoted target names. */
 const TRINO_RESERVED = new Set(

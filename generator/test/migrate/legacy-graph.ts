@@ -166,6 +166,21 @@ export function graphOfListing(listing: {
 }
 
 /** A plan environment in the same shape. */
+/**
+ * Jobs every package has that the old code location did not: the weekly Iceberg upkeep
+ * (docs/migrating.md, "Deliberately different"). Compared apart from the old definitions.
+ */
+export const ADDED_JOBS: readonly string[] = ["maintenance"];
+
+/** The graph without ADDED_JOBS, and what those jobs were. */
+export function splitAddedJobs(graph: Graph): { old: Graph; added: string[] } {
+  const jobs = Object.entries(graph.jobs);
+  return {
+    old: { ...graph, jobs: Object.fromEntries(jobs.filter(([n]) => !ADDED_JOBS.includes(n))) },
+    added: jobs.map(([n]) => n).filter((n) => ADDED_JOBS.includes(n)),
+  };
+}
+
 export function graphOfPlan(env: EnvironmentPlan): Graph {
   return graphOfListing({ assets: env.assets, jobs: env.jobs });
 }

@@ -17,6 +17,7 @@ import { legacyKeyPaths, migrate } from "../../src/migrate/index.js";
 import { formatProblems } from "../../src/problems.js";
 import { copyRepoForBuild, copyRepoInputs, REPO } from "../repo-copy.js";
 import {
+  ADDED_JOBS,
   ENVS,
   expectedOf,
   FIXTURES,
@@ -27,6 +28,7 @@ import {
   LEGACY_TENANTS,
   ListingSchema,
   NAMED_PIPELINE,
+  splitAddedJobs,
 } from "./legacy-graph.js";
 
 const BIN = path.join(REPO, "node_modules", ".bin");
@@ -161,14 +163,18 @@ describe("migrating the fixtures without dbt", () => {
           if (expected[env].enabled) {
             expect(list.status, list.stderr).toBe(0);
             const listing = ListingSchema.parse(JSON.parse(list.stdout));
-            expect(graphOfListing(listing), env).toEqual(want);
+            const listed = splitAddedJobs(graphOfListing(listing));
+            expect(listed.old, env).toEqual(want);
+            expect(listed.added, env).toEqual(ADDED_JOBS);
           } else {
             // The old code location had no definitions there; this package refuses to run there.
             expect(list.status, env).toBe(2);
             expect(list.stderr).toMatch(/is disabled for tenant/);
           }
           const planEnv = plan === undefined ? undefined : environmentPlan(plan, env);
-          expect(planEnv === undefined ? null : graphOfPlan(planEnv), `plan ${env}`).toEqual(want);
+          const planned = planEnv === undefined ? null : splitAddedJobs(graphOfPlan(planEnv));
+          expect(planned?.old ?? null, `plan ${env}`).toEqual(want);
+          if (planned !== null) expect(planned.added, `plan ${env}`).toEqual(ADDED_JOBS);
         }
       }, 240_000);
 
@@ -328,6 +334,69 @@ describe("the report", () => {
       expect.stringMatching(
         /^transform_aps_wip_logic is shaped like a transform .* \(it is not registered\), so the old system never ran it/,
       ),
+    );
+  });
+
+  it("turns save_to_s3 on where Trino reads the files from S3, keeps it elsewhere, and says which", async () => {
+    const root = copyRepoInputs();
+    const out = new Map<string, { converted: string[]; kept: boolean; config: string }>();
+    for (const f of FIXTURES) {
+      const r = await migrateFixture(root, f);
+      if (!r.ok) continue;
+      out.set(f.id, {
+        converted: r.report.converted
+          .filter((c) => c.text.startsWith("save_to_s3: false"))
+          .map((c) => `${c.where}: ${c.text}`),
+        kept: r.report.decisions.some((d) => d.startsWith("save_to_s3: false is kept")),
+        config: readFileSync(path.join(root, "tenants", f.id, "config.yaml"), "utf8"),
+      });
+    }
+    const where = (id: string) => (out.get(id)?.converted ?? []).map((c) => c.split(": ")[0]);
+    // dbt did not run here: the project's source definitions name the reader.
+    expect(out.get("legacy_aps")?.converted).toEqual([
+      expect.stringMatching(
+        /^config\.yaml:48 tenant\.assets\.pipelines\.cfg_item_master\.save_to_s3: save_to_s3: false -> true in dev, staging \(written as save_to_s3\): .* dbt model\(s\) over source source_db\.cfg_item_master read its extract through Trino from S3 \(in dev, staging\)\..* In the old system the extract wrote no Parquet there; dbt never read it: the models read the source table from the tenant's PostgreSQL through the project's own profiles\.yml \(dbt-postgres\)/,
+      ),
+    ]);
+    expect(where("legacy_std")).toEqual([
+      "config.yaml:49 tenant.assets.pipelines.cfg_item_master.save_to_s3",
+    ]);
+    expect(where("legacy_mods")).toEqual([
+      "config.yaml:55 assets.pipelines.orders.save_to_s3",
+      "config.yaml:78 assets.pipelines.customers.environments.dev.save_to_s3",
+    ]);
+    expect(out.get("legacy_mods")?.converted[0]).toMatch(
+      /-> true in staging, prod \(written as environments\.staging\.save_to_s3, environments\.prod\.save_to_s3\): .*the load reads the staged Parquet through Trino.* In the old system the extract wrote no Parquet there; the transfer wrote its output to S3 regardless \(it ignored save_to_s3\), and the load read that\.$/,
+    );
+    const pipelines = (id: string) =>
+      (
+        parse(out.get(id)?.config ?? "") as {
+          tenant: {
+            assets: {
+              pipelines: Record<
+                string,
+                { save_to_s3: boolean; environments?: Record<string, { save_to_s3?: boolean }> }
+              >;
+            };
+          };
+        }
+      ).tenant.assets.pipelines;
+    const effective = (id: string, name: string) =>
+      ENVS.map((e) => {
+        const p = pipelines(id)[name];
+        return p?.environments?.[e]?.save_to_s3 ?? p?.save_to_s3;
+      });
+    expect(effective("legacy_aps", "cfg_item_master")).toEqual([true, true, true]);
+    // A transfer reads the extract from the run's scratch space: false stays.
+    expect(effective("legacy_aps", "lot_history")).toEqual([false, false, true]);
+    expect(effective("legacy_mods", "orders")).toEqual([false, true, true]);
+    expect(effective("legacy_mods", "customers")).toEqual([true, true, true]);
+    expect(effective("legacy_mods", "returns")).toEqual([false, false, false]);
+    expect(out.get("legacy_aps")?.kept).toBe(true);
+    expect(out.get("legacy_mods")?.kept).toBe(true);
+    expect(out.get("legacy_com")?.kept).toBe(false);
+    expect(out.get("legacy_aps")?.config).toContain(
+      "        # migrate: false in the old config; true because Trino reads these files from S3 in dev,\n        # staging (MIGRATION.md)\n        save_to_s3: true\n",
     );
   });
 

@@ -52,7 +52,11 @@ function text(expr: string): string {
   return `coalesce(CAST(${expr} AS varchar), 'NULL')`;
 }
 
-function checkSql(check: CheckPlan, scope: CheckScope): string {
+/**
+ * The one query of a check over `scope`: a row of the failing count (row_count: the row count) as
+ * varchar and up to SAMPLE_SIZE offending values as array(varchar).
+ */
+export function checkStatement(check: CheckPlan, scope: CheckScope): string {
   const base = `FROM ${scope.from} WHERE ${scope.where}`;
   const sample = (bad: string, value: string) =>
     `CAST(count_if(${bad}) AS varchar), slice(array_distinct(array_agg(${text(value)}) FILTER (WHERE ${bad})), 1, ${SAMPLE_SIZE})`;
@@ -90,6 +94,23 @@ function checkSql(check: CheckPlan, scope: CheckScope): string {
   }
 }
 
+/**
+ * The verdict on what a check's query counted: a per-row check fails its count of failing rows;
+ * row_count fails when the count is outside its bounds (also an empty scope under `min: 1`),
+ * reporting the count itself.
+ */
+export function checkVerdict(
+  check: CheckPlan,
+  count: number,
+): { passed: boolean; failing: number } {
+  if (check.type !== "row_count") {
+    return { passed: count === 0, failing: count };
+  }
+  const outside =
+    (check.min !== null && count < check.min) || (check.max !== null && count > check.max);
+  return { passed: !outside, failing: outside ? count : 0 };
+}
+
 /** Runs every check over `scope`; never throws for a failing check (see enforceChecks). */
 export async function runChecks(
   client: TrinoClient,
@@ -100,23 +121,17 @@ export async function runChecks(
   const results: CheckResult[] = [];
   for (const check of checks) {
     const out = await client.execute(
-      checkSql(check, scope),
+      checkStatement(check, scope),
       scope.session === undefined ? {} : { session: scope.session },
     );
     const row = out.rows[0] ?? [];
-    const count = Number(row[0] ?? 0);
     const sample = Array.isArray(row[1]) ? row[1].map((v) => String(v)) : [];
-    let failing = count;
-    if (check.type === "row_count") {
-      const low = check.min !== null && count < check.min;
-      const high = check.max !== null && count > check.max;
-      failing = low || high ? count : 0;
-    }
+    const { passed, failing } = checkVerdict(check, Number(row[0] ?? 0));
     const result: CheckResult = {
       name: check.name,
       type: check.type,
       severity: check.severity,
-      passed: failing === 0 && !(check.type === "row_count" && failing !== 0),
+      passed,
       failing,
       sample,
       queryId: out.queryId,
@@ -150,7 +165,10 @@ export function enforceChecks(pipeline: string, results: readonly CheckResult[])
   }
 }
 
-/** Scope of a load's rows: this tenant's rows of the partition in the target table. */
+/**
+ * Scope of a load's rows: this tenant's rows of the partition in the target table (the tenant
+ * column lower-cased, as the load writes it).
+ */
 export function loadedScope(
   pipeline: PipelinePlan,
   catalog: string,
@@ -161,7 +179,7 @@ export function loadedScope(
   if (out === null) {
     throw new Error(`pipeline ${pipeline.name} does not load into Trino; check its staged data`);
   }
-  const tenant = `${quoteTrinoColumn(out.tenantColumn)} = ${stringLiteral(tenantId)}`;
+  const tenant = `${quoteTrinoColumn(out.tenantColumn.toLowerCase())} = ${stringLiteral(tenantId)}`;
   return {
     from: trinoQualifiedName(catalog, out.schema, out.table),
     where: partitionWhere === null ? tenant : `${tenant} AND ${partitionWhere}`,

@@ -99,12 +99,48 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     handler: (ctx) => statusCommand(ctx as SelectedContext),
   },
   serve: {
-    usage: "serve [--all] [--catch-up|--no-catch-up]",
-    summary: "run the job schedules in-process until SIGTERM",
-    options: { all: "boolean", "catch-up": "boolean", "no-catch-up": "boolean" },
+    usage:
+      "serve [--all] [--catch-up|--no-catch-up] [--ui [--host H] [--port P]] [--metrics-port P [--metrics-host H]]",
+    summary:
+      "run the job schedules in-process until SIGTERM; --ui also serves the web console, --metrics-port Prometheus /metrics",
+    options: {
+      all: "boolean",
+      "catch-up": "boolean",
+      "no-catch-up": "boolean",
+      ui: "boolean",
+      host: "string",
+      port: "string",
+      "metrics-port": "string",
+      "metrics-host": "string",
+    },
     positionals: 0,
     needsEnvironment: true,
     handler: (ctx) => serveCommand(ctx as SelectedContext),
+  },
+  ui: {
+    usage:
+      "ui [--host H] [--port P] | ui --new-token NAME --role viewer|operator [--tenants a,b|*]",
+    summary: "the web console (127.0.0.1:4700 by default; other hosts need tokens)",
+    options: {
+      host: "string",
+      port: "string",
+      "new-token": "string",
+      role: "string",
+      tenants: "string",
+    },
+    positionals: 0,
+    needsEnvironment: false,
+    handler: async (ctx) => {
+      // Loaded on demand: the other commands never load the web server.
+      const { consoleCommand } = await import("../console/command.js");
+      return consoleCommand({
+        tenants: [{ plan: ctx.plan, transforms: ctx.transforms }],
+        env: ctx.env,
+        io: ctx.io,
+        args: ctx.args,
+        signal: ctx.signal,
+      });
+    },
   },
 };
 

@@ -1,15 +1,16 @@
 /** `run`, `backfill`, `status` and `serve`: the commands that execute jobs or report on them. */
 import path from "node:path";
-
+import { parseListenPort } from "../contract/port.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
-import { RunHistory } from "../ledger/history.js";
+import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
 import {
   isPartitionMaterialized,
   type Ledger,
   latestByAssetPartition,
   openLedger,
 } from "../ledger/index.js";
+import { recordRunLogs } from "../ledger/run-log.js";
 import { Logger, type LogSink, parseLevel } from "../logger.js";
 import {
   latestCompletePartition,
@@ -30,13 +31,26 @@ import { createStorage } from "../storage/index.js";
 import { TrinoClient } from "../trino/client.js";
 import { parsePositiveInt } from "./args.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type SelectedContext } from "./io.js";
+import {
+  type FreshnessView,
+  freshnessCell,
+  freshnessOf,
+  openOperations,
+  type SessionOperations,
+  startServeOperations,
+} from "./operations.js";
 
 export interface Session {
   resources: ResolvedResources;
   ledger: Ledger;
+  /** Also records each run's log lines in the ledger (run-log.ts). */
   logger: Logger;
   /** Run events as Parquet under the tenant's `_runs/` on its storage. */
   history: RunHistory;
+  /** Alerts and lineage events of the session's runs (cli/operations.ts). */
+  operations: SessionOperations;
+  /** Waits for alert and lineage deliveries, writes the pending run log lines, closes the ledger. */
+  close: () => Promise<void>;
 }
 
 /** Resolves resources and opens the ledger; prints every problem and returns null on failure. */
@@ -63,12 +77,18 @@ export function openSession(ctx: SelectedContext): Session | null {
     },
     color: io.isTTY && (ctx.env.NO_COLOR ?? "") === "",
   };
-  const logger = new Logger(
+  const level = parseLevel(ctx.env.ETL_LOG_LEVEL);
+  const sessionLogger = new Logger(
     { tenant: ctx.plan.tenant.id, environment: ctx.environment },
     sink,
-    parseLevel(ctx.env.ETL_LOG_LEVEL),
+    level,
     ctx.logFormat,
   );
+  // The ledger warns through the session's logger (a quarantined record); the run's log lines
+  // then go both to the session's stream and into the ledger.
+  const ledger = openLedger(r.resources, sessionLogger);
+  const recorded = recordRunLogs(sessionLogger, ledger, ctx.plan.tenant.id, level);
+  const logger = recorded.logger;
 
   const history = new RunHistory(
     createStorage(r.resources.storage, logger),
@@ -85,7 +105,20 @@ export function openSession(ctx: SelectedContext): Session | null {
           place: runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).runHistory,
         },
   );
-  return { resources: r.resources, ledger: openLedger(r.resources, logger), logger, history };
+  const operations = openOperations(ctx, r.resources, ledger, logger);
+  return {
+    resources: r.resources,
+    ledger,
+    logger,
+    history,
+    operations,
+    close: async () => {
+      await operations.drain();
+      await operations.close();
+      await recorded.flush();
+      await ledger.close();
+    },
+  };
 }
 
 /** A live progress line only on a terminal, and not when JSON lines were asked for. */
@@ -120,7 +153,8 @@ export function formatSummary(outcome: Extract<RunOutcome, { kind: "completed" }
   return `${lines.join("\n")}\n`;
 }
 
-async function executeOne(
+/** Runs one job for one partition through the executor, with the session's ledger and logger. */
+export async function executeOne(
   ctx: SelectedContext,
   s: Session,
   job: JobPlan,
@@ -144,7 +178,7 @@ async function executeOne(
     signal: ctx.signal,
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
-    history: s.history,
+    observers: [new RunHistoryObserver(s.history), ...s.operations.observers],
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
   });
@@ -181,8 +215,54 @@ export async function runCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.out(formatSummary(outcome));
     return outcome.run.status === "succeeded" ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
+}
+
+/** The partitions a backfill runs: those whose job assets are not all materialised (all with force). */
+export async function backfillTodo(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  partitions: readonly string[],
+  force: boolean,
+): Promise<{ todo: string[]; done: number }> {
+  const latest = latestByAssetPartition(await s.ledger.materializations(ctx.plan.tenant.id));
+  const partitionedAssets = job.assets.filter(
+    (k) => ctx.envPlan.assets.find((a) => a.key === k)?.partitioned === true,
+  );
+  const todo = partitions.filter(
+    (p) => force || !isPartitionMaterialized(latest, partitionedAssets, p),
+  );
+  return { todo, done: partitions.length - todo.length };
+}
+
+/** Runs a backfill's partitions, `concurrency` at once, until done or the signal aborts. */
+export async function backfillPartitions(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  todo: readonly string[],
+  concurrency: number,
+  onOutcome: (partition: string, outcome: RunOutcome) => void,
+): Promise<{ partition: string; ok: boolean; line: string }[]> {
+  const results: { partition: string; ok: boolean; line: string }[] = [];
+  const queue = [...todo];
+  const worker = async () => {
+    for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
+      const outcome = await executeOne(ctx, s, job, p, "backfill", {});
+      onOutcome(p, outcome);
+      results.push(
+        outcome.kind === "completed"
+          ? { partition: p, ok: outcome.run.status === "succeeded", line: outcome.run.status }
+          : { partition: p, ok: false, line: outcome.message },
+      );
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
+  );
+  return results;
 }
 
 export async function backfillCommand(ctx: SelectedContext): Promise<number> {
@@ -216,39 +296,20 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
   const s = openSession(ctx);
   if (s === null) return EXIT_USAGE;
   try {
-    const force = ctx.args.flags.has("force");
-    const latest = latestByAssetPartition(await s.ledger.materializations(ctx.plan.tenant.id));
-    const partitionedAssets = job.assets.filter(
-      (k) => ctx.envPlan.assets.find((a) => a.key === k)?.partitioned === true,
+    const { todo, done } = await backfillTodo(
+      ctx,
+      s,
+      job,
+      range.partitions,
+      ctx.args.flags.has("force"),
     );
-    const todo = range.partitions.filter(
-      (p) => force || !isPartitionMaterialized(latest, partitionedAssets, p),
-    );
-    const done = range.partitions.length - todo.length;
     ctx.io.out(
       `backfill ${job.name} ${from}..${to}: ${range.partitions.length} partitions, ${done} already materialised${done > 0 ? " (skipped; --force to redo)" : ""}, ${todo.length} to run, ${concurrency} at once\n`,
     );
-    const results: { partition: string; ok: boolean; line: string }[] = [];
-    const queue = [...todo];
-    const worker = async () => {
-      for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
-        const outcome = await executeOne(ctx, s, job, p, "backfill", {});
-        if (outcome.kind === "completed") {
-          ctx.io.out(formatSummary(outcome));
-          results.push({
-            partition: p,
-            ok: outcome.run.status === "succeeded",
-            line: outcome.run.status,
-          });
-        } else {
-          ctx.io.err(`error: ${p}: ${outcome.message}\n`);
-          results.push({ partition: p, ok: false, line: outcome.message });
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
-    );
+    const results = await backfillPartitions(ctx, s, job, todo, concurrency, (p, outcome) => {
+      if (outcome.kind === "completed") ctx.io.out(formatSummary(outcome));
+      else ctx.io.err(`error: ${p}: ${outcome.message}\n`);
+    });
     const failed = results
       .filter((r) => !r.ok)
       .map((r) => r.partition)
@@ -259,7 +320,7 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
     );
     return failed.length === 0 && notRun.length === 0 ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
 }
 
@@ -277,6 +338,8 @@ export interface AssetStatusRow {
   missingPartitions: string[];
   /** Partitions whose latest attempt failed. */
   failedPartitions: string[];
+  /** How old its data is and whether that breaks its freshness policy (freshness/index.ts). */
+  freshness: FreshnessView | null;
 }
 
 export async function statusCommand(ctx: SelectedContext): Promise<number> {
@@ -287,6 +350,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
     const runs = await s.ledger.runs(ctx.plan.tenant.id);
     const latest = latestByAssetPartition(records);
     const end = latestCompletePartition(ctx.envPlan.partitions.timezone);
+    const freshness = freshnessOf(ctx.envPlan, records);
     const all =
       ctx.envPlan.partitions.startDate <= end
         ? partitionRange(ctx.envPlan.partitions.startDate, end)
@@ -316,6 +380,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
             (p) => latest.get(`${a.key}|${p}`)?.status !== "succeeded",
           ),
           failedPartitions: parts.filter((p) => latest.get(`${a.key}|${p}`)?.status === "failed"),
+          freshness: freshness.get(a.key) ?? null,
         };
       });
     const recentRuns = [...runs].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, 10);
@@ -330,7 +395,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
       `tenant ${ctx.plan.tenant.id} (environment ${ctx.environment}), ${s.ledger.description}`,
       `partitions ${ctx.envPlan.partitions.startDate}..${end} (${all.length})`,
       "",
-      `  ${"ASSET".padEnd(w)}  ${"LAST MATERIALISATION".padEnd(36)}  MISSING  FAILED`,
+      `  ${"ASSET".padEnd(w)}  ${"LAST MATERIALISATION".padEnd(36)}  MISSING  ${"FAILED".padEnd(10)}  FRESHNESS`,
     ];
     for (const r of rows) {
       const last =
@@ -338,7 +403,7 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
           ? "never"
           : `${r.lastMaterialization.partition ?? "-"} at ${r.lastMaterialization.finishedAt.slice(0, 19)}Z`;
       lines.push(
-        `  ${r.key.padEnd(w)}  ${last.padEnd(36)}  ${String(r.partitioned ? r.missingPartitions.length : "-").padStart(7)}  ${r.failedPartitions.length === 0 ? "-" : r.failedPartitions.join(",")}`,
+        `  ${r.key.padEnd(w)}  ${last.padEnd(36)}  ${String(r.partitioned ? r.missingPartitions.length : "-").padStart(7)}  ${(r.failedPartitions.length === 0 ? "-" : r.failedPartitions.join(",")).padEnd(10)}  ${freshnessCell(r.freshness)}`,
       );
     }
     lines.push("", "RECENT RUNS");
@@ -351,15 +416,36 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.out(`${lines.join("\n")}\n`);
     return EXIT_OK;
   } finally {
-    await s.ledger.close();
+    await s.close();
   }
 }
 
 export type { AssetSummary };
 
+/** A port option to listen on: the contract's rule, with the option named in the message. */
+function parsePort(text: string, option: string): ReturnType<typeof parseListenPort> {
+  const parsed = parseListenPort(text);
+  return parsed.ok ? parsed : { ok: false, message: `${option}: ${parsed.message}` };
+}
+
 export async function serveCommand(ctx: SelectedContext): Promise<number> {
   if (ctx.args.flags.has("catch-up") && ctx.args.flags.has("no-catch-up")) {
     ctx.io.err("error: --catch-up and --no-catch-up exclude each other\n");
+    return EXIT_USAGE;
+  }
+  if (!ctx.args.flags.has("ui") && (ctx.args.strings.has("host") || ctx.args.strings.has("port"))) {
+    ctx.io.err("error: --host and --port are options of --ui\n");
+    return EXIT_USAGE;
+  }
+  const metricsPortText = ctx.args.strings.get("metrics-port");
+  if (metricsPortText === undefined && ctx.args.strings.has("metrics-host")) {
+    ctx.io.err("error: --metrics-host is an option of --metrics-port\n");
+    return EXIT_USAGE;
+  }
+  const metricsPort =
+    metricsPortText === undefined ? null : parsePort(metricsPortText, "--metrics-port");
+  if (metricsPort !== null && !metricsPort.ok) {
+    ctx.io.err(`error: ${metricsPort.message}\n`);
     return EXIT_USAGE;
   }
   const sched = scheduledJobs(ctx.envPlan.jobs, ctx.args.flags.has("all"));
@@ -373,8 +459,32 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     );
     return EXIT_USAGE;
   }
+  // The console first: a bad --host or missing tokens stop `serve` before any schedule fires.
+  const ui = ctx.args.flags.has("ui")
+    ? await (await import("../console/command.js")).openConsole({
+        tenants: [{ plan: ctx.plan, transforms: ctx.transforms }],
+        env: ctx.env,
+        io: ctx.io,
+        args: ctx.args,
+        signal: ctx.signal,
+      })
+    : undefined;
+  if (ui === null) return EXIT_USAGE;
   const s = openSession(ctx);
-  if (s === null) return EXIT_USAGE;
+  if (s === null) {
+    await ui?.close();
+    return EXIT_USAGE;
+  }
+  const operations = await startServeOperations(
+    ctx,
+    s,
+    metricsPort?.ok === true ? metricsPort.port : null,
+    ctx.args.strings.get("metrics-host") ?? "127.0.0.1",
+  ).catch(async (e: unknown) => {
+    await ui?.close();
+    await s.close();
+    throw e;
+  });
   try {
     let failures = 0;
     await serve({
@@ -408,6 +518,8 @@ export async function serveCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err(`serve stopped${failures > 0 ? ` (${failures} failed runs)` : ""}\n`);
     return EXIT_OK;
   } finally {
-    await s.ledger.close();
+    await operations.stop();
+    await ui?.close();
+    await s.close();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePort } from "./port.js";
+import { parseListenPort, parsePort } from "./port.js";
 
 describe("parsePort", () => {
   it.each([
@@ -28,6 +28,22 @@ describe("parsePort", () => {
     expect(parsePort(given)).toEqual({
       ok: false,
       message: `port "${given}" is not a TCP port (1-65535)`,
+    });
+  });
+});
+
+describe("parseListenPort", () => {
+  it.each([
+    ["0", 0],
+    ["9464", 9464],
+  ])("%j listens on %i", (given, port) => {
+    expect(parseListenPort(given)).toEqual({ ok: true, port });
+  });
+
+  it.each(["", "-1", "65536", "00", "x"])("%j is refused", (given) => {
+    expect(parseListenPort(given)).toEqual({
+      ok: false,
+      message: `port "${given}" is not a TCP port to listen on (0-65535; 0: any free one)`,
     });
   });
 });

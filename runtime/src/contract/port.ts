@@ -14,3 +14,15 @@ export function parsePort(text: string): PortParse {
     ? { ok: true, port }
     : { ok: false, message: `port "${text}" is not a TCP port (1-65535)` };
 }
+
+/** Parses a port to listen on: a TCP port, or 0 for one the system picks. */
+export function parseListenPort(text: string): PortParse {
+  if (text === "0") return { ok: true, port: 0 };
+  const parsed = parsePort(text);
+  return parsed.ok
+    ? parsed
+    : {
+        ok: false,
+        message: `port "${text}" is not a TCP port to listen on (0-65535; 0: any free one)`,
+      };
+}

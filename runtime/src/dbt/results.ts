@@ -21,6 +21,8 @@ export const DbtRunResultSchema = z.looseObject({
   adapter_response: z
     .looseObject({ rows_affected: z.number().nullish(), _message: z.string().nullish() })
     .nullish(),
+  /** The relation dbt built, as the adapter quotes it (dbt 1.8+), e.g. `"iceberg"."s"."t"`. */
+  relation_name: z.string().nullish(),
 });
 export type DbtRunResult = z.infer<typeof DbtRunResultSchema>;
 
@@ -63,6 +65,8 @@ export interface DbtAssetOutcome {
   elapsedMs: number;
   /** adapter_response.rows_affected; null when the adapter reports none (views). */
   rowsAffected: number | null;
+  /** The relation built (`"catalog"."schema"."table"`); null when dbt reported none. */
+  relation: string | null;
   checks: DbtCheckResult[];
   /** True when the asset failed or one of its tests blocks: dependents must be skipped. */
   blocking: boolean;
@@ -152,6 +156,7 @@ export function outcomesFromRunResults(
       completedAt,
       elapsedMs: Math.round((r?.execution_time ?? 0) * 1000),
       rowsAffected: r?.adapter_response?.rows_affected ?? null,
+      relation: r?.relation_name ?? null,
       checks,
       blocking: status !== "success" || checks.some((c) => c.blocking),
     };

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import type { Logger, LogLevel } from "../logger.js";
 import type { AssetPlan } from "../plan.js";
 import type { DbtSettings, TrinoSettings } from "../resources.js";
-import { createDbtWorkDir } from "./profile.js";
+import { createDbtWorkDir, DBT_PROFILE_NAME, type DbtWorkDir } from "./profile.js";
 import {
   type DbtAssetOutcome,
   type DbtRunResults,
@@ -91,22 +91,14 @@ export async function runDbt(opts: RunDbtOptions): Promise<RunDbtResult> {
   const dbtAssets = opts.assets.filter((a) => a.dbt !== null);
   const selectors = [...new Set(dbtAssets.map((a) => a.dbt?.selector ?? ""))].sort();
   const logger = opts.logger.child({ stage: "dbt" });
-  const base = (error: string, args: string[] = []): RunDbtResult => ({
-    ok: false,
-    exitCode: null,
-    invocationId: null,
-    elapsedMs: Math.round(performance.now() - started),
-    args,
-    assets: outcomesFromRunResults(dbtAssets, null, error),
-    error,
-  });
+  const notRun = (error: string, args: string[] = []) =>
+    notRunResult(dbtAssets, error, args, started);
   if (selectors.length === 0) {
-    return { ...base("no dbt assets selected"), ok: true, error: null };
+    return { ...notRun("no dbt assets selected"), ok: true, error: null };
   }
   if (!existsSync(path.join(opts.dbt.projectDir, "dbt_project.yml"))) {
-    return base(`no dbt project at ${opts.dbt.projectDir} (dbt_project.yml missing)`);
+    return notRun(`no dbt project at ${opts.dbt.projectDir} (dbt_project.yml missing)`);
   }
-
   const work = await createDbtWorkDir({
     trino: opts.trino,
     target: opts.dbt.target,
@@ -115,121 +107,23 @@ export async function runDbt(opts: RunDbtOptions): Promise<RunDbtResult> {
     sourcesCatalog: opts.sourcesCatalog ?? null,
   });
   try {
-    const vars = { ...(opts.vars ?? {}), partition_date: opts.partition };
-    const args = [
-      "build",
-      "--select",
-      ...selectors,
-      "--vars",
-      JSON.stringify(vars),
-      "--target",
-      opts.dbt.target,
-      "--profile",
-      "etl",
-      "--profiles-dir",
-      work.dir,
-      "--project-dir",
-      opts.dbt.projectDir,
-      "--target-path",
-      work.targetPath,
-      "--log-path",
-      work.logPath,
-      "--log-format",
-      "json",
-      "--no-use-colors",
-      "--no-send-anonymous-usage-stats",
-    ];
+    const args = dbtBuildArgs(opts, selectors, work);
     logger.info("dbt build starting", { selectors, partition: opts.partition });
-    const baseEnv = opts.env ?? process.env;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(baseEnv)) {
-      if (v !== undefined) env[k] = v;
-    }
-    Object.assign(env, work.env, { DBT_SEND_ANONYMOUS_USAGE_STATS: "false" });
-
-    const exit = await new Promise<{ code: number | null; spawnError: Error | null }>((resolve) => {
-      const child = spawn(opts.dbt.bin, args, {
-        cwd: opts.dbt.projectDir,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-        signal: opts.signal,
-      });
-      let spawnError: Error | null = null;
-      child.on("error", (err) => {
-        spawnError = err;
-      });
-      createInterface({ input: child.stdout }).on("line", (l) => logDbtLine(logger, l));
-      createInterface({ input: child.stderr }).on("line", (l) => logDbtLine(logger, l));
-      child.on("close", (code) => resolve({ code, spawnError }));
-    });
+    const exit = await spawnDbt(opts, args, dbtEnv(opts.env ?? process.env, work.env), logger);
     if (exit.spawnError !== null) {
-      return base(`could not run dbt (${opts.dbt.bin}): ${exit.spawnError.message}`, args);
+      return notRun(`could not run dbt (${opts.dbt.bin}): ${exit.spawnError.message}`, args);
     }
-
-    const resultsPath = path.join(work.targetPath, "run_results.json");
-    let results: DbtRunResults | null = null;
-    let error: string | null = null;
-    if (existsSync(resultsPath)) {
-      const text = await readFile(resultsPath, "utf8");
-      let raw: unknown = null;
-      try {
-        raw = JSON.parse(text);
-      } catch (err) {
-        error = `dbt's run_results.json is not JSON: ${err instanceof Error ? err.message : String(err)}`;
-      }
-      const parsed = DbtRunResultsSchema.safeParse(raw);
-      if (error !== null) {
-        // already explained above
-      } else if (parsed.success) {
-        results = parsed.data;
-      } else {
-        error = `dbt wrote a run_results.json this runtime cannot read: ${parsed.error.message}`;
-      }
-    } else {
-      error = `dbt exited with code ${exit.code} before writing run_results.json (see the dbt log lines above)`;
-    }
-    const manifestPath = path.join(work.targetPath, "manifest.json");
-    let severities = new Map<string, "warn" | "error">();
-    if (existsSync(manifestPath)) {
-      try {
-        severities = testSeverities(JSON.parse(await readFile(manifestPath, "utf8")));
-      } catch (err) {
-        // Severity is a label on the record; the outcome itself comes from run_results.
-        logger.warn("could not read test severities from dbt's manifest", {
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-    }
+    const { results, error } = await readRunResults(work.targetPath, exit.code);
     const outcomes = outcomesFromRunResults(
       dbtAssets,
       results,
       error ?? "dbt did not run this node (not selected, or stopped before it)",
-      severities,
+      await readSeverities(work.targetPath, logger),
     );
-    for (const o of Object.values(outcomes)) {
-      const failedChecks = o.checks.filter((c) => c.status !== "pass");
-      const fields = {
-        asset: o.key,
-        status: o.status,
-        rowsAffected: o.rowsAffected,
-        elapsedMs: o.elapsedMs,
-        checks: o.checks.map((c) => `${c.name}=${c.status}`),
-      };
-      if (o.status === "failed" || failedChecks.some((c) => c.blocking)) {
-        logger.error(
-          `dbt asset ${o.key} failed: ${o.message ?? failedChecks[0]?.message ?? ""}`,
-          fields,
-        );
-      } else if (failedChecks.length > 0) {
-        logger.warn(`dbt asset ${o.key} has test warnings`, fields);
-      } else {
-        logger.info(`dbt asset ${o.key} ${o.status}`, fields);
-      }
-    }
-    const exitCode = exit.code;
+    logOutcomes(logger, outcomes);
     return {
-      ok: exitCode === 0 && error === null,
-      exitCode,
+      ok: exit.code === 0 && error === null,
+      exitCode: exit.code,
       invocationId: results?.metadata.invocation_id ?? null,
       elapsedMs: Math.round(performance.now() - started),
       args,
@@ -238,5 +132,175 @@ export async function runDbt(opts: RunDbtOptions): Promise<RunDbtResult> {
     };
   } finally {
     await work.dispose();
+  }
+}
+
+/** The result of a build that did not run (or could not report): every asset skipped with `error`. */
+function notRunResult(
+  assets: readonly AssetPlan[],
+  error: string,
+  args: string[],
+  started: number,
+): RunDbtResult {
+  return {
+    ok: false,
+    exitCode: null,
+    invocationId: null,
+    elapsedMs: Math.round(performance.now() - started),
+    args,
+    assets: outcomesFromRunResults(assets, null, error),
+    error,
+  };
+}
+
+/** The `dbt build` command line: the selectors, `partition_date` and the run's own work paths. */
+export function dbtBuildArgs(
+  opts: Pick<RunDbtOptions, "dbt" | "partition" | "vars">,
+  selectors: readonly string[],
+  work: Pick<DbtWorkDir, "dir" | "targetPath" | "logPath">,
+): string[] {
+  const vars = { ...(opts.vars ?? {}), partition_date: opts.partition };
+  return [
+    "build",
+    "--select",
+    ...selectors,
+    "--vars",
+    JSON.stringify(vars),
+    "--target",
+    opts.dbt.target,
+    "--profile",
+    DBT_PROFILE_NAME,
+    "--profiles-dir",
+    work.dir,
+    "--project-dir",
+    opts.dbt.projectDir,
+    "--target-path",
+    work.targetPath,
+    "--log-path",
+    work.logPath,
+    "--log-format",
+    "json",
+    "--no-use-colors",
+    "--no-send-anonymous-usage-stats",
+  ];
+}
+
+/** The dbt process's environment: the caller's, the profile's variables, no usage statistics. */
+export function dbtEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  profile: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (v !== undefined) env[k] = v;
+  }
+  return Object.assign(env, profile, { DBT_SEND_ANONYMOUS_USAGE_STATS: "false" });
+}
+
+/** Runs dbt to its end, every output line through the Logger; a spawn failure is returned. */
+function spawnDbt(
+  opts: Pick<RunDbtOptions, "dbt" | "signal">,
+  args: string[],
+  env: Record<string, string>,
+  logger: Logger,
+): Promise<{ code: number | null; spawnError: Error | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(opts.dbt.bin, args, {
+      cwd: opts.dbt.projectDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      signal: opts.signal,
+    });
+    let spawnError: Error | null = null;
+    child.on("error", (err) => {
+      spawnError = err;
+    });
+    createInterface({ input: child.stdout }).on("line", (l) => logDbtLine(logger, l));
+    createInterface({ input: child.stderr }).on("line", (l) => logDbtLine(logger, l));
+    child.on("close", (code) => resolve({ code, spawnError }));
+  });
+}
+
+/** dbt's run_results.json, or why there is none to read. */
+async function readRunResults(
+  targetPath: string,
+  exitCode: number | null,
+): Promise<{ results: DbtRunResults | null; error: string | null }> {
+  const resultsPath = path.join(targetPath, "run_results.json");
+  if (!existsSync(resultsPath)) {
+    return {
+      results: null,
+      error: `dbt exited with code ${exitCode} before writing run_results.json (see the dbt log lines above)`,
+    };
+  }
+  return parseRunResults(await readFile(resultsPath, "utf8"));
+}
+
+/** The text of a run_results.json as the results this runtime reads, or why it cannot. */
+export function parseRunResults(text: string): {
+  results: DbtRunResults | null;
+  error: string | null;
+} {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return {
+      results: null,
+      error: `dbt's run_results.json is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  const parsed = DbtRunResultsSchema.safeParse(raw);
+  return parsed.success
+    ? { results: parsed.data, error: null }
+    : {
+        results: null,
+        error: `dbt wrote a run_results.json this runtime cannot read: ${parsed.error.message}`,
+      };
+}
+
+/**
+ * Test severities from the manifest dbt wrote. Severity is a label on the record (the outcome
+ * itself comes from run_results), so a manifest that cannot be read is logged, not fatal.
+ */
+async function readSeverities(
+  targetPath: string,
+  logger: Logger,
+): Promise<Map<string, "warn" | "error">> {
+  const manifestPath = path.join(targetPath, "manifest.json");
+  if (!existsSync(manifestPath)) {
+    return new Map();
+  }
+  try {
+    return testSeverities(JSON.parse(await readFile(manifestPath, "utf8")));
+  } catch (err) {
+    logger.warn("could not read test severities from dbt's manifest", {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return new Map();
+  }
+}
+
+/** One line per dbt asset: an error for a failure or a blocking test, a warning for test warnings. */
+function logOutcomes(logger: Logger, outcomes: Record<string, DbtAssetOutcome>): void {
+  for (const o of Object.values(outcomes)) {
+    const failedChecks = o.checks.filter((c) => c.status !== "pass");
+    const fields = {
+      asset: o.key,
+      status: o.status,
+      rowsAffected: o.rowsAffected,
+      elapsedMs: o.elapsedMs,
+      checks: o.checks.map((c) => `${c.name}=${c.status}`),
+    };
+    if (o.status === "failed" || failedChecks.some((c) => c.blocking)) {
+      logger.error(
+        `dbt asset ${o.key} failed: ${o.message ?? failedChecks[0]?.message ?? ""}`,
+        fields,
+      );
+    } else if (failedChecks.length > 0) {
+      logger.warn(`dbt asset ${o.key} has test warnings`, fields);
+    } else {
+      logger.info(`dbt asset ${o.key} ${o.status}`, fields);
+    }
   }
 }

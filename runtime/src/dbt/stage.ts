@@ -46,6 +46,7 @@ function failAll(assets: readonly AssetPlan[], message: string): RunDbtResult {
       completedAt: null,
       elapsedMs: 0,
       rowsAffected: null,
+      relation: null,
       checks: [],
       blocking: true,
     };
@@ -168,6 +169,7 @@ export function dbtAssetRecord(o: DbtAssetOutcome): {
       dbtUniqueId: o.uniqueId,
       dbtStatus: o.dbtStatus,
       rowsAffected: o.rowsAffected,
+      relation: o.relation,
       startedAt: o.startedAt,
       completedAt: o.completedAt,
       elapsedMs: o.elapsedMs,

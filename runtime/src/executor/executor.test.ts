@@ -5,13 +5,14 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import { FileLedger } from "../ledger/file.js";
-import {
-  type AssetPlan,
-  type EnvironmentPlan,
-  sameEnvironments,
-  type TenantPlan,
-} from "../plan.js";
+import { Logger } from "../logger.js";
+import { type AssetPlan, environmentPlan, type TenantPlan } from "../plan.js";
+import { resolveResources } from "../resources.js";
+import { retryPolicyFor } from "../retry/index.js";
+import { runRecord, tenantPlan } from "../test-fixtures.js";
 import { executeGraph, selectAssets } from "./graph.js";
+import type { RunObserver } from "./observer.js";
+import { runJob } from "./run.js";
 import type { StageHandlers } from "./types.js";
 
 function asset(key: string, stage: AssetPlan["stage"], deps: string[]): AssetPlan {
@@ -35,49 +36,27 @@ const ASSETS: AssetPlan[] = [
 ];
 
 function plan(): TenantPlan {
-  const env: EnvironmentPlan = {
-    enabled: true,
+  return tenantPlan("t", {
     resources: {
-      source: {
-        host: "127.0.0.1",
-        port: "5432",
-        database: "d",
-        user: "u",
-        password: { env: "T_DB_PASSWORD" },
-        schema: "public",
-      },
-      storage: { bucket: "", basePath: "t" },
-      trino: {
-        host: "127.0.0.1",
-        port: "8080",
-        user: "etl",
-        password: "",
-        httpScheme: "http",
-        catalog: "iceberg",
-        schema: "s",
-      },
+      source: { password: { env: "T_DB_PASSWORD" } },
+      storage: { basePath: "t" },
     },
-    partitions: { startDate: "2026-01-01", timezone: "Asia/Seoul" },
-    pipelines: [],
-    assets: ASSETS,
-    jobs: [
-      {
-        name: "daily_etl",
-        description: "",
-        assets: ASSETS.map((a) => a.key),
-        partitioned: true,
-        schedule: { cron: "0 1 * * *", timezone: "Asia/Seoul", autoStart: true },
-        concurrency: 2,
-      },
-    ],
-    dbt: null,
-  };
-  return {
-    generatorVersion: "test",
-    tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: ["T_DB_PASSWORD"],
-    ...sameEnvironments(env),
-  };
+    environment: {
+      partitions: { startDate: "2026-01-01", timezone: "Asia/Seoul" },
+      assets: ASSETS,
+      jobs: [
+        {
+          name: "daily_etl",
+          description: "",
+          assets: ASSETS.map((a) => a.key),
+          partitioned: true,
+          schedule: { cron: "0 1 * * *", timezone: "Asia/Seoul", autoStart: true },
+          concurrency: 2,
+        },
+      ],
+    },
+  });
 }
 
 function captureIo(): CliIo & { stdout: string; stderr: string } {
@@ -414,5 +393,165 @@ describe("run / backfill / status through runCli", () => {
       });
       expect({ argv, code, msg: io.stderr.includes(msg) }).toEqual({ argv, code: 2, msg: true });
     }
+  });
+});
+
+describe("runJob observers", () => {
+  /** runJob itself (runCli gives it the run history observer only), on a file ledger. */
+  async function observedRun(home: string, observers: RunObserver[], handlers: StageHandlers) {
+    const tenantPlan = plan();
+    const env = { ETL_HOME: home, T_DB_PASSWORD: "s3cret-pw", ETL_RETRY_BASE_MS: "1" };
+    const resolved = resolveResources(tenantPlan, "dev", env);
+    if (!resolved.ok) throw new Error(resolved.errors.join("; "));
+    let log = "";
+    const logger = new Logger({}, { write: (l) => (log += l), isTTY: false }, "info", "json");
+    const envPlan = environmentPlan(tenantPlan, "dev");
+    const job = envPlan.jobs[0];
+    if (job === undefined) throw new Error("plan without a job");
+    const outcome = await runJob({
+      plan: tenantPlan,
+      envPlan,
+      environment: "dev",
+      job,
+      partition: "2026-01-02",
+      select: null,
+      resources: resolved.resources,
+      transforms: {},
+      handlers,
+      ledger: new FileLedger(home, "t"),
+      logger,
+      retry: (stage) => retryPolicyFor(stage, env),
+      signal: new AbortController().signal,
+      trigger: "test",
+      tty: null,
+      observers,
+    });
+    return {
+      outcome,
+      logs: logLines(log) as ({ level: string; msg: string } & Record<string, unknown>)[],
+    };
+  }
+
+  /** Records every event it receives as one line. */
+  function recorder(events: string[]): RunObserver {
+    return {
+      name: "recorder",
+      runStarted: async (run) => {
+        events.push(`runStarted ${run.status}`);
+      },
+      assetStarted: async (e) => {
+        events.push(`assetStarted ${e.asset.key} ${e.partition}`);
+      },
+      checkEvaluated: async (e) => {
+        events.push(`checkEvaluated ${e.check.assetKey} ${e.check.checkName} ${e.check.passed}`);
+      },
+      assetFinished: async (e) => {
+        events.push(
+          `assetFinished ${e.asset.key} ${e.materialization.status} rows=${e.rows} bytes=${e.bytes} attempts=${e.materialization.attempts}`,
+        );
+      },
+      runFinished: async (run) => {
+        events.push(`runFinished ${run.status} ${run.succeeded}/${run.failed}/${run.skipped}`);
+      },
+    };
+  }
+
+  it("tells each observer every event of the run, checks before their asset, in order", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-observe-"));
+    const handlers = fileHandlers(home, {
+      "t/extract/orders": () => {
+        throw Object.assign(new Error('syntax error at or near "SELEC"'), { code: "42601" });
+      },
+    });
+    const extract = handlers.extract;
+    if (extract === undefined) throw new Error("no handler");
+    handlers.extract = async (ctx) => ({
+      ...(await extract(ctx)),
+      checks: [{ name: "some_rows", severity: "warn", passed: false, metadata: {} }],
+      rows: 7,
+      bytes: 700,
+    });
+    const events: string[] = [];
+    const { outcome } = await observedRun(home, [recorder(events)], handlers);
+    expect(outcome.kind === "completed" && outcome.run.status).toBe("failed");
+    expect(events[0]).toBe("runStarted running");
+    expect(events.at(-1)).toBe("runFinished failed 2/1/2");
+    // Each started asset finishes after its own checks; skipped assets finish without starting.
+    const users = events.filter((e) => e.includes("t/extract/users"));
+    expect(users).toEqual([
+      "assetStarted t/extract/users 2026-01-02",
+      "checkEvaluated t/extract/users some_rows false",
+      "assetFinished t/extract/users succeeded rows=7 bytes=700 attempts=1",
+    ]);
+    expect(events.filter((e) => e.includes("t/extract/orders"))).toEqual([
+      "assetStarted t/extract/orders 2026-01-02",
+      "assetFinished t/extract/orders failed rows=null bytes=null attempts=1",
+    ]);
+    expect(events.filter((e) => e.includes("t/load/orders"))).toEqual([
+      "assetFinished t/load/orders skipped rows=null bytes=null attempts=0",
+    ]);
+    expect(events.filter((e) => e.startsWith("assetFinished"))).toHaveLength(5);
+  });
+
+  it("logs an observer's failure with its name and event, and the run and other observers go on", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-observe-"));
+    const broken: RunObserver = {
+      name: "broken webhook",
+      runStarted: async () => {
+        throw new Error("connect ECONNREFUSED 127.0.0.1:9");
+      },
+      assetFinished: () => {
+        throw new Error("not even async");
+      },
+    };
+    const events: string[] = [];
+    const { outcome, logs } = await observedRun(
+      home,
+      [broken, recorder(events)],
+      fileHandlers(home),
+    );
+    expect(outcome.kind === "completed" && outcome.run.status).toBe("succeeded");
+    expect(events.at(-1)).toBe("runFinished succeeded 5/0/0");
+    const failures = logs.filter((l) => l.msg === "run observer failed; the run goes on");
+    expect(failures.map((l) => [l.level, l.observer, l.event, l.error])).toEqual([
+      ["error", "broken webhook", "runStarted", "connect ECONNREFUSED 127.0.0.1:9"],
+      ...ASSETS.map(() => ["error", "broken webhook", "assetFinished", "not even async"]),
+    ]);
+    expect(
+      new Set(failures.filter((l) => l.event === "assetFinished").map((l) => l.asset)),
+    ).toEqual(new Set(ASSETS.map((a) => a.key)));
+    const ms = await new FileLedger(home, "t").materializations("t");
+    expect(ms.filter((m) => m.status === "succeeded")).toHaveLength(ASSETS.length);
+  });
+
+  it("tells observers about a run a dead process left running, recorded as failed", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-observe-"));
+    const ledger = new FileLedger(home, "t");
+    await ledger.putRun(
+      runRecord({
+        runId: "20260101T000000Z-deadbeef",
+        startedAt: "2026-01-01T00:00:00.000Z",
+        pid: 2 ** 22 + 12345,
+        host: "gone",
+      }),
+    );
+    const finished: string[] = [];
+    const { outcome } = await observedRun(
+      home,
+      [
+        {
+          name: "finished runs",
+          runFinished: async (run) => {
+            finished.push(`${run.runId} ${run.status} ${run.error?.slice(0, 12)}`);
+          },
+        },
+      ],
+      fileHandlers(home),
+    );
+    if (outcome.kind !== "completed") throw new Error(outcome.message);
+    expect(finished).toEqual([
+      "20260101T000000Z-deadbeef failed interrupted:",
+      `${outcome.run.runId} succeeded undefined`,
+    ]);
   });
 });

@@ -1,28 +1,26 @@
 /**
  * One run of one job for one partition: takes the run lock, executes the selected assets in
- * dependency order with retries, records every materialisation and check in the ledger, and returns
- * a summary. Stage work is delegated to `StageHandlers`.
+ * dependency order with retries (asset.ts), records every materialisation and check in the ledger
+ * and to the run's observers (observer.ts), and returns a summary. Stage work is delegated to
+ * `StageHandlers`.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import {
-  assetEvent,
-  checkEvent,
-  type RunEvent,
-  type RunHistory,
-  runEvent,
-} from "../ledger/history.js";
-import type { CheckRecord, Ledger, MaterializationRecord, RunRecord } from "../ledger/types.js";
+import type { Ledger, LockOwner, LockResult, RunRecord } from "../ledger/types.js";
 import type { Logger } from "../logger.js";
+import { runMaintenanceJob } from "../maintenance/job.js";
 import { partitionWindow } from "../partitions/index.js";
-import type { EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
-import { createProgress } from "../progress/index.js";
+import type { AssetPlan, EnvironmentPlan, JobPlan, Stage, TenantPlan } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
-import { RetryError, type RetryPolicy, withRetry } from "../retry/index.js";
+import type { RetryPolicy } from "../retry/index.js";
 import { removeScratch, sweepScratch } from "../storage/scratch.js";
 import type { TransformRegistry } from "../transfer/types.js";
+import { type ActiveRun, type AssetSummary, errorText, runAsset, skipAsset } from "./asset.js";
 import { type AssetStatus, executeGraph, selectAssets } from "./graph.js";
-import type { AssetRunContext, StageHandlers } from "./types.js";
+import { type RunObserver, RunObservers } from "./observer.js";
+import type { StageHandlers } from "./types.js";
+
+export type { AssetSummary };
 
 export interface RunJobOptions {
   plan: TenantPlan;
@@ -45,16 +43,8 @@ export interface RunJobOptions {
   wait?: boolean;
   /** Overrides the job's concurrency. */
   concurrency?: number;
-  /** Where run events also go as Parquet (S3 `_runs/`); null or absent: ledger only. */
-  history?: RunHistory | null;
-}
-
-export interface AssetSummary {
-  key: string;
-  status: AssetStatus;
-  attempts: number;
-  durationMs: number;
-  error: string | null;
+  /** Told about the run as it goes (run history, alerts, metrics, lineage); none by default. */
+  observers?: readonly RunObserver[];
 }
 
 export type RunOutcome =
@@ -62,16 +52,137 @@ export type RunOutcome =
   | { kind: "locked"; message: string }
   | { kind: "invalid"; message: string };
 
-/** A new sortable run id: UTC timestamp plus randomness. */
+/** A new sortable run id: UTC timestamp to the second (`YYYYMMDDTHHMMSSZ`) plus randomness. */
 export function newRunId(now: Date = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, "").replace("T", "T").slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
+  return `${now.toISOString().replace(/[-:.]/g, "").slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof RetryError && e.cause instanceof Error) {
-    return e.message;
+/** Runs `options.job` for `options.partition`; see the module doc. */
+export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
+  if (options.job.kind === "maintenance") {
+    // Iceberg upkeep has tables, not assets: its own steps (maintenance/job.ts), the same lock,
+    // ledger and observers.
+    return runMaintenanceJob({ ...options, retry: options.retry("load") });
   }
-  return e instanceof Error ? e.message : String(e);
+  const selected = selectAssets(options.envPlan.assets, options.job.assets, options.select);
+  if (!selected.ok) {
+    return { kind: "invalid", message: selected.error };
+  }
+  const owner: LockOwner = { runId: newRunId(), pid: process.pid, host: hostname() };
+  const lock = await acquireRunLock(options, owner);
+  if (!lock.ok) {
+    return { kind: "locked", message: lockedMessage(options, lock.holder) };
+  }
+  const run = openRun(options, owner, selected.assets, lock.lost);
+  try {
+    await beginRun(run, options.trigger);
+    const status = await executeAssets(run, options.concurrency ?? options.job.concurrency);
+    run.record = settleRun(run.record, status, {
+      lockLost: lock.lost.aborted ? errorText(lock.lost.reason) : null,
+      aborted: run.signal.aborted,
+      finishedAt: new Date().toISOString(),
+    });
+    await endRun(run);
+    return { kind: "completed", run: run.record, assets: assetSummaries(run, status) };
+  } catch (error) {
+    await endFailedRun(run, error);
+    throw new Error(`run ${owner.runId} of ${options.job.name} failed`, { cause: error });
+  } finally {
+    await closeRun(run, () => lock.release());
+  }
+}
+
+/** Takes the run lock of the job and partition, waiting for a holder with `options.wait`. */
+async function acquireRunLock(options: RunJobOptions, owner: LockOwner): Promise<LockResult> {
+  const key = {
+    tenant: options.plan.tenant.id,
+    job: options.job.name,
+    partition: options.partition,
+  };
+  let lock = await options.ledger.tryLock(key, owner, options.logger);
+  while (!lock.ok && options.wait === true && !options.signal.aborted) {
+    options.logger.info("waiting for run lock", { holder: lock.holder });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    lock = await options.ledger.tryLock(key, owner, options.logger);
+  }
+  return lock;
+}
+
+/** Why the run did not start: another run holds the lock. */
+export function lockedMessage(
+  options: Pick<RunJobOptions, "job" | "partition">,
+  holder: Extract<LockResult, { ok: false }>["holder"],
+): string {
+  const partition = options.partition === null ? "" : ` partition ${options.partition}`;
+  return `job ${options.job.name}${partition} is already running (run ${holder.runId}, pid ${holder.pid} on ${holder.host}, heartbeat ${holder.heartbeatAt}); use --wait to wait for it`;
+}
+
+/**
+ * The run's shared state, before anything is recorded. Losing the run lock stops the run like a
+ * signal does: in-flight assets are aborted, the rest are skipped, and the run is recorded failed
+ * with the reason.
+ */
+function openRun(
+  options: RunJobOptions,
+  owner: LockOwner,
+  selection: readonly AssetPlan[],
+  lockLost: AbortSignal,
+): ActiveRun {
+  const { plan, envPlan, handlers, transforms, resources, ledger, retry, tty } = options;
+  const logger = options.logger.child({
+    runId: owner.runId,
+    job: options.job.name,
+    partition: options.partition,
+  });
+  return {
+    ...{ plan, envPlan, handlers, transforms, resources, ledger, retry, tty },
+    record: runningRecord(options, owner),
+    logger,
+    signal: AbortSignal.any([options.signal, lockLost]),
+    selection,
+    window: runWindow(options.partition, envPlan.partitions.timezone),
+    pipelines: new Map(envPlan.pipelines.map((p) => [p.name, p])),
+    summaries: new Map(),
+    observers: new RunObservers(options.observers ?? [], logger),
+  };
+}
+
+/** The run as it is first recorded: running, nothing counted yet. */
+function runningRecord(options: RunJobOptions, owner: LockOwner): RunRecord {
+  return {
+    runId: owner.runId,
+    tenant: options.plan.tenant.id,
+    environment: options.environment,
+    job: options.job.name,
+    partition: options.partition,
+    status: "running",
+    select: options.select,
+    trigger: options.trigger,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    pid: owner.pid,
+    host: owner.host,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    error: null,
+  };
+}
+
+/** The partition's half-open window in the tenant's zone; null for an unpartitioned run. */
+function runWindow(partition: string | null, timeZone: string): ActiveRun["window"] {
+  return partition === null
+    ? null
+    : { date: partition, timeZone, ...partitionWindow(partition, timeZone) };
+}
+
+/** Records the run as running, closes runs a dead process left, and sweeps ended runs' scratch. */
+async function beginRun(run: ActiveRun, trigger: string): Promise<void> {
+  await run.ledger.putRun(run.record);
+  await run.observers.runStarted(run.record);
+  await closeInterrupted(run);
+  await sweepEndedScratch(run);
+  run.logger.info("run started", { assets: run.selection.length, trigger });
 }
 
 /**
@@ -79,312 +190,125 @@ function errorText(e: unknown): string {
  * proves they are not running: their process died (SIGKILL, OOM, lost node) before it could
  * record an outcome. Without this, `status` would show them running forever.
  */
-async function closeInterrupted(
-  ledger: Ledger,
-  run: RunRecord,
-  history: RunHistory | null,
-  logger: Logger,
-): Promise<void> {
-  const runs = await ledger.runs(run.tenant);
-  for (const r of runs) {
+async function closeInterrupted(run: ActiveRun): Promise<void> {
+  const { runId, tenant, job, partition } = run.record;
+  for (const other of await run.ledger.runs(tenant)) {
     if (
-      r.status !== "running" ||
-      r.runId === run.runId ||
-      r.job !== run.job ||
-      r.partition !== run.partition
+      other.status !== "running" ||
+      other.runId === runId ||
+      other.job !== job ||
+      other.partition !== partition
     ) {
       continue;
     }
     const closed: RunRecord = {
-      ...r,
+      ...other,
       status: "failed",
       finishedAt: new Date().toISOString(),
-      error: `interrupted: its process (pid ${r.pid} on ${r.host}) ended without recording an outcome; found by run ${run.runId}`,
+      error: `interrupted: its process (pid ${other.pid} on ${other.host}) ended without recording an outcome; found by run ${runId}`,
     };
-    await ledger.putRun(closed);
-    logger.warn("recorded an interrupted run as failed", { interruptedRun: r.runId });
-    await history?.write(closed, "end", [runEvent(closed, "run_finished")]);
+    await run.ledger.putRun(closed);
+    run.logger.warn("recorded an interrupted run as failed", { interruptedRun: other.runId });
+    await run.observers.runFinished(closed);
   }
 }
 
-export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
-  const selected = selectAssets(o.envPlan.assets, o.job.assets, o.select);
-  if (!selected.ok) {
-    return { kind: "invalid", message: selected.error };
-  }
-  const runId = newRunId();
-  const tenant = o.plan.tenant.id;
-  const owner = { runId, pid: process.pid, host: hostname() };
-  const lockKey = { tenant, job: o.job.name, partition: o.partition };
-  let lock = await o.ledger.tryLock(lockKey, owner, o.logger);
-  while (!lock.ok && o.wait === true && !o.signal.aborted) {
-    o.logger.info("waiting for run lock", { holder: lock.holder });
-    await new Promise((r) => setTimeout(r, 2000));
-    lock = await o.ledger.tryLock(lockKey, owner, o.logger);
-  }
-  if (!lock.ok) {
-    const h = lock.holder;
-    return {
-      kind: "locked",
-      message: `job ${o.job.name}${o.partition === null ? "" : ` partition ${o.partition}`} is already running (run ${h.runId}, pid ${h.pid} on ${h.host}, heartbeat ${h.heartbeatAt}); use --wait to wait for it`,
-    };
-  }
-  const runLogger = o.logger.child({ runId, job: o.job.name, partition: o.partition });
-  // Losing the run lock stops the run like a signal does: in-flight assets are aborted, the rest
-  // are skipped, and the run is recorded failed with the reason.
-  const signal = AbortSignal.any([o.signal, lock.lost]);
-  const lockLost = (): string | null =>
-    lock.ok && lock.lost.aborted ? errorText(lock.lost.reason) : null;
-  const run: RunRecord = {
-    runId,
-    tenant,
-    environment: o.environment,
-    job: o.job.name,
-    partition: o.partition,
-    status: "running",
-    select: o.select,
-    trigger: o.trigger,
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    pid: process.pid,
-    host: owner.host,
-    succeeded: 0,
-    failed: 0,
-    skipped: 0,
-    error: null,
-  };
-  const summaries = new Map<string, AssetSummary>();
-  const history = o.history ?? null;
-  const events: RunEvent[] = [];
-  const putCheck = async (c: CheckRecord) => {
-    await o.ledger.putCheck(c);
-    events.push(checkEvent(run, c));
-  };
-  // The start file is written in the background (storage may be retrying), and awaited before
-  // the end file so the two never race; the run does not wait for history to start working.
-  let started: Promise<unknown> = Promise.resolve();
-  const writeEnd = async () => {
-    await started;
-    await history?.write(run, "end", [...events, runEvent(run, "run_finished")]);
-    await history?.publish();
-  };
-  try {
-    await o.ledger.putRun(run);
-    started = history?.write(run, "start", [runEvent(run, "run_started")]) ?? started;
-    await closeInterrupted(o.ledger, run, history, runLogger);
-    await sweepScratch(o.resources.etlHome, tenant, async () => {
-      const runs = await o.ledger.runs(tenant);
-      return new Set(runs.filter((r) => r.status === "running").map((r) => r.runId));
-    }).then(
-      (removed) => {
-        if (removed.length > 0) runLogger.info("removed scratch of ended runs", { runs: removed });
-      },
-      (e: unknown) => runLogger.warn("could not sweep the scratch space", { error: errorText(e) }),
-    );
-    runLogger.info("run started", { assets: selected.assets.length, trigger: o.trigger });
-    const window =
-      o.partition === null
-        ? null
-        : {
-            date: o.partition,
-            timeZone: o.envPlan.partitions.timezone,
-            ...partitionWindow(o.partition, o.envPlan.partitions.timezone),
-          };
-    const pipelines = new Map(o.envPlan.pipelines.map((p) => [p.name, p]));
-    const record = async (m: Omit<MaterializationRecord, "runId" | "tenant" | "job">) => {
-      const full: MaterializationRecord = { ...m, runId, tenant, job: o.job.name };
-      await o.ledger.putMaterialization(full);
-      events.push(assetEvent(run, full));
-    };
+/** Removes the scratch folders of the tenant's ended runs; a failure is logged, not fatal. */
+async function sweepEndedScratch(run: ActiveRun): Promise<void> {
+  const { tenant } = run.record;
+  await sweepScratch(run.resources.etlHome, tenant, async () => {
+    const runs = await run.ledger.runs(tenant);
+    return new Set(runs.filter((r) => r.status === "running").map((r) => r.runId));
+  }).then(
+    (removed) => {
+      if (removed.length > 0) run.logger.info("removed scratch of ended runs", { runs: removed });
+    },
+    (error: unknown) =>
+      run.logger.warn("could not sweep the scratch space", { error: errorText(error) }),
+  );
+}
 
-    const status = await executeGraph(selected.assets, o.concurrency ?? o.job.concurrency, {
-      signal,
-      skip: async (asset, reason) => {
-        const now = new Date().toISOString();
-        runLogger.warn("asset skipped", { asset: asset.key, reason });
-        summaries.set(asset.key, {
-          key: asset.key,
-          status: "skipped",
-          attempts: 0,
-          durationMs: 0,
-          error: reason,
-        });
-        await record({
-          assetKey: asset.key,
-          partition: asset.partitioned ? o.partition : null,
-          status: "skipped",
-          startedAt: now,
-          finishedAt: now,
-          attempts: 0,
-          metadata: {},
-          error: reason,
-        });
+/** Every selected asset in dependency order, `concurrency` at once; returns each one's status. */
+function executeAssets(run: ActiveRun, concurrency: number): Promise<Map<string, AssetStatus>> {
+  return executeGraph(run.selection, concurrency, {
+    signal: run.signal,
+    skip: (asset, reason) => skipAsset(run, asset, reason),
+    run: (asset) => runAsset(run, asset),
+  });
+}
+
+/**
+ * The run's outcome from its assets' statuses: failed when the lock was lost (with the reason),
+ * cancelled when stopped, failed when any asset failed or was skipped, else succeeded.
+ */
+export function settleRun(
+  running: RunRecord,
+  status: ReadonlyMap<string, AssetStatus>,
+  ended: { lockLost: string | null; aborted: boolean; finishedAt: string },
+): RunRecord {
+  const counts = { succeeded: 0, failed: 0, skipped: 0 };
+  for (const s of status.values()) counts[s] += 1;
+  const outcome: RunRecord["status"] =
+    ended.lockLost !== null
+      ? "failed"
+      : ended.aborted
+        ? "cancelled"
+        : counts.failed + counts.skipped > 0
+          ? "failed"
+          : "succeeded";
+  return {
+    ...running,
+    ...counts,
+    status: outcome,
+    error: ended.lockLost ?? running.error,
+    finishedAt: ended.finishedAt,
+  };
+}
+
+/** Records the settled run and tells the observers. */
+async function endRun(run: ActiveRun): Promise<void> {
+  const { status, succeeded, failed, skipped } = run.record;
+  await run.ledger.putRun(run.record);
+  await run.observers.runFinished(run.record);
+  run.logger.info("run finished", { status, succeeded, failed, skipped });
+}
+
+/** Records a run the executor itself could not carry on (the ledger failed) as failed. */
+async function endFailedRun(run: ActiveRun, error: unknown): Promise<void> {
+  run.record = {
+    ...run.record,
+    status: "failed",
+    error: errorText(error),
+    finishedAt: new Date().toISOString(),
+  };
+  await run.ledger.putRun(run.record).catch((putError: unknown) => {
+    run.logger.error("could not record the failed run", { error: errorText(putError) });
+  });
+  await run.observers.runFinished(run.record);
+}
+
+/**
+ * Removes the run's scratch space (the files of pipelines that keep nothing, save_to_s3: false,
+ * live only as long as the run) and releases the run lock.
+ */
+async function closeRun(run: ActiveRun, releaseLock: () => Promise<void>): Promise<void> {
+  await removeScratch(run.resources.etlHome, run.record.tenant, run.record.runId).catch(
+    (error: unknown) =>
+      run.logger.warn("could not remove the run's scratch space", { error: errorText(error) }),
+  );
+  await releaseLock();
+}
+
+/** Each selected asset's summary, in the run's order (assets never reached count as skipped). */
+function assetSummaries(run: ActiveRun, status: ReadonlyMap<string, AssetStatus>): AssetSummary[] {
+  return run.selection.map(
+    (asset) =>
+      run.summaries.get(asset.key) ?? {
+        key: asset.key,
+        status: status.get(asset.key) ?? "skipped",
+        attempts: 0,
+        durationMs: 0,
+        error: null,
       },
-      run: async (asset) => {
-        const started = new Date();
-        const logger = runLogger.child({ asset: asset.key });
-        const partition = asset.partitioned ? o.partition : null;
-        const handler = o.handlers[asset.stage];
-        let attempts = 0;
-        let outcome: "succeeded" | "failed" = "failed";
-        let error: string | null = null;
-        let metadata: Record<string, unknown> = {};
-        if (handler === undefined) {
-          error = `stage "${asset.stage}" is not available in this build of @etl/runtime`;
-        } else {
-          logger.info("asset started", { stage: asset.stage });
-          const progress = createProgress({ logger, label: asset.key, tty: o.tty });
-          try {
-            const r = await withRetry(
-              (attempt) => {
-                attempts = attempt;
-                const ctx: AssetRunContext = {
-                  runId,
-                  job: o.job.name,
-                  plan: o.plan,
-                  envPlan: o.envPlan,
-                  asset,
-                  pipeline:
-                    asset.pipeline === null ? null : (pipelines.get(asset.pipeline) ?? null),
-                  partition: asset.partitioned ? window : null,
-                  resources: o.resources,
-                  transforms: o.transforms,
-                  logger: logger.child({ attempt }),
-                  progress,
-                  signal,
-                  attempt,
-                  selection: selected.assets,
-                  statusOf: (key) => summaries.get(key)?.status ?? null,
-                  endedRuns: async () =>
-                    (await o.ledger.runs(tenant))
-                      .filter((r) => r.status !== "running")
-                      .map((r) => r.runId),
-                };
-                return handler(ctx);
-              },
-              o.retry(asset.stage),
-              {
-                signal,
-                onRetry: ({ attempt, delayMs, error: e }) =>
-                  logger.warn("transient failure, retrying", {
-                    attempt,
-                    delayMs,
-                    error: errorText(e),
-                  }),
-              },
-            );
-            metadata = r.value.metadata;
-            const checkedAt = new Date().toISOString();
-            const failedChecks: string[] = [];
-            for (const c of r.value.checks) {
-              await putCheck({
-                runId,
-                tenant,
-                assetKey: asset.key,
-                partition,
-                checkName: c.name,
-                severity: c.severity,
-                passed: c.passed,
-                metadata: c.metadata,
-                checkedAt,
-              });
-              if (!c.passed) {
-                (c.severity === "error" ? logger.error : logger.warn).call(logger, "check failed", {
-                  check: c.name,
-                  severity: c.severity,
-                  ...c.metadata,
-                });
-                if (c.severity === "error") failedChecks.push(c.name);
-              }
-            }
-            if (failedChecks.length > 0) {
-              error = `error-severity check${failedChecks.length > 1 ? "s" : ""} failed: ${failedChecks.join(", ")}`;
-            } else {
-              outcome = "succeeded";
-            }
-          } catch (e) {
-            error = errorText(e);
-          } finally {
-            progress.done();
-          }
-        }
-        const finished = new Date();
-        if (outcome === "succeeded") {
-          logger.info("asset succeeded", {
-            attempts,
-            durationMs: finished.getTime() - started.getTime(),
-            ...metadata,
-          });
-        } else {
-          logger.error("asset failed", { attempts, error });
-        }
-        summaries.set(asset.key, {
-          key: asset.key,
-          status: outcome,
-          attempts,
-          durationMs: finished.getTime() - started.getTime(),
-          error,
-        });
-        await record({
-          assetKey: asset.key,
-          partition,
-          status: outcome,
-          startedAt: started.toISOString(),
-          finishedAt: finished.toISOString(),
-          attempts,
-          metadata,
-          error,
-        });
-        return outcome;
-      },
-    });
-    const counts = { succeeded: 0, failed: 0, skipped: 0 };
-    for (const s of status.values()) counts[s] += 1;
-    run.succeeded = counts.succeeded;
-    run.failed = counts.failed;
-    run.skipped = counts.skipped;
-    const lostReason = lockLost();
-    run.status =
-      lostReason !== null
-        ? "failed"
-        : signal.aborted
-          ? "cancelled"
-          : counts.failed + counts.skipped > 0
-            ? "failed"
-            : "succeeded";
-    if (lostReason !== null) run.error = lostReason;
-    run.finishedAt = new Date().toISOString();
-    await o.ledger.putRun(run);
-    await writeEnd();
-    runLogger.info("run finished", { status: run.status, ...counts });
-    return {
-      kind: "completed",
-      run,
-      assets: selected.assets.map(
-        (a) =>
-          summaries.get(a.key) ?? {
-            key: a.key,
-            status: status.get(a.key) ?? "skipped",
-            attempts: 0,
-            durationMs: 0,
-            error: null,
-          },
-      ),
-    };
-  } catch (e) {
-    run.status = "failed";
-    run.error = errorText(e);
-    run.finishedAt = new Date().toISOString();
-    await o.ledger.putRun(run).catch((e2: unknown) => {
-      runLogger.error("could not record the failed run", { error: errorText(e2) });
-    });
-    await writeEnd();
-    throw new Error(`run ${runId} of ${o.job.name} failed`, { cause: e });
-  } finally {
-    // Files of pipelines that keep nothing (save_to_s3: false) live only as long as the run.
-    await removeScratch(o.resources.etlHome, tenant, runId).catch((e: unknown) =>
-      runLogger.warn("could not remove the run's scratch space", { error: errorText(e) }),
-    );
-    await lock.release();
-  }
+  );
 }

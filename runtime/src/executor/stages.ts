@@ -1,10 +1,9 @@
 /**
  * The stage implementations the executor dispatches to. Each stage is owned by its own module;
- * this file only adapts their entry points to `StageHandler`. A stage whose implementation is not
- * part of this build is simply absent, and the executor fails its assets with a clear
- * "not available" error rather than pretending.
+ * this file only adapts their entry points to `StageHandler`. The executor takes any subset of
+ * handlers (tests give their own), and fails an asset whose stage has none with an error saying so.
  */
-import { type CheckResult, type CheckScope, runChecks } from "../checks/checks.js";
+import { type CheckResult, type CheckScope, loadedScope, runChecks } from "../checks/checks.js";
 import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { advanceWatermark, extractPartition } from "../extract/extract.js";
@@ -29,7 +28,7 @@ import { scratchStorage } from "../storage/scratch.js";
 import type { Storage } from "../storage/storage.js";
 import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
-import { quoteTrinoColumn, stringLiteral, trinoQualifiedName } from "../trino/sql.js";
+import { quoteTrinoColumn } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
 import type {
   AssetOutcome,
@@ -217,6 +216,8 @@ async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<
       ...(r.watermark === null ? {} : { watermark: r.watermark }),
     },
     checks: await checkStaged(ctx, p, "extract", storage),
+    rows: r.rowCount,
+    bytes: r.bytes,
   };
 }
 
@@ -261,7 +262,12 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
   if (lastStageOf(ctx, p.name) === "transfer") {
     await advancePendingWatermark(ctx, p, pending);
   }
-  return { metadata: { ...r }, checks: await checkStaged(ctx, p, "transfer", storage) };
+  return {
+    metadata: { ...r },
+    checks: await checkStaged(ctx, p, "transfer", storage),
+    rows: r.rows,
+    bytes: r.bytes,
+  };
 }
 
 /**
@@ -346,6 +352,8 @@ function dbtStageHandler(): StageHandler {
         dbtInvocationId: result.invocationId,
         dbtBatchSize: Object.keys(result.assets).length,
       },
+      // Trino reports no row count (-1, or none) for views.
+      ...(mine.rowsAffected !== null && mine.rowsAffected >= 0 ? { rows: mine.rowsAffected } : {}),
     };
   };
 }
@@ -413,26 +421,26 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   let checks: CheckOutcome[] = [];
   if (p.checks.length > 0) {
     // The rows this load is responsible for: this tenant's rows of the partition.
-    const out = p.trinoOutput;
-    let where = `${quoteTrinoColumn(out.tenantColumn.toLowerCase())} = ${stringLiteral(ctx.plan.tenant.id)}`;
     const dateName = (
       staged.partitionColumn ??
       (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
     ).toLowerCase();
     const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
-    if (partition !== null && p.dateColumn !== null && dateCol !== undefined) {
-      where += ` AND ${trinoPartitionPredicate(quoteTrinoColumn(dateName), { name: dateName, type: dateCol.type }, partition)}`;
-    }
-    const scope: CheckScope = {
-      from: trinoQualifiedName(catalog.value, out.schema, out.table),
-      where,
-    };
+    const partitionWhere =
+      partition !== null && p.dateColumn !== null && dateCol !== undefined
+        ? trinoPartitionPredicate(
+            quoteTrinoColumn(dateName),
+            { name: dateName, type: dateCol.type },
+            partition,
+          )
+        : null;
+    const scope = loadedScope(p, catalog.value, ctx.plan.tenant.id, partitionWhere);
     checks = checkOutcomes(await runChecks(client, p.checks, scope, ctx.logger));
   }
-  return { metadata: { ...result }, checks };
+  return { metadata: { ...result }, checks, rows: result.rowsStaged };
 }
 
-/** Handlers for every stage implemented in this build. */
+/** The runtime's handlers of every stage (extract, transfer, load, dbt). */
 export function defaultStageHandlers(): StageHandlers {
   const pending: StageState = { watermarks: new Map(), swept: new Set() };
   return {

@@ -42,6 +42,10 @@ export interface AssetOutcome {
   /** What the stage wants recorded with the materialisation (rows, bytes, files, table...). */
   metadata: Record<string, unknown>;
   checks: CheckOutcome[];
+  /** Rows the stage moved (read, written, staged or affected), for the run's observers. */
+  rows?: number;
+  /** Bytes of Parquet the stage wrote, for the run's observers. */
+  bytes?: number;
 }
 
 export type StageHandler = (ctx: AssetRunContext) => Promise<AssetOutcome>;

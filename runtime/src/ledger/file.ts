@@ -4,11 +4,32 @@
  * record, never half of one.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import {
+  appendFile,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { type Logger, rootLogger } from "../logger.js";
+import { FileLedgerIndex } from "./file-index.js";
+import { readRecordFile } from "./file-record.js";
+import {
+  type AssetStateSummary,
+  type LatestStatus,
+  type PartitionQuery,
+  type RunDetail,
+  type RunLogLine,
+  RunLogLineSchema,
+  type RunQuery,
+} from "./queries.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -57,7 +78,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * file (fsynced), which is hard-linked to `file` (link fails when `file` exists). Returns false
  * when `file` exists.
  */
-async function createExclusive(file: string, text: string): Promise<boolean> {
+export async function createExclusive(file: string, text: string): Promise<boolean> {
   const tmp = await writeTemp(file, text);
   try {
     return await link(tmp, file).then(
@@ -72,41 +93,14 @@ async function createExclusive(file: string, text: string): Promise<boolean> {
   }
 }
 
-function safeName(s: string): string {
+/** A record id as a file name: characters outside [A-Za-z0-9_.-] as ~hex. */
+export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
 }
 
-/** A record file that cannot be read as a record: empty, truncated, or not of the schema. */
-function recordProblem<S extends z.ZodType>(
-  text: string,
-  schema: S,
-): { ok: true; record: z.infer<S> } | { ok: false; reason: string } {
-  if (text.trim() === "") {
-    return { ok: false, reason: "the file is empty" };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success
-    ? { ok: true, record: parsed.data }
-    : {
-        ok: false,
-        reason: `not a ledger record: ${parsed.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-          .join("; ")}`,
-      };
-}
-
 /**
- * Every record of one kind. Records are written whole (temp file + rename), so a file that does not
- * parse was damaged outside the ledger (a full disk, a copy cut short, a hand edit): it is moved to
- * `<ledger>/quarantine/<kind>/` and named in a warning, and the reader goes on without it rather
- * than break `status` and every later `run`.
+ * Every record of one kind; a damaged file is quarantined and left out (`readRecordFile`), never
+ * breaking `status` and every later `run`.
  */
 async function readAll<S extends z.ZodType>(
   dir: string,
@@ -120,34 +114,8 @@ async function readAll<S extends z.ZodType>(
   const out: z.infer<S>[] = [];
   for (const name of names.sort()) {
     if (!name.endsWith(".json")) continue;
-    const file = path.join(dir, name);
-    const text = await readFile(file, "utf8").catch((e: unknown) => {
-      // Another reader quarantined it between our listing and our read.
-      if (errorCode(e) === "ENOENT") return null;
-      throw new Error(`cannot read ledger record ${file}`, { cause: e });
-    });
-    if (text === null) continue;
-    const parsed = recordProblem(text, schema);
-    if (parsed.ok) {
-      out.push(parsed.record);
-      continue;
-    }
-    const quarantined = path.join(path.dirname(dir), "quarantine", path.basename(dir), name);
-    await mkdir(path.dirname(quarantined), { recursive: true });
-    const moved = await rename(file, quarantined).then(
-      () => true,
-      (e: unknown) => {
-        if (errorCode(e) === "ENOENT") return false;
-        throw new Error(`cannot quarantine damaged ledger record ${file}`, { cause: e });
-      },
-    );
-    if (moved) {
-      logger.warn("quarantined a damaged ledger record; it is left out of status and runs", {
-        file,
-        quarantined,
-        reason: parsed.reason,
-      });
-    }
+    const record = await readRecordFile(dir, name, schema, logger);
+    if (record !== null) out.push(record);
   }
   return out;
 }
@@ -193,7 +161,7 @@ export class FileLedger implements Ledger {
   /** `heartbeatMs` defaults to HEARTBEAT_MS (tests shorten it); `logger` hears of quarantined records. */
   constructor(
     etlHome: string,
-    tenant: string,
+    private readonly tenant: string,
     options: { heartbeatMs?: number; logger?: Logger } = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
@@ -377,6 +345,101 @@ export class FileLedger implements Ledger {
       }
     };
     return { release, lost: lost.signal };
+  }
+
+  private index: FileLedgerIndex | null = null;
+
+  /** The read index, built on first use and refreshed by every query. */
+  private queries(tenant: string): FileLedgerIndex {
+    if (this.tenant !== tenant) {
+      throw new Error(`${this.description} holds tenant ${this.tenant}, not ${tenant}`);
+    }
+    this.index ??= new FileLedgerIndex(this.dir, this.tenant, this.logger);
+    return this.index;
+  }
+
+  latestStates(tenant: string, query: PartitionQuery): Promise<LatestStatus[]> {
+    return this.queries(tenant).latestStates(query);
+  }
+
+  assetMaterializations(
+    tenant: string,
+    assetKey: string,
+    limit: number,
+  ): Promise<MaterializationRecord[]> {
+    return this.queries(tenant).assetMaterializations(assetKey, limit);
+  }
+
+  assetChecks(tenant: string, assetKey: string, limit: number): Promise<CheckRecord[]> {
+    return this.queries(tenant).assetChecks(assetKey, limit);
+  }
+
+  assetSummaries(
+    tenant: string,
+    range: { from: string; to: string },
+  ): Promise<AssetStateSummary[]> {
+    return this.queries(tenant).assetSummaries(range);
+  }
+
+  latestChecks(tenant: string): Promise<CheckRecord[]> {
+    return this.queries(tenant).latestChecks();
+  }
+
+  findRuns(tenant: string, query: RunQuery): Promise<RunRecord[]> {
+    return this.queries(tenant).findRuns(query);
+  }
+
+  getRun(tenant: string, runId: string): Promise<RunDetail | null> {
+    return this.queries(tenant).getRun(runId);
+  }
+
+  private logFile(runId: string): string {
+    return path.join(this.dir, "logs", `${safeName(runId)}.jsonl`);
+  }
+
+  /**
+   * Appends lines to the run's `logs/<run id>.jsonl`. Unlike the records, a log is appended, not
+   * replaced: a process killed mid-write can leave a torn last line, which `runLogs` leaves out.
+   */
+  async appendLogs(tenant: string, runId: string, lines: readonly RunLogLine[]): Promise<void> {
+    this.queries(tenant);
+    if (lines.length === 0) return;
+    const file = this.logFile(runId);
+    await mkdir(path.dirname(file), { recursive: true });
+    await appendFile(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+  }
+
+  async runLogs(
+    tenant: string,
+    runId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<RunLogLine[]> {
+    this.queries(tenant);
+    const file = this.logFile(runId);
+    const text = await readFile(file, "utf8").catch((e: unknown) => {
+      if (errorCode(e) === "ENOENT") return "";
+      throw new Error(`cannot read run log ${file}`, { cause: e });
+    });
+    const rows = text.split("\n");
+    // The text after the last newline is a line still being written (or torn by a kill).
+    rows.pop();
+    const out: RunLogLine[] = [];
+    for (const [i, row] of rows.entries()) {
+      let json: unknown;
+      try {
+        json = JSON.parse(row);
+      } catch (e) {
+        throw new Error(`run log ${file}:${i + 1} is not valid JSON`, { cause: e });
+      }
+      const parsed = RunLogLineSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new Error(`run log ${file}:${i + 1} is not a log line: ${parsed.error.message}`);
+      }
+      if (parsed.data.seq > afterSeq) out.push(parsed.data);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -16,6 +16,7 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import { z } from "zod";
+import type { RunObserver } from "../executor/observer.js";
 import { type Logger, redact } from "../logger.js";
 import { parquetStream } from "../parquet/writer.js";
 import { type RetryPolicy, withRetry } from "../retry/index.js";
@@ -346,5 +347,40 @@ export class RunHistory {
       });
       return null;
     }
+  }
+}
+
+/**
+ * Run history as an observer of runs: the start file when a run starts, written in the background
+ * (storage may be retrying: the run does not wait for it), and when it finishes, once the start
+ * file is settled so the two never race, the end file with every asset and check event, and the
+ * Trino table registration. One observer serves concurrent runs (a backfill's), each by its id.
+ */
+export class RunHistoryObserver implements RunObserver {
+  readonly name = "run history";
+  private readonly runs = new Map<string, { startFile: Promise<unknown>; events: RunEvent[] }>();
+
+  constructor(private readonly history: RunHistory) {}
+
+  async runStarted(run: RunRecord): Promise<void> {
+    const startFile = this.history.write(run, "start", [runEvent(run, "run_started")]);
+    this.runs.set(run.runId, { startFile, events: [] });
+  }
+
+  async assetFinished(event: { run: RunRecord; materialization: MaterializationRecord }) {
+    this.runs.get(event.run.runId)?.events.push(assetEvent(event.run, event.materialization));
+  }
+
+  async checkEvaluated(event: { run: RunRecord; check: CheckRecord }) {
+    this.runs.get(event.run.runId)?.events.push(checkEvent(event.run, event.check));
+  }
+
+  /** A run this observer did not see start (one found interrupted) gets its end file alone. */
+  async runFinished(run: RunRecord): Promise<void> {
+    const state = this.runs.get(run.runId);
+    this.runs.delete(run.runId);
+    await state?.startFile;
+    await this.history.write(run, "end", [...(state?.events ?? []), runEvent(run, "run_finished")]);
+    await this.history.publish();
   }
 }

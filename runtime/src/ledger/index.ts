@@ -7,6 +7,8 @@ import type { Ledger } from "./types.js";
 
 export * from "./file.js";
 export * from "./postgres.js";
+export * from "./queries.js";
+export * from "./run-log.js";
 export * from "./types.js";
 
 /** Opens the ledger the resources select; `logger` hears of damaged records set aside. */

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import type { StageHandlers } from "../executor/types.js";
+import { Logger } from "../logger.js";
 import {
   type AssetPlan,
   type EnvironmentPlan,
@@ -168,5 +169,25 @@ describe("damaged file-ledger records", () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     const runs = await new FileLedger(home, "t").runs("t");
     expect(runs.map((r) => r.status)).toEqual(["succeeded"]);
+  });
+
+  it("are quarantined by the console's index too, which goes on answering", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "etl-quarantine-index-"));
+    for (const day of ["2026-01-02", "2026-01-03"]) {
+      const r = await cli(home, ["run", "daily_etl", "--partition", day]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const ledger = path.join(home, "ledger", "t");
+    const [damaged, kept] = (await readdir(path.join(ledger, "runs"))).sort();
+    if (damaged === undefined || kept === undefined) throw new Error("the runs wrote no records");
+    await writeFile(path.join(ledger, "runs", damaged), '{"runId": "cut');
+    const warnings: string[] = [];
+    const logger = new Logger({}, { write: (line) => warnings.push(line), isTTY: false }, "warn");
+    const index = new FileLedger(home, "t", { logger });
+    const runs = await index.findRuns("t", { limit: 10 });
+    expect(runs).toHaveLength(1);
+    expect(warnings.join("\n")).toContain(damaged);
+    expect(existsSync(path.join(ledger, "quarantine", "runs", damaged))).toBe(true);
+    expect(await index.findRuns("t", { limit: 10 })).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 /** Records of the run ledger: runs, asset materialisations and check results. */
 import { z } from "zod";
 import type { Logger } from "../logger.js";
+import type { LedgerQueries } from "./queries.js";
 
 export const RunStatusSchema = z.enum(["running", "succeeded", "failed", "cancelled"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -85,8 +86,11 @@ export type LockResult =
     }
   | { ok: false; holder: LockOwner & { heartbeatAt: string } };
 
-/** The durable store every run writes to. Implementations: file (ETL_HOME) and PostgreSQL. */
-export interface Ledger {
+/**
+ * The durable store every run writes to. Implementations: file (ETL_HOME) and PostgreSQL. The
+ * read queries of `LedgerQueries` (queries.ts) answer the console without loading every record.
+ */
+export interface Ledger extends LedgerQueries {
   readonly description: string;
   /** Inserts or replaces a run by id. */
   putRun(run: RunRecord): Promise<void>;

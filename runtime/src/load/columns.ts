@@ -4,7 +4,7 @@
  * is read from a Hive staging table into the Iceberg target.
  */
 import { z } from "zod";
-import { RESERVED_COLUMN_PREFIX, targetColumnProblem } from "../naming.js";
+import { RESERVED_COLUMN_PREFIX, targetColumnProblem } from "../contract/naming.js";
 import type { OutputColumn, SourceColumn, UnmappedTypes } from "../plan.js";
 import { normaliseType } from "../trino/sql.js";
 import { mapColumn, trinoTypeOf } from "../types/pg.js";

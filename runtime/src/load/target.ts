@@ -54,20 +54,22 @@ export interface EnsureResult {
 }
 
 /**
- * Makes the target table hold every wanted column with the wanted type: CREATE when missing (with
- * day partitioning on `partitionColumn`), ADD COLUMN for new ones, an error for changed types.
+ * Makes the target table hold every wanted column with the wanted type: CREATE when missing
+ * (partitioned by `tenantColumn`, then by day on `partitionColumn`), ADD COLUMN for new ones, an
+ * error for changed types.
  */
 export async function ensureTargetTable(
   client: TrinoClient,
   t: TargetTable,
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
+  tenantColumn: string | null = null,
 ): Promise<EnsureResult> {
   await ensureSchema(client, t);
   let existing = await describeTable(client, t);
   let created = false;
   if (existing === null) {
-    created = await createTable(client, t, wanted, partitionColumn);
+    created = await createTable(client, t, wanted, partitionColumn, tenantColumn);
     existing = await describeTable(client, t);
     if (existing === null) {
       throw new TargetSchemaError(`table ${targetName(t)} is missing right after CREATE TABLE`);
@@ -94,22 +96,36 @@ export async function ensureTargetTable(
 }
 
 /**
- * CREATE TABLE IF NOT EXISTS with day partitioning; a table another load created at the same
- * moment is taken as is (the caller then evolves its columns). Returns whether this call created it.
+ * CREATE TABLE IF NOT EXISTS partitioned by the tenant column (identity) and by day; a table
+ * another load created at the same moment is taken as is (the caller then evolves its columns).
+ * Returns whether this call created it.
+ *
+ * The tenant column comes first because tables are shared by tenants: each tenant's loads and
+ * its maintenance job's compaction (`optimize ... WHERE <tenant column> = ...`, which Trino
+ * allows on identity partition columns only) then touch that tenant's files alone, and loads of
+ * two tenants into one day never conflict on commit.
  */
 async function createTable(
   client: TrinoClient,
   t: TargetTable,
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
+  tenantColumn: string | null,
 ): Promise<boolean> {
   const cols = wanted.map((c) => `${quoteTrinoColumn(c.name)} ${c.type}`).join(", ");
   const props = ["format = 'PARQUET'"];
+  // Each transform is a string property holding the quoted column name (Iceberg parses
+  // `day("order date")`); stringLiteral then doubles any single quote of it.
+  const partitioning: string[] = [];
+  if (tenantColumn !== null) {
+    partitioning.push(stringLiteral(quoteTrinoColumn(tenantColumn.toLowerCase(), "tenant column")));
+  }
   if (partitionColumn !== null) {
-    // The partition transform is a string property holding the quoted column name (Iceberg parses
-    // `day("order date")`); stringLiteral then doubles any single quote of it.
     const column = quoteTrinoColumn(partitionColumn.toLowerCase(), "partition column");
-    props.push(`partitioning = ARRAY[${stringLiteral(`day(${column})`)}]`);
+    partitioning.push(stringLiteral(`day(${column})`));
+  }
+  if (partitioning.length > 0) {
+    props.push(`partitioning = ARRAY[${partitioning.join(", ")}]`);
   }
   const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`;
   return (await ensureCreated(client, t, sql)).created;

@@ -1,7 +1,7 @@
 /**
  * Arrow <-> transform rows. Reading turns Arrow columns (as extract wrote them) into the values the
  * transform types promise (types.ts); writing checks each output row against the pipeline's
- * declared output columns and builds Arrow columns for the extract engineer's Parquet writer.
+ * declared output columns and builds Arrow columns for the Parquet writer the extract uses too.
  */
 import {
   Binary,
@@ -26,25 +26,11 @@ import {
   Utf8,
 } from "apache-arrow";
 import { normaliseType } from "../trino/sql.js";
+import { formatDecimal, readInt128, writeInt128 } from "../types/decimal.js";
 import { formatDate, parseDate } from "../types/temporal.js";
 import type { Row, RowValue } from "./types.js";
 
 const MS_PER_DAY = 86_400_000;
-
-/** Unscaled two's-complement 128-bit integer (4 little-endian 32-bit words) as exact text. */
-function decimalText(words: Uint32Array, offset: number, scale: number): string {
-  let v = 0n;
-  for (let i = 3; i >= 0; i--) {
-    v = (v << 32n) | BigInt(words[offset + i] ?? 0);
-  }
-  if (v >= 1n << 127n) {
-    v -= 1n << 128n;
-  }
-  const neg = v < 0n;
-  const digits = (neg ? -v : v).toString().padStart(scale + 1, "0");
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return neg ? `-${text}` : text;
-}
 
 function timestampToDate(value: bigint, unit: TimeUnit): Date {
   const ms =
@@ -89,7 +75,7 @@ function valueAt(data: Data, i: number): RowValue {
       return type.typeId === Type.Utf8 ? new TextDecoder().decode(bytes) : bytes.slice();
     }
     case Type.Decimal:
-      return decimalText(data.values as Uint32Array, at * 4, (type as Decimal).scale);
+      return formatDecimal(readInt128(data.values as Uint32Array, at), (type as Decimal).scale);
     case Type.Date: {
       const dt = type as DateDay;
       const v = (data.values as ArrayLike<number | bigint>)[at] ?? 0;
@@ -172,7 +158,7 @@ function kindOf(type: string): Kind {
   if (dec !== null) return { k: "decimal", precision: Number(dec[1]), scale: Number(dec[2]) };
   if (t.startsWith("timestamp(")) return { k: "ts", utc: t.endsWith("with time zone") };
   throw new Error(
-    `output type ${type} is not supported by the transfer writer (arrays are not yet)`,
+    `output type ${type} is not supported by the transfer writer, which writes scalar columns only (boolean, tinyint, smallint, integer, bigint, real, double, decimal(p,s), varchar, json, uuid, varbinary, date, timestamp(p), timestamp(p) with time zone): declare an array as varchar holding JSON text`,
   );
 }
 
@@ -364,11 +350,7 @@ function buildData(kind: Kind, cells: Cell[]): Data {
     case "decimal": {
       const words = new Uint32Array(length * 4);
       cells.forEach((c, i) => {
-        let v = typeof c === "bigint" ? c : 0n;
-        if (v < 0n) v += 1n << 128n;
-        for (let w = 0; w < 4; w++) {
-          words[i * 4 + w] = Number((v >> BigInt(32 * w)) & 0xffffffffn);
-        }
+        writeInt128(words, i, typeof c === "bigint" ? c : 0n);
       });
       return makeData({ type: type as Decimal, length, nullCount, nullBitmap, data: words });
     }

@@ -61,6 +61,21 @@ const TRANSIENT_NET = new Set([
   "ERR_SOCKET_CONNECTION_TIMEOUT",
 ]);
 
+/**
+ * Whether a failed MERGE lost a race with a concurrent schema change of its target: when another
+ * load adds a column between this MERGE's planning and its writing, Trino's merge writer fails its
+ * own consistency check ("inputPage channelCount (10) == dataColumns size (8) + 3", an
+ * INTERNAL_ERROR). Nothing was committed and the statement is idempotent: run again, it plans
+ * against the new schema. Seen with two tenants evolving one shared table at once.
+ */
+export function lostSchemaRace(sql: string, errorName: string | null, message: string): boolean {
+  return (
+    errorName === "GENERIC_INTERNAL_ERROR" &&
+    /^\s*MERGE\s/i.test(sql) &&
+    /channelCount \(\d+\) == dataColumns size \(\d+\)/.test(message)
+  );
+}
+
 /** A failed Trino statement (or a failed HTTP exchange with Trino). */
 export class TrinoQueryError extends Error {
   override readonly name = "TrinoQueryError";
@@ -183,7 +198,8 @@ export class TrinoClient {
         const transient =
           TRANSIENT_ERROR_NAMES.has(e.errorName) ||
           e.errorType === "INSUFFICIENT_RESOURCES" ||
-          lostCreateRace(sql, e.errorName, e.message);
+          lostCreateRace(sql, e.errorName, e.message) ||
+          lostSchemaRace(sql, e.errorName, e.message);
         throw new TrinoQueryError(
           redact(
             `Trino query ${page.id} failed: ${e.errorName} (${e.errorType}): ${e.message} -- statement: ${firstLine(sql)}`,

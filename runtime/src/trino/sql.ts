@@ -4,7 +4,7 @@
  * value from config or data is ever pasted into SQL as-is (the Trino HTTP protocol has no bind
  * parameters for DDL and MERGE, so escaping is the only safe path).
  */
-import { targetColumnProblem } from "../naming.js";
+import { targetColumnProblem } from "../contract/naming.js";
 
 /** Identifiers we accept: what Iceberg, Hive and PostgreSQL all agree on (Trino folds case). */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;

@@ -1,5 +1,6 @@
 /** The benchmark's results model, its Markdown rendering and the stdout summary. */
 import { z } from "zod";
+import { ConsoleResultsSchema, consoleMarkdown, consoleTargetLines } from "../console-bench.js";
 
 export const ToolResultSchema = z.object({
   tool: z.string(),
@@ -101,6 +102,8 @@ export const ResultsSchema = z.object({
       oursOverCtas: z.number(),
     })
     .nullable(),
+  /** Absent in results written before the console section existed. */
+  console: ConsoleResultsSchema.nullable().default(null),
   totalSeconds: z.number(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
@@ -149,6 +152,7 @@ export function targetLines(r: Results): string[] {
       `load <= 1.5x Trino's CTAS: ${r.load.oursOverCtas}x (${mark(r.load.oursOverCtas <= 1.5)})`,
     );
   }
+  if (r.console !== null) out.push(...consoleTargetLines(r.console));
   return out;
 }
 
@@ -241,6 +245,7 @@ export function renderMarkdown(r: Results): string {
       "",
     );
   }
+  if (r.console !== null) lines.push(...consoleMarkdown(r.console));
   return `${lines.join("\n")}`;
 }
 

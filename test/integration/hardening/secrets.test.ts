@@ -24,7 +24,7 @@ import {
   sameEnvironments,
   type TenantPlan,
 } from "@etl/runtime";
-import { checkEnvReference } from "@etl/runtime/tenancy";
+import { checkEnvReference } from "@etl/runtime/contract";
 import { transforms } from "@etl/tenant-project_01";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -228,7 +228,7 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
   }, 300_000);
 
   it("every generated package names only its own variables and the shared ones in their fields", async () => {
-    // The generator's rule (@etl/runtime/tenancy), checked on what was actually generated.
+    // The generator's rule (@etl/runtime/contract's tenancy), checked on what was actually generated.
     const tenants = ["project_01", "project_02", "default"];
     const fields: Record<string, Record<string, string>> = {
       source: {

@@ -3,8 +3,9 @@
  * from the facts of the old project_01/project_02 tenants) with the stack's real dbt: the dbt
  * project is converted and its manifest refreshed by dbt itself, then the migrated tenant
  * generates, builds, passes its generated plan tests, and `list --json` shows per environment the
- * old definitions (generator/test/migrate/expected/<id>.yaml), dbt assets included. A re-run is
- * byte-identical, manifest included.
+ * old definitions (generator/test/migrate/expected/<id>.yaml), dbt assets included. The manifest
+ * names the model that reads cfg_item_master's extract, so that pipeline's save_to_s3: false
+ * becomes true where dbt reads it. A re-run is byte-identical, manifest included.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -177,6 +178,26 @@ describe.each(FIXTURES)("migrating the dbt tenant %s with the stack's dbt", (id)
         .map((n) => n.name)
         .sort(),
     ).toEqual(["stg_cfg_item_master", "tfm_item_master_enriched"]);
+    // The manifest names the model that reads cfg_item_master's extract through Trino, so the
+    // pipeline keeps its files on S3 where the old config said false; the others stay false.
+    expect(
+      r.report.converted
+        .filter((c) => c.text.startsWith("save_to_s3: false"))
+        .map((c) => `${c.where}: ${c.text.split(". ")[0]}`),
+    ).toEqual([
+      `config.yaml:${id === "legacy_aps" ? 48 : 49} tenant.assets.pipelines.cfg_item_master.save_to_s3: save_to_s3: false -> true in dev, staging (written as save_to_s3): there false would keep the stage files only in the run's scratch space, which the generator refuses: pipeline "cfg_item_master" has save_to_s3: false, but dbt model(s) stg_cfg_item_master read its extract through Trino from S3 (in dev, staging)`,
+    ]);
+    const config = parse(readFileSync(path.join(root, "tenants", id, "config.yaml"), "utf8")) as {
+      tenant: { assets: { pipelines: Record<string, { save_to_s3: boolean }> } };
+    };
+    expect(
+      Object.entries(config.tenant.assets.pipelines).map(([name, p]) => [name, p.save_to_s3]),
+    ).toEqual([
+      ["cfg_item_master", true],
+      ["lot_history", false],
+      ["equipment_event", false],
+      ["process_result", false],
+    ]);
   }, 180_000);
 
   it("generates, builds, passes its plan tests and lists the old definitions per environment", async () => {

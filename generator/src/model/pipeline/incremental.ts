@@ -1,6 +1,7 @@
 /** Incremental extraction: a cursor column that only grows, and how far back each run re-reads it. */
+
+import { durationSeconds } from "@etl/runtime/contract";
 import type { PipelinePlan } from "@etl/runtime/plan";
-import { parseDuration } from "../../config/duration.js";
 import { type PipelineScope, sourceColumn } from "./scope.js";
 import { isTemporal } from "./source.js";
 
@@ -31,7 +32,7 @@ export function pipelineIncremental(scope: PipelineScope): PipelinePlan["increme
     );
   }
   const lookbackAt = at("incremental", "lookback");
-  const seconds = parseDuration(incremental.lookback);
+  const seconds = durationSeconds(incremental.lookback);
   if (seconds !== null && seconds > MAX_LOOKBACK_SECONDS) {
     ctx.report(
       lookbackAt,

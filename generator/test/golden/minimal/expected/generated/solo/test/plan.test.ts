@@ -18,6 +18,15 @@ const devGraph = {
       partitioned: false,
       schedule: null,
     },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 3 * * 0",
+        timezone: "Asia/Seoul",
+        autoStart: true,
+      },
+    },
   },
 };
 /** Each environment: whether it is enabled, and its graph. */

@@ -507,8 +507,27 @@ export const plan: TenantPlan = {
         schedule: null,
         concurrency: 2,
       },
+      {
+        name: "maintenance",
+        description: "[Legacy] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+        concurrency: 1,
+        kind: "maintenance",
+      },
     ],
     dbt: null,
+    maintenance: {
+      job: "maintenance",
+      snapshotRetentionSeconds: 604800,
+      orphanRetentionSeconds: 604800,
+      fileSizeThresholdMb: 100,
+    },
   },
   environments: {
     dev: {

@@ -21,11 +21,15 @@ export const plan: TenantPlan = {
     },
   },
   envVars: [
+    "ACME_ALERT_WEBHOOK_URL",
     "ACME_DB_HOST",
     "ACME_DB_NAME",
     "ACME_DB_PASSWORD",
     "ACME_DB_PORT",
     "ACME_DB_USER",
+    "ACME_OPENLINEAGE_API_KEY",
+    "ACME_OPENLINEAGE_URL",
+    "ACME_PAGER_TOKEN",
     "S3_BUCKET_NAME",
     "TRINO_CATALOG",
     "TRINO_HOST",
@@ -855,6 +859,10 @@ export const plan: TenantPlan = {
         partitioned: true,
         description: "[Acme] Transfer lot_history with wip.wip",
         dbt: null,
+        freshness: {
+          maxLagSeconds: 93600,
+          deadline: null,
+        },
       },
       {
         key: "acme/load/lot_history",
@@ -864,6 +872,10 @@ export const plan: TenantPlan = {
         partitioned: true,
         description: "[Acme] Load lot_history into Trino aps.aps_input_wip (merge)",
         dbt: null,
+        freshness: {
+          maxLagSeconds: 93600,
+          deadline: null,
+        },
       },
       {
         key: "acme/extract/process_result",
@@ -882,6 +894,13 @@ export const plan: TenantPlan = {
         partitioned: true,
         description: "[Acme] Transfer process_result with cycle_time.cycleTime",
         dbt: null,
+        freshness: {
+          maxLagSeconds: null,
+          deadline: {
+            cron: "0 9 * * mon-fri",
+            timezone: "Asia/Seoul",
+          },
+        },
       },
       {
         key: "acme/load/process_result",
@@ -891,6 +910,13 @@ export const plan: TenantPlan = {
         partitioned: true,
         description: "[Acme] Load process_result into Trino aps.aps_input_cycle_time (merge)",
         dbt: null,
+        freshness: {
+          maxLagSeconds: null,
+          deadline: {
+            cron: "0 9 * * mon-fri",
+            timezone: "Asia/Seoul",
+          },
+        },
       },
     ],
     jobs: [
@@ -981,8 +1007,52 @@ export const plan: TenantPlan = {
         },
         concurrency: 1,
       },
+      {
+        name: "maintenance",
+        description: "[Acme] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 4 * * sat",
+          timezone: "UTC",
+          autoStart: true,
+        },
+        concurrency: 1,
+        kind: "maintenance",
+      },
     ],
     dbt: null,
+    alerts: {
+      destinations: [
+        {
+          name: "ops-slack",
+          url: {
+            env: "ACME_ALERT_WEBHOOK_URL",
+            default: "",
+          },
+          format: "slack",
+          events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+          checkSeverity: "warn",
+        },
+      ],
+    },
+    lineage: {
+      url: {
+        env: "ACME_OPENLINEAGE_URL",
+        default: "http://127.0.0.1:5000",
+      },
+      apiKey: {
+        env: "ACME_OPENLINEAGE_API_KEY",
+        default: "",
+      },
+      namespace: "etl-build-acme",
+    },
+    maintenance: {
+      job: "maintenance",
+      snapshotRetentionSeconds: 1209600,
+      orphanRetentionSeconds: 604800,
+      fileSizeThresholdMb: 128,
+    },
   },
   environments: {
     dev: {
@@ -1019,6 +1089,38 @@ export const plan: TenantPlan = {
         process_result: {
           saveToTrino: true,
         },
+      },
+      freshness: {
+        "acme/transfer/lot_history": null,
+        "acme/transfer/process_result": null,
+      },
+      alerts: {
+        destinations: [
+          {
+            name: "ops-slack",
+            url: {
+              env: "ACME_ALERT_WEBHOOK_URL",
+              default: "",
+            },
+            format: "slack",
+            events: ["run_failed", "check_failed", "freshness_breached", "run_recovered"],
+            checkSeverity: "warn",
+          },
+          {
+            name: "pager",
+            url: {
+              template: [
+                "https://events.example.com/",
+                {
+                  env: "ACME_PAGER_TOKEN",
+                },
+              ],
+            },
+            format: "json",
+            events: ["run_failed", "freshness_breached"],
+            checkSeverity: "error",
+          },
+        ],
       },
     },
   },

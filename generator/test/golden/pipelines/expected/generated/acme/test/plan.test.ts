@@ -69,6 +69,15 @@ const devGraph = {
         autoStart: true,
       },
     },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 4 * * sat",
+        timezone: "UTC",
+        autoStart: true,
+      },
+    },
   },
 };
 /** What tenants/acme/config.yaml says prod has: each asset with its dependencies, each job with its assets and schedule. */
@@ -153,6 +162,15 @@ const prodGraph = {
       partitioned: true,
       schedule: {
         cron: "30 6 * * mon-fri",
+        timezone: "UTC",
+        autoStart: true,
+      },
+    },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 4 * * sat",
         timezone: "UTC",
         autoStart: true,
       },

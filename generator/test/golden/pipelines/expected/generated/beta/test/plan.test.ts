@@ -19,6 +19,15 @@ const devGraph = {
       partitioned: true,
       schedule: null,
     },
+    maintenance: {
+      assets: [],
+      partitioned: false,
+      schedule: {
+        cron: "0 3 * * 0",
+        timezone: "Asia/Seoul",
+        autoStart: true,
+      },
+    },
   },
 };
 /** Each environment: whether it is enabled, and its graph. */

@@ -11,8 +11,8 @@
  *   or nested; the runtime refuses a base_path that resolves (from the real environment) outside
  *   the tenant's own prefix, so no environment can point one tenant into another's files.
  */
-import type { ConfigValue } from "./plan.js";
-import { resolveValue } from "./values.js";
+import type { ConfigValue } from "../plan.js";
+import { resolveValue } from "../values.js";
 
 /**
  * The shared variables of DESIGN.md, each with the one config field it may be named in (`null`:

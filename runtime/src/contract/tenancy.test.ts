@@ -2,14 +2,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli/index.js";
-import {
-  type ConfigValue,
-  type EnvironmentPlan,
-  sameEnvironments,
-  type TenantPlan,
-} from "./plan.js";
-import { resolveResources, storageConflicts } from "./resources.js";
+import { runCli } from "../cli/index.js";
+import type { ConfigValue, TenantPlan } from "../plan.js";
+import { resolveResources, storageConflicts } from "../resources.js";
+import { tenantPlan } from "../test-fixtures.js";
 import {
   checkAllowedEnv,
   checkEnvReference,
@@ -155,33 +151,7 @@ describe("storage prefixes", () => {
 });
 
 function plan(id: string, basePath: ConfigValue, envVars: string[]): TenantPlan {
-  const env: EnvironmentPlan = {
-    enabled: true,
-    resources: {
-      source: { host: "h", port: "5432", database: "d", user: "u", password: "", schema: "s" },
-      storage: { bucket: "", basePath },
-      trino: {
-        host: "h",
-        port: "8080",
-        user: "u",
-        password: "",
-        httpScheme: "http",
-        catalog: "iceberg",
-        schema: "s",
-      },
-    },
-    partitions: { startDate: "2026-01-01", timezone: "UTC" },
-    pipelines: [],
-    assets: [],
-    jobs: [],
-    dbt: null,
-  };
-  return {
-    generatorVersion: "test",
-    tenant: { id, name: id, enabled: true, tags: {} },
-    envVars,
-    ...sameEnvironments(env),
-  };
+  return tenantPlan(id, { resources: { storage: { basePath } }, envVars });
 }
 
 describe("the runtime keeps a tenant under its own prefix", () => {

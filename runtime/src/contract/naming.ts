@@ -4,7 +4,7 @@
  * and the extract of a pipeline without a snapshot, before it reads a row) share. The conventions
  * are documented in docs/config-reference.md ("Target names").
  */
-import type { TargetNaming } from "./plan.js";
+import type { TargetNaming } from "../plan.js";
 
 /** PostgreSQL keeps at most NAMEDATALEN - 1 = 63 bytes of an identifier and truncates the rest. */
 export const PG_IDENTIFIER_MAX_BYTES = 63;

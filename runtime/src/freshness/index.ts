@@ -1,0 +1,181 @@
+/**
+ * Freshness: how old each asset's data is, and whether it breaks the asset's policy
+ * (AssetPlan.freshness). `status`, the metrics and the alerts all read it from here.
+ *
+ * The data time of an asset is what its newest data covers: for a daily partitioned asset the end
+ * of its newest successfully materialised partition (a daily load at 02:00 of yesterday's
+ * partition is 2 hours behind, and 26 hours just before the next), for an unpartitioned one the
+ * end of its last successful materialisation. The lag is now minus the data time.
+ *
+ * - `max_lag`: breached while the lag is longer; the breach began at data time + max_lag.
+ * - `deadline` (a cron in a zone): at each fire T, the data due by then must be there: a
+ *   partitioned asset's partitions up to the day before T's day (in the partitions' zone), an
+ *   unpartitioned asset a refresh since the fire before T. Breached from T until it arrives.
+ *
+ * An asset never materialised has no lag and is not reported late (a failed run alerts instead).
+ */
+import { addDays } from "../contract/calendar.js";
+import { parseCron } from "../contract/cron.js";
+import type { MaterializationRecord } from "../ledger/types.js";
+import { dateIn, partitionWindow } from "../partitions/index.js";
+import type { AssetPlan, EnvironmentPlan, FreshnessPlan } from "../plan.js";
+import { firesBetween } from "../schedule/cron.js";
+
+export type FreshnessStatus = "fresh" | "late" | "never" | "no_policy";
+
+export interface FreshnessBreach {
+  rule: "max_lag" | "deadline";
+  /** When the asset became late. */
+  since: Date;
+  /** The same breach has the same key (one alert per breach). */
+  dedupKey: string;
+  message: string;
+}
+
+export interface AssetFreshness {
+  key: string;
+  policy: FreshnessPlan | null;
+  /** What the newest data covers up to; null when never materialised. */
+  dataTime: Date | null;
+  /** End of the last successful materialisation; null when never. */
+  lastSuccessAt: Date | null;
+  /** now - dataTime, in seconds; null when never materialised. */
+  lagSeconds: number | null;
+  status: FreshnessStatus;
+  breach: FreshnessBreach | null;
+}
+
+/** The last fire of `cron` at or before `now` in `timeZone`, looking back at most 8 years. */
+export function previousFire(cronText: string, timeZone: string, now: Date): Date | null {
+  const parsed = parseCron(cronText);
+  if (!parsed.ok) return null;
+  // Widening windows: an hourly deadline is found in the first, a yearly one in the last.
+  for (const days of [1 / 24, 1, 8, 32, 367, 366 * 8 + 1]) {
+    const fires = firesBetween(
+      parsed.cron,
+      timeZone,
+      new Date(now.getTime() - days * 86_400_000),
+      now,
+    );
+    const last = fires.at(-1);
+    if (last !== undefined) return last;
+  }
+  return null;
+}
+
+interface DataTimes {
+  dataTime: Date | null;
+  lastSuccessAt: Date | null;
+}
+
+/** The data time and last success of one asset from its materialisations. */
+function dataTimes(
+  asset: AssetPlan,
+  records: readonly MaterializationRecord[],
+  timeZone: string,
+): DataTimes {
+  let newestPartition: string | null = null;
+  let lastSuccess: string | null = null;
+  for (const r of records) {
+    if (r.assetKey !== asset.key || r.status !== "succeeded") continue;
+    if (lastSuccess === null || r.finishedAt > lastSuccess) lastSuccess = r.finishedAt;
+    if (r.partition !== null && (newestPartition === null || r.partition > newestPartition)) {
+      newestPartition = r.partition;
+    }
+  }
+  const lastSuccessAt = lastSuccess === null ? null : new Date(lastSuccess);
+  if (asset.partitioned) {
+    return {
+      dataTime: newestPartition === null ? null : partitionWindow(newestPartition, timeZone).end,
+      lastSuccessAt,
+    };
+  }
+  return { dataTime: lastSuccessAt, lastSuccessAt };
+}
+
+/** Seconds as a person reads them: 26h 5m, 3d 2h, 45s. */
+export function humanSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  if (m > 0) return `${m}m`;
+  return `${s}s`;
+}
+
+/** The breach of `policy` by an asset with these data times at `now`, or null. */
+function breachOf(
+  asset: AssetPlan,
+  policy: FreshnessPlan,
+  times: DataTimes,
+  partitionZone: string,
+  now: Date,
+): FreshnessBreach | null {
+  const { dataTime } = times;
+  if (dataTime === null) return null;
+  if (policy.maxLagSeconds !== null) {
+    const lag = (now.getTime() - dataTime.getTime()) / 1000;
+    if (lag > policy.maxLagSeconds) {
+      return {
+        rule: "max_lag",
+        since: new Date(dataTime.getTime() + policy.maxLagSeconds * 1000),
+        dedupKey: `freshness_breached:${asset.key}:max_lag:${dataTime.toISOString()}`,
+        message: `${asset.key} is late: its data is ${humanSeconds(lag)} old, more than the ${humanSeconds(policy.maxLagSeconds)} allowed (data up to ${dataTime.toISOString()})`,
+      };
+    }
+  }
+  if (policy.deadline !== null) {
+    const { cron, timezone } = policy.deadline;
+    const fire = previousFire(cron, timezone, now);
+    if (fire !== null) {
+      let due: Date | null;
+      if (asset.partitioned) {
+        // Partitions up to the day before the deadline's day are due: data through its start.
+        const day = dateIn(fire, partitionZone);
+        due = partitionWindow(addDays(day, -1), partitionZone).end;
+      } else {
+        due = previousFire(cron, timezone, new Date(fire.getTime() - 1));
+      }
+      if (due !== null && dataTime.getTime() < due.getTime()) {
+        return {
+          rule: "deadline",
+          since: fire,
+          dedupKey: `freshness_breached:${asset.key}:deadline:${fire.toISOString()}`,
+          message: `${asset.key} missed its deadline ${fire.toISOString()} (${cron} in ${timezone}): its data reaches ${dataTime.toISOString()}, ${due.toISOString()} was due`,
+        };
+      }
+    }
+  }
+  return null;
+}
+
+/** The freshness of every asset of the environment at `now`, sorted by key. */
+export function evaluateFreshness(
+  envPlan: Pick<EnvironmentPlan, "assets" | "partitions">,
+  records: readonly MaterializationRecord[],
+  now: Date = new Date(),
+): AssetFreshness[] {
+  const zone = envPlan.partitions.timezone;
+  return [...envPlan.assets]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((asset) => {
+      const times = dataTimes(asset, records, zone);
+      const policy = asset.freshness ?? null;
+      const lagSeconds =
+        times.dataTime === null
+          ? null
+          : Math.max(0, (now.getTime() - times.dataTime.getTime()) / 1000);
+      const breach = policy === null ? null : breachOf(asset, policy, times, zone, now);
+      const status: FreshnessStatus =
+        policy === null
+          ? "no_policy"
+          : times.dataTime === null
+            ? "never"
+            : breach === null
+              ? "fresh"
+              : "late";
+      return { key: asset.key, policy, ...times, lagSeconds, status, breach };
+    });
+}

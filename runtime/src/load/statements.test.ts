@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import type { WriteMode } from "../plan.js";
+import {
+  countStatement,
+  type LoadPlan,
+  loadStatement,
+  type PartitionRange,
+  rowCounts,
+  sourceSelect,
+  trinoPartitionPredicate,
+} from "./statements.js";
+
+function loadPlan(mode: WriteMode): LoadPlan {
+  return {
+    target: { catalog: "iceberg", schema: "s", table: "orders" },
+    mode,
+    tenantColumn: "tenant_id",
+    dataColumns: [
+      { name: "id", type: "bigint" },
+      { name: "amount", type: "decimal(18,4)" },
+      { name: "day", type: "date" },
+    ],
+    partitionColumn: { name: "day", type: "date" },
+    keyColumns: ["id", "tenant_id"],
+  };
+}
+
+const DAY: PartitionRange = {
+  column: { name: "day", type: "date" },
+  partition: { date: "2026-01-02", timeZone: "Asia/Seoul" },
+};
+
+const INSERT_ALL =
+  'INSERT ("id", "amount", "day", "tenant_id") VALUES (s."id", s."amount", s."day", s."tenant_id")';
+const MARKED_SOURCE = [
+  "MERGE INTO TGT AS t",
+  `USING (SELECT ops."__etl_op", s.* FROM (VALUES 'I', 'D') AS ops("__etl_op")`,
+  `  LEFT JOIN (SELECT src.*, true AS "__etl_present" FROM (SRC) AS src) AS s ON ops."__etl_op" = 'I') AS s`,
+];
+
+describe("loadStatement", () => {
+  const cases: { mode: WriteMode; range: PartitionRange | null; want: string }[] = [
+    {
+      mode: "append",
+      range: DAY,
+      want: `INSERT INTO TGT ("id", "amount", "day", "tenant_id") SRC EXCEPT ALL SELECT t."id", t."amount", t."day", t."tenant_id" FROM TGT AS t WHERE t."tenant_id" = 't1' AND t."day" = DATE '2026-01-02'`,
+    },
+    {
+      mode: "append",
+      range: null,
+      want: `INSERT INTO TGT ("id", "amount", "day", "tenant_id") SRC EXCEPT ALL SELECT t."id", t."amount", t."day", t."tenant_id" FROM TGT AS t WHERE t."tenant_id" = 't1'`,
+    },
+    {
+      mode: "merge",
+      range: DAY,
+      want: [
+        "MERGE INTO TGT AS t",
+        `USING (SELECT "id", "amount", "day", "tenant_id" FROM (SELECT src.*, row_number() OVER (PARTITION BY src."id", src."tenant_id" ORDER BY "amount" DESC NULLS LAST, "day" DESC NULLS LAST) AS "__etl_rn" FROM (SRC) AS src) WHERE "__etl_rn" = 1) AS s`,
+        `ON t."tenant_id" = 't1' AND t."tenant_id" = s."tenant_id" AND t."id" IS NOT DISTINCT FROM s."id" AND t."tenant_id" IS NOT DISTINCT FROM s."tenant_id"`,
+        `WHEN MATCHED AND (t."amount" IS DISTINCT FROM s."amount" OR t."day" IS DISTINCT FROM s."day") THEN UPDATE SET "amount" = s."amount", "day" = s."day"`,
+        `WHEN NOT MATCHED THEN ${INSERT_ALL}`,
+      ].join("\n"),
+    },
+    {
+      mode: "replace_partition",
+      range: DAY,
+      want: [
+        ...MARKED_SOURCE,
+        `ON s."__etl_op" = IF(t."tenant_id" = 't1' AND t."day" = DATE '2026-01-02', 'D') AND t."tenant_id" = 't1' AND t."day" = DATE '2026-01-02'`,
+        "WHEN MATCHED THEN DELETE",
+        `WHEN NOT MATCHED AND s."__etl_present" THEN ${INSERT_ALL}`,
+      ].join("\n"),
+    },
+    {
+      mode: "full_refresh",
+      range: null,
+      want: [
+        ...MARKED_SOURCE,
+        `ON s."__etl_op" = IF(t."tenant_id" = 't1', 'D') AND t."tenant_id" = 't1'`,
+        "WHEN MATCHED THEN DELETE",
+        `WHEN NOT MATCHED AND s."__etl_present" THEN ${INSERT_ALL}`,
+      ].join("\n"),
+    },
+  ];
+  for (const { mode, range, want } of cases) {
+    it(`${mode} ${range === null ? "of the whole table" : "of one day"}`, () => {
+      expect(loadStatement(loadPlan(mode), "TGT", "SRC", range, "t1")).toBe(want);
+    });
+  }
+  it("quotes the tenant id as a string literal in every scope", () => {
+    expect(loadStatement(loadPlan("full_refresh"), "TGT", "SRC", null, "o'brien")).toContain(
+      `IF(t."tenant_id" = 'o''brien', 'D')`,
+    );
+  });
+});
+
+describe("sourceSelect and countStatement", () => {
+  it("selects the staged columns and sets the tenant column", () => {
+    expect(sourceSelect(loadPlan("append"), "STG", "t1")).toBe(
+      `SELECT "id" AS "id", "amount" AS "amount", "day" AS "day", CAST('t1' AS varchar) AS "tenant_id" FROM STG`,
+    );
+  });
+  it.each([
+    [
+      "one day: rows outside it are counted",
+      DAY,
+      `SELECT CAST(count(*) AS varchar), CAST(count_if(NOT coalesce(s."day" = DATE '2026-01-02', false)) AS varchar) FROM (SRC) AS s`,
+    ],
+    [
+      "the whole table: none is outside",
+      null,
+      "SELECT CAST(count(*) AS varchar), CAST(0 AS varchar) FROM (SRC) AS s",
+    ],
+  ])("%s", (_name, range, want) => {
+    expect(countStatement("SRC", range)).toBe(want);
+  });
+});
+
+describe("trinoPartitionPredicate", () => {
+  const partition = { date: "2026-03-08", timeZone: "America/New_York" };
+  it.each([
+    ["a date column: equality", "date", `c = DATE '2026-03-08'`],
+    [
+      "a timestamp: the half-open local day",
+      "timestamp(6)",
+      `c >= TIMESTAMP '2026-03-08 00:00:00' AND c < TIMESTAMP '2026-03-09 00:00:00'`,
+    ],
+    [
+      "a timestamp with time zone: the day in the tenant's zone",
+      "timestamp(6) with time zone",
+      `c >= TIMESTAMP '2026-03-08 00:00:00 America/New_York' AND c < TIMESTAMP '2026-03-09 00:00:00 America/New_York'`,
+    ],
+  ])("%s", (_name, type, want) => {
+    expect(trinoPartitionPredicate("c", { name: "c", type }, partition)).toBe(want);
+  });
+  it("refuses a partition that is no calendar day", () => {
+    expect(() =>
+      trinoPartitionPredicate(
+        "c",
+        { name: "c", type: "date" },
+        { ...partition, date: "2026-02-30" },
+      ),
+    ).toThrow(/"2026-02-30" is not a partition date/);
+  });
+});
+
+describe("rowCounts", () => {
+  it.each([
+    ["append: every written row is new", "append", 5, 9, {}, [5, 0, 0]],
+    [
+      "merge: position deletes are updates",
+      "merge",
+      7,
+      9,
+      { "added-position-deletes": "3" },
+      [4, 3, 0],
+    ],
+    ["merge without a summary: all inserts", "merge", 7, 9, {}, [7, 0, 0]],
+    [
+      "replace: staged rows in, the rest of the count deleted",
+      "replace_partition",
+      12,
+      9,
+      {},
+      [9, 0, 3],
+    ],
+    ["full refresh of an empty table", "full_refresh", 9, 9, {}, [9, 0, 0]],
+  ] as const)("%s", (_name, mode, written, staged, summary, [inserted, updated, deleted]) => {
+    expect(rowCounts(mode, written, staged, summary)).toEqual({
+      rowsInserted: inserted,
+      rowsUpdated: updated,
+      rowsDeleted: deleted,
+    });
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The SQL of a load, as pure functions of its plan: the SELECT over the staging table, the count
+ * of staged rows (and of rows outside the partition), and the one DML statement per write mode
+ * (INSERT for append, MERGE for the others), each a single Iceberg commit.
+ */
+import { addDays, parseCalendarDate } from "../contract/calendar.js";
+import { resolveZone } from "../contract/zone.js";
+import type { WriteMode } from "../plan.js";
+import {
+  InvalidIdentifierError,
+  quoteTrinoColumn,
+  quoteTrinoIdent,
+  stringLiteral,
+} from "../trino/sql.js";
+import { type LoadColumn, RESERVED_PREFIX, stagedExpr } from "./columns.js";
+import type { TargetTable } from "./target.js";
+
+/** What one load writes, checked against its staged data before any statement is sent. */
+export interface LoadPlan {
+  target: TargetTable;
+  mode: WriteMode;
+  tenantColumn: string;
+  dataColumns: LoadColumn[];
+  partitionColumn: LoadColumn | null;
+  keyColumns: string[];
+}
+
+/** The daily partition a load replaces or checks, on the staged column that holds it. */
+export interface PartitionRange {
+  column: LoadColumn;
+  partition: { date: string; timeZone: string };
+}
+
+/** The zone as Trino reads it inside a timestamp literal (canonical names have no quote). */
+function zoneLiteralPart(timeZone: string): string {
+  const zone = resolveZone(timeZone);
+  if (!zone.ok) {
+    throw new InvalidIdentifierError(`"${timeZone}" is not an IANA time zone`);
+  }
+  return zone.zone;
+}
+
+/**
+ * Predicate selecting one daily partition on `ref`: the half-open day in the tenant's time zone
+ * (the same window extract selects), so no row at or after midnight is missed or double counted.
+ */
+export function trinoPartitionPredicate(
+  ref: string,
+  column: LoadColumn,
+  partition: { date: string; timeZone: string },
+): string {
+  const from = partition.date;
+  const date = parseCalendarDate(from);
+  if (!date.ok) {
+    throw new InvalidIdentifierError(`"${from}" is not a partition date: ${date.problem}`);
+  }
+  if (column.type === "date") {
+    return `${ref} = DATE ${stringLiteral(from)}`;
+  }
+  const to = addDays(from, 1);
+  if (column.type.endsWith("with time zone")) {
+    const z = zoneLiteralPart(partition.timeZone);
+    return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00 ${z}`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00 ${z}`)}`;
+  }
+  return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00`)}`;
+}
+
+/** SELECT over the staging table producing the target's columns (tenant column included). */
+export function sourceSelect(pl: LoadPlan, staging: string, tenantId: string): string {
+  const cols = pl.dataColumns.map(
+    (c) => `${stagedExpr(quoteTrinoColumn(c.name), c.type)} AS ${quoteTrinoColumn(c.name)}`,
+  );
+  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoColumn(pl.tenantColumn)}`);
+  return `SELECT ${cols.join(", ")} FROM ${staging}`;
+}
+
+function allColumns(pl: LoadPlan): string[] {
+  return [...pl.dataColumns.map((c) => c.name), pl.tenantColumn];
+}
+
+function insertClause(pl: LoadPlan, alias: string): string {
+  const cols = allColumns(pl);
+  return `INSERT (${cols.map((c) => quoteTrinoColumn(c)).join(", ")}) VALUES (${cols.map((c) => `${alias}.${quoteTrinoColumn(c)}`).join(", ")})`;
+}
+
+/**
+ * One MERGE that deletes the rows matching `scope` (on target alias t) and inserts every staged
+ * row, in one Iceberg commit. The source is the staged rows plus one marker row: the marker alone
+ * matches (and deletes) the old rows in scope; staged rows never match, so they are inserted.
+ */
+function replaceStatement(pl: LoadPlan, target: string, source: string, scope: string): string {
+  const op = quoteTrinoIdent(`${RESERVED_PREFIX}op`);
+  const present = quoteTrinoIdent(`${RESERVED_PREFIX}present`);
+  return [
+    `MERGE INTO ${target} AS t`,
+    `USING (SELECT ops.${op}, s.* FROM (VALUES 'I', 'D') AS ops(${op})`,
+    `  LEFT JOIN (SELECT src.*, true AS ${present} FROM (${source}) AS src) AS s ON ops.${op} = 'I') AS s`,
+    // An equi-join (marker = IF(scope, 'D')) so Trino hash-joins; a constant condition such as
+    // `s.op = 'D' AND scope` has no join key and becomes a nested loop over target x staged rows.
+    // The repeated `AND scope` changes nothing logically but is pushed into the target's scan:
+    // only the tenant's partition is read (not the whole table), and the commit is constrained to
+    // it, so loads of other days do not conflict with this one.
+    `ON s.${op} = IF(${scope}, 'D') AND ${scope}`,
+    "WHEN MATCHED THEN DELETE",
+    `WHEN NOT MATCHED AND s.${present} THEN ${insertClause(pl, "s")}`,
+  ].join("\n");
+}
+
+/** One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. */
+function mergeStatement(pl: LoadPlan, target: string, source: string, tenantId: string): string {
+  const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
+  const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
+  // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
+  const orderable = others.filter((c) => !c.type.startsWith("array("));
+  const order =
+    orderable.length === 0
+      ? "1"
+      : orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`).join(", ");
+  const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
+  const on = keys.map((k) => `t.${k} IS NOT DISTINCT FROM s.${k}`).join(" AND ");
+  const changed = others
+    .map((c) => `t.${quoteTrinoColumn(c.name)} IS DISTINCT FROM s.${quoteTrinoColumn(c.name)}`)
+    .join(" OR ");
+  const cols = allColumns(pl);
+  const lines = [
+    `MERGE INTO ${target} AS t`,
+    `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
+    // The constant tenant predicate is pushed into the target's scan (file statistics prune the
+    // other tenants' files); the join on the column keeps the key match itself.
+    `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,
+  ];
+  if (others.length > 0) {
+    lines.push(
+      `WHEN MATCHED AND (${changed}) THEN UPDATE SET ${others.map((c) => `${quoteTrinoColumn(c.name)} = s.${quoteTrinoColumn(c.name)}`).join(", ")}`,
+    );
+  }
+  lines.push(`WHEN NOT MATCHED THEN ${insertClause(pl, "s")}`);
+  return lines.join("\n");
+}
+
+/**
+ * Counts the staged rows, and those outside the partition: replacing a day with rows from another
+ * day would make a rerun leave duplicates behind. Returns two varchar columns.
+ */
+export function countStatement(source: string, range: PartitionRange | null): string {
+  const outside =
+    range === null
+      ? "0"
+      : `count_if(NOT coalesce(${trinoPartitionPredicate(`s.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}, false))`;
+  return `SELECT CAST(count(*) AS varchar), CAST(${outside} AS varchar) FROM (${source}) AS s`;
+}
+
+/** The one DML statement writing `source` (the staged rows) into `target` for the plan's mode. */
+export function loadStatement(
+  pl: LoadPlan,
+  target: string,
+  source: string,
+  range: PartitionRange | null,
+  tenantId: string,
+): string {
+  const tenantScope = `t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)}`;
+  const partitionScope =
+    range === null
+      ? null
+      : `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}`;
+  switch (pl.mode) {
+    case "append": {
+      // Multiset difference against what this tenant already has in the partition: a rerun of
+      // the same data appends nothing, new rows are appended, existing rows are never changed.
+      const cols = allColumns(pl).map((c) => quoteTrinoColumn(c));
+      return `INSERT INTO ${target} (${cols.join(", ")}) ${source} EXCEPT ALL SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${target} AS t WHERE ${partitionScope ?? tenantScope}`;
+    }
+    case "merge":
+      return mergeStatement(pl, target, source, tenantId);
+    case "replace_partition":
+      if (partitionScope === null) {
+        throw new Error(
+          "internal: replace_partition without a partition (the load plan refuses it)",
+        );
+      }
+      return replaceStatement(pl, target, source, partitionScope);
+    case "full_refresh":
+      return replaceStatement(pl, target, source, tenantScope);
+  }
+}
+
+/**
+ * Rows inserted, updated and deleted, from the statement's update count and the Iceberg
+ * snapshot's summary: Trino counts a MERGE's inserted and updated rows together (an update leaves
+ * one position delete); a replace inserts every staged row and deletes the rest of its count.
+ */
+export function rowCounts(
+  mode: WriteMode,
+  written: number,
+  rowsStaged: number,
+  summary: Readonly<Record<string, string>>,
+): { rowsInserted: number; rowsUpdated: number; rowsDeleted: number } {
+  if (mode === "append") {
+    return { rowsInserted: written, rowsUpdated: 0, rowsDeleted: 0 };
+  }
+  if (mode === "merge") {
+    const positionDeletes = Number(summary["added-position-deletes"] ?? 0);
+    const rowsUpdated = Math.min(written, positionDeletes);
+    return { rowsInserted: written - rowsUpdated, rowsUpdated, rowsDeleted: 0 };
+  }
+  return {
+    rowsInserted: rowsStaged,
+    rowsUpdated: 0,
+    rowsDeleted: Math.max(0, written - rowsStaged),
+  };
+}
