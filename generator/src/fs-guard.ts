@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
-import type { Problem } from "./problems.js";
+import { fileProblem, type Problem } from "./problems.js";
 
 /** What a repository-relative path is, as far as the generator may know. */
 export type Entry =
@@ -104,7 +104,7 @@ export function inspect(root: string, rel: string): Entry {
 }
 
 function problem(file: string, message: string, hint: string): Problem {
-  return { file, line: 0, col: 0, path: "", message, hint };
+  return fileProblem({ file, path: "", message, hint });
 }
 
 /**

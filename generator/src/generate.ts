@@ -15,7 +15,8 @@ import { emitAll } from "./emit/all.js";
 import type { FileMap } from "./emit/common.js";
 import { emitTenant } from "./emit/tenant.js";
 import { buildTenantModel, type TenantModel } from "./model/build.js";
-import { type Problem, sortProblems } from "./problems.js";
+import { byText, sortedEntries } from "./order.js";
+import { fileProblem, type Problem, sortProblems } from "./problems.js";
 
 export interface GenerateOptions {
   /** Repository root (absolute). */
@@ -57,15 +58,15 @@ export function compileTenant(root: string, dir: string): CompiledTenant {
     return { dir, problems, model: r.model, files, footprint };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    problems.push({
-      file: `tenants/${dir}/config.yaml`,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `internal error while compiling tenant ${dir}: ${error.message}`,
-      hint: "this is a generator bug that an input of this tenant triggers; run with --debug for the stack and report it",
-      ...(error.stack === undefined ? {} : { detail: error.stack }),
-    });
+    problems.push(
+      fileProblem({
+        file: `tenants/${dir}/config.yaml`,
+        path: "",
+        message: `internal error while compiling tenant ${dir}: ${error.message}`,
+        hint: "this is a generator bug that an input of this tenant triggers; run with --debug for the stack and report it",
+        ...(error.stack === undefined ? {} : { detail: error.stack }),
+      }),
+    );
     return { dir, problems, model: null, files: new Map(), footprint: null };
   }
 }
@@ -111,7 +112,7 @@ export function assemble(
   }
   return {
     ok: true,
-    files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    files: new Map(sortedEntries(files)),
     models,
     ownedDirs,
   };
@@ -163,7 +164,7 @@ function footprints(options: GenerateOptions, compiled: readonly CompiledTenant[
       }
     }
   }
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort(byText((footprint) => footprint.id));
 }
 
 /** Whether two buckets are certainly different: both literals (no environment can change them). */
@@ -179,14 +180,13 @@ function distinctBuckets(a: ConfigValue, b: ConfigValue): boolean {
  */
 function crossTenantProblems(tenants: readonly Footprint[]): Problem[] {
   const out: Problem[] = [];
-  const at = (t: Footprint, path: string, message: string, hint: string): Problem => ({
-    file: `tenants/${t.id}/config.yaml`,
-    line: 0,
-    col: 0,
-    path,
-    message,
-    hint,
-  });
+  const at = (t: Footprint, path: string, message: string, hint: string): Problem =>
+    fileProblem({
+      file: `tenants/${t.id}/config.yaml`,
+      path,
+      message,
+      hint,
+    });
   for (const [i, a] of tenants.entries()) {
     for (const b of tenants.slice(i + 1)) {
       if (!a.compiled && !b.compiled) {

@@ -1,3 +1,4 @@
+import { compareText } from "./order.js";
 import { showText } from "./text.js";
 
 /** A problem found in the tenants' inputs, reported to a person who can fix it. */
@@ -16,20 +17,24 @@ export interface Problem {
   detail?: string;
 }
 
+/**
+ * A problem of a file where no line is known (a JSON input, a missing or refused file, a check
+ * over the whole plan): line and column 0, shown as the file alone.
+ */
+export function fileProblem(problem: Omit<Problem, "line" | "col">): Problem {
+  return { ...problem, line: 0, col: 0 };
+}
+
 /** Sorts problems by file, position, path and message so output is stable. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   return [...problems].sort(
     (a, b) =>
-      cmp(a.file, b.file) ||
+      compareText(a.file, b.file) ||
       a.line - b.line ||
       a.col - b.col ||
-      cmp(a.path, b.path) ||
-      cmp(a.message, b.message),
+      compareText(a.path, b.path) ||
+      compareText(a.message, b.message),
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

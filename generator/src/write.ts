@@ -7,11 +7,13 @@
  * is a problem naming it, before anything is read or written. The reads and writes after that
  * only ever see real folders and regular files.
  */
+
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type FileMap, MARKER_FILE } from "./emit/common.js";
 import { describeType } from "./fs-guard.js";
-import type { Problem } from "./problems.js";
+import { byText } from "./order.js";
+import { fileProblem, type Problem } from "./problems.js";
 
 /** Build products and caches inside generated packages: neither compared nor deleted. */
 const IGNORED = new Set(["node_modules", "dist", ".turbo", "coverage"]);
@@ -80,7 +82,7 @@ function staleDirs(root: string, out: Output): string[] {
 }
 
 function problem(file: string, message: string, hint: string): Problem {
-  return { file, line: 0, col: 0, path: "", message, hint };
+  return fileProblem({ file, path: "", message, hint });
 }
 
 /**
@@ -210,7 +212,7 @@ export function changes(root: string, out: Output): Change[] {
       });
     }
   }
-  return result.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return result.sort(byText((change) => change.path));
 }
 
 /**

@@ -59,7 +59,7 @@ function externalSourcesWith(value: string): string[] | undefined {
   if (!r.ok) {
     throw new Error(`generation failed: ${JSON.stringify(r.problems)}`);
   }
-  return r.models[0]?.plan.environments.dev.dbt?.externalSources;
+  return r.models[0]?.plan.shared.dbt?.externalSources;
 }
 
 describe("dbt.external_sources in the plan", () => {

@@ -1,10 +1,12 @@
 /**
  * The contract between @etl/generator and @etl/runtime: a tenant's resolved plan.
  *
- * The generator emits a `TenantPlan` literal into generated/<id>/src/plan.ts; the runtime picks the
- * environment named by ETL_ENVIRONMENT at run time. Every value that came from `${VAR}` in YAML stays
- * a reference (`EnvRef` / `Template`) and is only read from the process environment when the package
- * runs, so no value from the generating machine reaches generated/.
+ * The generator emits a `TenantPlan` literal into generated/<id>/src/plan.ts: what dev, staging
+ * and prod share, once, and what each environment sets otherwise. The runtime picks the
+ * environment named by ETL_ENVIRONMENT at run time and works on its complete plan
+ * (`environmentPlan`). Every value that came from `${VAR}` in YAML stays a reference (`EnvRef` /
+ * `Template`) and is only read from the process environment when the package runs, so no value
+ * from the generating machine reaches generated/.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -435,23 +437,167 @@ export const EnvironmentPlanSchema = z.strictObject({
 });
 export type EnvironmentPlan = z.infer<typeof EnvironmentPlanSchema>;
 
-export const TenantPlanSchema = z.strictObject({
-  generatorVersion: z.string(),
-  tenant: z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9_]*$/),
-    name: z.string(),
-    enabled: z.boolean(),
-    tags: z.record(z.string(), z.string()),
-  }),
-  /** Names of every environment variable the plan references, sorted. */
-  envVars: z.array(z.string()),
-  environments: z.strictObject({
-    dev: EnvironmentPlanSchema,
-    staging: EnvironmentPlanSchema,
-    prod: EnvironmentPlanSchema,
-  }),
+/**
+ * What the environments share: an environment's plan but its enablement, with the pipelines as
+ * the config sets them outside `environments:`, every asset and job of any environment, and the
+ * webhooks, lineage and freshness policies most environments have.
+ */
+export const SharedPlanSchema = EnvironmentPlanSchema.omit({ enabled: true });
+export type SharedPlan = z.infer<typeof SharedPlanSchema>;
+
+/** What one environment sets otherwise than the shared plan (laid over it by `environmentPlan`). */
+export const EnvironmentOverrideSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** By pipeline name: the stage switches this environment sets otherwise. */
+  pipelines: z
+    .record(
+      z.string(),
+      z.strictObject({ saveToS3: z.boolean().optional(), saveToTrino: z.boolean().optional() }),
+    )
+    .optional(),
+  /**
+   * Keys of shared assets this environment does not have (a load it switches off). Its jobs
+   * leave them out too, and a job left without assets does not exist in it.
+   */
+  omitAssets: z.array(z.string()).optional(),
+  /** By asset key: the freshness policy this environment has in place of the shared one; null: none. */
+  freshness: z.record(z.string(), FreshnessPlanSchema.nullable()).optional(),
+  /** This environment's webhooks in place of the shared ones; null: none. */
+  alerts: AlertsPlanSchema.nullable().optional(),
+  /** This environment's OpenLineage endpoint in place of the shared one; null: none. */
+  lineage: LineagePlanSchema.nullable().optional(),
 });
+export type EnvironmentOverride = z.infer<typeof EnvironmentOverrideSchema>;
+
+export const TenantPlanSchema = z
+  .strictObject({
+    generatorVersion: z.string(),
+    tenant: z.strictObject({
+      id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+      name: z.string(),
+      enabled: z.boolean(),
+      tags: z.record(z.string(), z.string()),
+    }),
+    /** Names of every environment variable the plan references, sorted. */
+    envVars: z.array(z.string()),
+    shared: SharedPlanSchema,
+    environments: z.strictObject({
+      dev: EnvironmentOverrideSchema,
+      staging: EnvironmentOverrideSchema,
+      prod: EnvironmentOverrideSchema,
+    }),
+  })
+  .superRefine((plan, ctx) => {
+    // An override names what the shared plan has, and leaves every environment's graph closed.
+    const pipelines = new Set(plan.shared.pipelines.map((p) => p.name));
+    const assets = new Set(plan.shared.assets.map((a) => a.key));
+    for (const name of ENVIRONMENTS) {
+      const override = plan.environments[name];
+      const at = (...path: (string | number)[]) => ["environments", name, ...path];
+      for (const pipeline of Object.keys(override.pipelines ?? {})) {
+        if (!pipelines.has(pipeline)) {
+          ctx.addIssue({
+            code: "custom",
+            path: at("pipelines", pipeline),
+            message: `names no pipeline of the shared plan`,
+          });
+        }
+      }
+      const omitted = new Set(override.omitAssets ?? []);
+      for (const [i, key] of (override.omitAssets ?? []).entries()) {
+        if (!assets.has(key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: at("omitAssets", i),
+            message: `"${key}" is no asset of the shared plan`,
+          });
+        }
+      }
+      for (const key of Object.keys(override.freshness ?? {})) {
+        if (!assets.has(key) || omitted.has(key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: at("freshness", key),
+            message: `"${key}" is no asset of this environment`,
+          });
+        }
+      }
+      for (const asset of plan.shared.assets) {
+        const missing = omitted.has(asset.key) ? [] : asset.deps.filter((d) => omitted.has(d));
+        if (missing.length > 0) {
+          ctx.addIssue({
+            code: "custom",
+            path: at("omitAssets"),
+            message: `leaves out ${missing.join(", ")}, which ${asset.key} depends on`,
+          });
+        }
+      }
+    }
+  });
 export type TenantPlan = z.infer<typeof TenantPlanSchema>;
+
+/**
+ * The complete plan of one environment: the shared plan with the environment's enablement,
+ * pipeline switches, freshness policies, webhooks and lineage, without the assets it leaves out.
+ * A job keeps the assets the environment has (partitioned when one of them is) and is absent
+ * where it keeps none. Webhooks and lineage are absent where there are none.
+ */
+export function environmentPlan(plan: TenantPlan, name: EnvironmentName): EnvironmentPlan {
+  const { shared } = plan;
+  const override = plan.environments[name];
+  const omitted = new Set(override.omitAssets ?? []);
+  const assets = shared.assets
+    .filter((a) => !omitted.has(a.key))
+    .map((asset) => withFreshness(asset, override.freshness?.[asset.key]));
+  const partitioned = new Set(assets.filter((a) => a.partitioned).map((a) => a.key));
+  const jobs = shared.jobs.flatMap((job): JobPlan[] => {
+    const kept = job.assets.filter((key) => !omitted.has(key));
+    if (kept.length === job.assets.length) return [job];
+    if (kept.length === 0) return [];
+    return [{ ...job, assets: kept, partitioned: kept.some((key) => partitioned.has(key)) }];
+  });
+  const pipelines = shared.pipelines.map((p) => {
+    const switches = override.pipelines?.[p.name];
+    return switches === undefined ? p : { ...p, ...switches };
+  });
+  const alerts = override.alerts === undefined ? shared.alerts : override.alerts;
+  const lineage = override.lineage === undefined ? shared.lineage : override.lineage;
+  return {
+    enabled: override.enabled,
+    resources: shared.resources,
+    partitions: shared.partitions,
+    pipelines,
+    assets,
+    jobs,
+    dbt: shared.dbt,
+    ...(shared.runtimeObjects === undefined ? {} : { runtimeObjects: shared.runtimeObjects }),
+    ...(alerts === undefined || alerts === null ? {} : { alerts }),
+    ...(lineage === undefined || lineage === null ? {} : { lineage }),
+    ...(shared.maintenance === undefined ? {} : { maintenance: shared.maintenance }),
+  };
+}
+
+/** `asset` with the policy an override gives it: unchanged when undefined, none when null. */
+function withFreshness(asset: AssetPlan, policy: FreshnessPlan | null | undefined): AssetPlan {
+  if (policy === undefined) return asset;
+  if (policy !== null) return { ...asset, freshness: policy };
+  const { freshness: _dropped, ...rest } = asset;
+  return rest;
+}
+
+/**
+ * The `shared` and `environments` of a plan in which dev, staging and prod are all `plan` (a plan
+ * written by hand or for a test).
+ */
+export function sameEnvironments(
+  plan: EnvironmentPlan,
+): Pick<TenantPlan, "shared" | "environments"> {
+  const { enabled, ...shared } = plan;
+  return {
+    shared,
+    environments: { dev: { enabled }, staging: { enabled }, prod: { enabled } },
+  };
+}
 
 /** PipelinePlan.schemaHash: stable hash of a column list (generator snapshot and run-time drift check). */
 export function schemaHashOf(columns: readonly SourceColumn[]): string {

@@ -24,6 +24,7 @@ import {
   ENVIRONMENTS,
   type EnvironmentName,
   type EnvironmentPlan,
+  environmentPlan,
   type TenantPlan,
 } from "./plan.js";
 import { type EnvSource, resolveValue } from "./values.js";
@@ -62,7 +63,10 @@ export type SelectedEnvironment =
   | { ok: true; name: EnvironmentName; plan: EnvironmentPlan }
   | { ok: false; error: string };
 
-/** Picks the environment named by ETL_ENVIRONMENT (default dev); unknown or disabled is an error. */
+/**
+ * Picks the environment named by ETL_ENVIRONMENT (default dev), with its complete plan; unknown
+ * or disabled is an error.
+ */
 export function selectEnvironment(plan: TenantPlan, env: EnvSource): SelectedEnvironment {
   const raw = env.ETL_ENVIRONMENT;
   const name = raw === undefined || raw === "" ? "dev" : raw;
@@ -74,7 +78,7 @@ export function selectEnvironment(plan: TenantPlan, env: EnvSource): SelectedEnv
     };
   }
   const envName = name as EnvironmentName;
-  const envPlan = plan.environments[envName];
+  const envPlan = environmentPlan(plan, envName);
   if (!envPlan.enabled) {
     return {
       ok: false,
@@ -178,7 +182,7 @@ export function resolveResources(
 ): ResourcesResult {
   const env = tenantEnv(plan, fullEnv);
   const cwd = options.cwd ?? process.cwd();
-  const envPlan = plan.environments[envName];
+  const envPlan = environmentPlan(plan, envName);
   const missing = new Set<string>();
   const errors: string[] = [];
   const get = (value: ConfigValue): string => {

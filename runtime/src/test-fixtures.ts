@@ -4,7 +4,12 @@
  * (tsconfig.build.json).
  */
 import type { RunRecord } from "./ledger/types.js";
-import type { EnvironmentPlan, PipelinePlan, TenantPlan } from "./plan.js";
+import {
+  type EnvironmentPlan,
+  type PipelinePlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "./plan.js";
 
 /** A running run of tenant `t`'s daily_etl for 2026-01-02. */
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
@@ -106,6 +111,6 @@ export function tenantPlan(
     generatorVersion: "test",
     tenant: { id, name: id.toUpperCase(), enabled: true, tags: {} },
     envVars: options.envVars ?? [],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { emitDeploy } from "@etl/generator/deploy";
-import type { EnvironmentPlan, TenantPlan } from "@etl/runtime";
+import { type EnvironmentPlan, sameEnvironments, type TenantPlan } from "@etl/runtime";
 import { CronJob } from "kubernetes-models/batch/v1";
 import { Secret } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
@@ -87,7 +87,7 @@ function plan(): TenantPlan {
       "TRINO_PORT",
       "TRINO_USER",
     ],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

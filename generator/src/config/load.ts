@@ -6,7 +6,7 @@
 import { isUtf8 } from "node:buffer";
 import { LineCounter, parseDocument } from "yaml";
 import { inspect, listInputDir, readInput, repoPathProblem } from "../fs-guard.js";
-import type { Problem } from "../problems.js";
+import { fileProblem, type Problem } from "../problems.js";
 import { hasUnsafeChar, showText } from "../text.js";
 import { INTROSPECTION_FILE, type Introspection, IntrospectionSchema } from "./introspection.js";
 import { type TenantConfig, TenantFileSchema } from "./schema.js";
@@ -68,14 +68,14 @@ function scanTenantDirs(root: string): { dirs: string[]; problems: Problem[] } {
       continue;
     }
     if (!TENANT_DIR.test(name)) {
-      problems.push({
-        file: `tenants/${name}`,
-        line: 0,
-        col: 0,
-        path: "",
-        message: `tenant folder name "${showText(name)}" has characters that cannot appear in generated paths and headers`,
-        hint: "name the folder after the tenant id (lower-case letters, digits and _)",
-      });
+      problems.push(
+        fileProblem({
+          file: `tenants/${name}`,
+          path: "",
+          message: `tenant folder name "${showText(name)}" has characters that cannot appear in generated paths and headers`,
+          hint: "name the folder after the tenant id (lower-case letters, digits and _)",
+        }),
+      );
       continue;
     }
     dirs.push(name);
@@ -111,14 +111,14 @@ export function selectTenants(
   const { dirs, problems } = scanTenantDirs(root);
   for (const want of only ?? []) {
     if (!dirs.includes(want)) {
-      problems.push({
-        file: `tenants/${want}/config.yaml`,
-        line: 0,
-        col: 0,
-        path: "",
-        message: `no tenant "${want}": tenants/${want}/ does not exist`,
-        hint: `known tenants: ${dirs.join(", ") || "(none)"}; create one with npm run new-tenant -- ${want}`,
-      });
+      problems.push(
+        fileProblem({
+          file: `tenants/${want}/config.yaml`,
+          path: "",
+          message: `no tenant "${want}": tenants/${want}/ does not exist`,
+          hint: `known tenants: ${dirs.join(", ") || "(none)"}; create one with npm run new-tenant -- ${want}`,
+        }),
+      );
     }
   }
   return { dirs: dirs.filter((d) => only === undefined || only.includes(d)), problems };
@@ -207,26 +207,26 @@ export function loadConfig(root: string, dir: string, problems: Problem[]): Load
   const configFile = `${rel}/config.yaml`;
   const folder = inspect(root, rel);
   if (folder.kind === "refused") {
-    problems.push({
-      file: folder.file,
-      line: 0,
-      col: 0,
-      path: "",
-      message: folder.message,
-      hint: folder.hint,
-    });
+    problems.push(
+      fileProblem({
+        file: folder.file,
+        path: "",
+        message: folder.message,
+        hint: folder.hint,
+      }),
+    );
     return null;
   }
   const bytes = readInput(root, configFile, problems, "YAML file");
   if (bytes === "missing") {
-    problems.push({
-      file: configFile,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `tenants/${dir}/ has no config.yaml`,
-      hint: `create it (npm run new-tenant -- ${dir}) or remove the folder`,
-    });
+    problems.push(
+      fileProblem({
+        file: configFile,
+        path: "",
+        message: `tenants/${dir}/ has no config.yaml`,
+        hint: `create it (npm run new-tenant -- ${dir}) or remove the folder`,
+      }),
+    );
     return null;
   }
   if (bytes === null) {
@@ -234,14 +234,14 @@ export function loadConfig(root: string, dir: string, problems: Problem[]): Load
   }
   if (!isUtf8(bytes)) {
     // Decoding would silently turn the bad bytes into U+FFFD and put them in generated code.
-    problems.push({
-      file: configFile,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `${configFile} is not valid UTF-8`,
-      hint: "save the file as UTF-8",
-    });
+    problems.push(
+      fileProblem({
+        file: configFile,
+        path: "",
+        message: `${configFile} is not valid UTF-8`,
+        hint: "save the file as UTF-8",
+      }),
+    );
     return null;
   }
   const text = bytes.toString("utf8");
@@ -284,14 +284,14 @@ export function loadConfig(root: string, dir: string, problems: Problem[]): Load
   }
   const data = toJsLimited(doc);
   if (!data.ok) {
-    problems.push({
-      file: configFile,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `YAML aliases expand too far: ${data.reason}`,
-      hint: "write the values out instead of nesting anchors and aliases",
-    });
+    problems.push(
+      fileProblem({
+        file: configFile,
+        path: "",
+        message: `YAML aliases expand too far: ${data.reason}`,
+        hint: "write the values out instead of nesting anchors and aliases",
+      }),
+    );
     return null;
   }
   const parsed = TenantFileSchema.safeParse(data.value ?? {}, { reportInput: true });
@@ -333,27 +333,27 @@ function loadIntrospection(
   try {
     json = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    problems.push({
-      file,
-      line: 0,
-      col: 0,
-      path: "",
-      message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      hint: "re-create it with npm run introspect",
-    });
+    problems.push(
+      fileProblem({
+        file,
+        path: "",
+        message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+        hint: "re-create it with npm run introspect",
+      }),
+    );
     return null;
   }
   const parsed = IntrospectionSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({
-        file,
-        line: 0,
-        col: 0,
-        path: issue.path.map(String).join("."),
-        message: issue.message,
-        hint: "re-create it with npm run introspect instead of editing it by hand",
-      });
+      problems.push(
+        fileProblem({
+          file,
+          path: issue.path.map(String).join("."),
+          message: issue.message,
+          hint: "re-create it with npm run introspect instead of editing it by hand",
+        }),
+      );
     }
     return null;
   }
@@ -381,7 +381,7 @@ function loadTransforms(
     return { transforms, tests };
   }
   const report = (file: string, message: string, hint: string) =>
-    problems.push({ file, line: 0, col: 0, path: "", message, hint });
+    problems.push(fileProblem({ file, path: "", message, hint }));
   for (const name of names) {
     if (!name.endsWith(".ts") || name.endsWith(".d.ts")) {
       continue;
@@ -459,22 +459,22 @@ function checkProjectDir(root: string, dir: string, problems: Problem[]): void {
   }
   const entry = inspect(root, dir);
   if (entry.kind === "refused") {
-    problems.push({
-      file: entry.file,
-      line: 0,
-      col: 0,
-      path: "",
-      message: entry.message,
-      hint: entry.hint,
-    });
+    problems.push(
+      fileProblem({
+        file: entry.file,
+        path: "",
+        message: entry.message,
+        hint: entry.hint,
+      }),
+    );
   } else if (entry.kind === "file") {
-    problems.push({
-      file: dir,
-      line: 0,
-      col: 0,
-      path: "",
-      message: "is a file, but dbt.project_dir names the dbt project folder",
-      hint: "point dbt.project_dir at the folder holding dbt_project.yml",
-    });
+    problems.push(
+      fileProblem({
+        file: dir,
+        path: "",
+        message: "is a file, but dbt.project_dir names the dbt project folder",
+        hint: "point dbt.project_dir at the folder holding dbt_project.yml",
+      }),
+    );
   }
 }

@@ -4,8 +4,10 @@
  * Only the fields the generator uses are validated; every object is loose, because dbt adds fields
  * with each release and a strict schema would refuse manifests that are perfectly usable.
  */
+
 import { z } from "zod";
-import type { Problem } from "../problems.js";
+import { compareText } from "../order.js";
+import { fileProblem, type Problem } from "../problems.js";
 
 /**
  * The generator's problem type. For manifests `line`/`col` are 0 (JSON has no useful lines here) and
@@ -116,14 +118,12 @@ export function readManifest(file: string, text: string): ReadManifestResult {
     return {
       ok: false,
       problems: [
-        {
+        fileProblem({
           file,
-          line: 0,
-          col: 0,
           path: "",
           message: `is not valid JSON: ${reason}`,
           hint: REFRESH_HINT,
-        },
+        }),
       ],
     };
   }
@@ -140,34 +140,27 @@ export function readManifest(file: string, text: string): ReadManifestResult {
     return {
       ok: false,
       problems: [
-        {
+        fileProblem({
           file,
-          line: 0,
-          col: 0,
           path: "metadata.dbt_schema_version",
           message: `expected one of v7..v12 in ${file}, found ${found}`,
           hint: REFRESH_HINT,
-        },
+        }),
       ],
     };
   }
   const parsed = DbtManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems: DbtProblem[] = parsed.error.issues.map((issue) => ({
-      file,
-      line: 0,
-      col: 0,
-      path: formatPath(issue.path),
-      message: issue.message,
-      hint: REFRESH_HINT,
-    }));
-    problems.sort((a, b) => cmp(a.path, b.path) || cmp(a.message, b.message));
+    const problems: DbtProblem[] = parsed.error.issues.map((issue) =>
+      fileProblem({
+        file,
+        path: formatPath(issue.path),
+        message: issue.message,
+        hint: REFRESH_HINT,
+      }),
+    );
+    problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
     return { ok: false, problems };
   }
   return { ok: true, manifest: { ...parsed.data, schemaVersion: n } };
-}
-
-/** Code-point order: stable across machines and locales, unlike localeCompare. */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

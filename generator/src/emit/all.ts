@@ -1,10 +1,13 @@
 /** Emits generated/all/ (`@etl/all`): one entrypoint serving every enabled tenant. */
+
 import type { TenantModel } from "../model/build.js";
 import { packageName } from "../model/translate.js";
+import { byText } from "../order.js";
 import { GENERATOR_VERSION } from "../version.js";
-import { type FileMap, headerLines, MARKER_FILE, mdHeader, printTs } from "./common.js";
+import { type FileMap, MARKER_FILE, mdHeader, printTs } from "./common.js";
 import { mdCode, mdText } from "./escape.js";
-import { allReadme, markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./templates.js";
+import { markerFile, packageJson, tsconfigJson, tsconfigTestJson } from "./package-files.js";
+import { allReadme } from "./templates.js";
 import {
   constDecl,
   exportDecl,
@@ -16,32 +19,24 @@ import {
 
 /** Every file of generated/all/ for the enabled tenants among `models`. */
 export function emitAll(models: readonly TenantModel[]): FileMap {
-  const enabled = models
-    .filter((m) => m.plan.tenant.enabled)
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
-  const inputs = enabled
-    .map((m) => m.inputs.find((i) => i.endsWith("config.yaml")) ?? "")
-    .filter((i) => i !== "");
-  const header = headerLines(inputs);
+  const enabled = models.filter((m) => m.plan.tenant.enabled).sort(byText((model) => model.id));
+  const inputs = enabled.map((m) => m.inputs.config);
   const files: FileMap = new Map();
   const put = (rel: string, text: string) => files.set(`generated/all/${rel}`, text);
-  put(MARKER_FILE, markerFile({ header }));
+  put(MARKER_FILE, markerFile(inputs));
   put(
     "package.json",
     packageJson({
-      header: header.join(" "),
+      inputs,
       name: "@etl/all",
       version: GENERATOR_VERSION,
       description: "Every enabled tenant behind one entrypoint: etl-all <tenant> <command>",
       binName: "etl-all",
-      dependencies: [
-        { name: "@etl/runtime" },
-        ...enabled.map((m) => ({ name: packageName(m.id) })),
-      ],
+      dependencies: ["@etl/runtime", ...enabled.map((m) => packageName(m.id))],
     }),
   );
-  put("tsconfig.json", tsconfigJson({ header }));
-  put("tsconfig.test.json", tsconfigTestJson({ header }));
+  put("tsconfig.json", tsconfigJson(inputs));
+  put("tsconfig.test.json", tsconfigTestJson(inputs));
   put("src/tenants.ts", emitTenants(enabled, inputs));
   put("src/index.ts", emitAllIndex(inputs));
   put("src/main.ts", emitAllMain(inputs));

@@ -22,6 +22,16 @@ export function headerLines(inputs: readonly string[]): string[] {
   ];
 }
 
+/**
+ * The inputs one generated file is derived from, sorted, for its header (an absent input, such
+ * as a tenant without a snapshot, left out).
+ */
+export function fileInputs(...inputs: (string | null | readonly string[])[]): string[] {
+  return inputs
+    .flatMap((input) => (input === null ? [] : typeof input === "string" ? [input] : input))
+    .sort();
+}
+
 /** `//` header for TypeScript files. */
 export function tsHeader(inputs: readonly string[]): string {
   return `${headerLines(inputs)
@@ -40,6 +50,11 @@ export function printTs(statements: readonly Statement[], inputs: readonly strin
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A TypeScript property name: the name itself when it is an identifier, else a string literal. */
+export function propertyName(name: string): string {
+  return IDENT.test(name) ? name : JSON.stringify(name);
+}
 
 /** Whether the literal of `value` spans lines for sure: it is or holds a non-empty object. */
 function holdsObject(value: unknown): boolean {
@@ -119,7 +134,7 @@ export function tsLiteral(value: unknown, indent = 0): string {
   return write(value, indent);
 }
 
-/** Adds a header comment to a JSON-with-comments or other `//`-capable file. */
+/** Text with LF line endings and exactly one final newline. */
 export function withLf(text: string): string {
   return `${text.replace(/\r\n/g, "\n").replace(/\n+$/, "")}\n`;
 }

@@ -4,9 +4,11 @@
  * from a Secret whose keys are the tenant's variables). Pure: plan in, FileMap out. No values of the
  * variables are emitted: the Secret template lists keys with empty values to be filled by operators.
  */
-import type { JobPlan, TenantPlan } from "@etl/runtime/plan";
+
+import { environmentPlan, type JobPlan, type TenantPlan } from "@etl/runtime/plan";
 import { stringify } from "yaml";
 import { k8sName } from "../model/translate.js";
+import { byText } from "../order.js";
 import { type FileMap, headerLines } from "./common.js";
 import { type Instruction, printDockerfile, word } from "./dockerfile.js";
 import { commentLine } from "./escape.js";
@@ -39,7 +41,8 @@ function hashComment(inputs: readonly string[]): string {
 function dockerfile(input: DeployInput): string {
   const id = word(input.id, "tenant id");
   const pkg = `@etl/tenant-${id}`;
-  const dbt = input.plan.environments.prod.dbt ?? input.plan.environments.dev.dbt;
+  // The image is deployed as prod; dbt is the same in every environment.
+  const dbt = input.plan.shared.dbt;
   const from = (as?: string): Instruction =>
     as === undefined
       ? { kind: "FROM", image: NODE_IMAGE }
@@ -207,9 +210,9 @@ export function emitDeploy(input: DeployInput): FileMap {
   const files: FileMap = new Map();
   files.set(`${dir}/Dockerfile`, dockerfile(input));
   files.set(`${dir}/k8s/secret.template.yaml`, yamlDoc(input, secretTemplate(input)));
-  const jobs = [...input.plan.environments.prod.jobs]
+  const jobs = [...environmentPlan(input.plan, "prod").jobs]
     .filter((j) => j.schedule !== null)
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+    .sort(byText((job) => job.name));
   for (const job of jobs) {
     files.set(`${dir}/k8s/cronjob-${k8sName(job.name)}.yaml`, yamlDoc(input, cronJob(input, job)));
   }

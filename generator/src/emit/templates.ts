@@ -1,82 +1,15 @@
 /**
- * Handlebars templates of the non-TypeScript files of a generated package: prose only. Escaping is
- * off (`noEscape`), so every user-chosen value arrives already escaped for where it lands (`mdText`,
- * `mdCode`, `mermaidLabel` in escape.ts); JSON values go through the `json` helper.
+ * Handlebars templates of the prose of the generated packages (the READMEs), and nothing else:
+ * every other file is printed from values. Escaping is off (`noEscape`), so every user-chosen
+ * value arrives already escaped for where it lands (`mdText`, `mdCode`, `mermaidLabel` in
+ * escape.ts).
  */
 import Handlebars from "handlebars";
 
 /** An isolated Handlebars environment: no global helper registry is shared or mutated. */
 const hb = Handlebars.create();
-hb.registerHelper("json", (value: unknown) => new hb.SafeString(JSON.stringify(value)));
 
 const compile = (text: string) => hb.compile(text, { noEscape: true, strict: true });
-
-export const packageJson = compile(`{
-  "//": {{json header}},
-  "name": {{json name}},
-  "version": {{json version}},
-  "private": true,
-  "type": "module",
-  "description": {{json description}},
-  "bin": {
-    {{json binName}}: "./dist/main.js"
-  },
-  "exports": {
-    ".": {
-      "source": "./src/index.ts",
-      "types": "./dist/index.d.ts",
-      "default": "./dist/index.js"
-    }
-  },
-  "files": [
-    "dist"
-  ],
-  "scripts": {
-    "build": "tsc -p tsconfig.json",
-    "typecheck": "tsc -p tsconfig.test.json",
-    "test": "vitest run"
-  },
-  "dependencies": {
-{{#each dependencies}}
-    {{json name}}: "*"{{#unless @last}},{{/unless}}
-{{/each}}
-  }
-}
-`);
-
-export const tsconfigJson = compile(`{{#each header}}
-// {{this}}
-{{/each}}
-{
-  "extends": "../../tsconfig.base.json",
-  "compilerOptions": {
-    "rootDir": "src",
-    "outDir": "dist"
-  },
-  "include": ["src/**/*.ts"],
-  "exclude": ["src/**/*.test.ts"]
-}
-`);
-
-export const tsconfigTestJson = compile(`{{#each header}}
-// {{this}}
-{{/each}}
-{
-  "extends": "./tsconfig.json",
-  "compilerOptions": {
-    "rootDir": ".",
-    "noEmit": true
-  },
-  "include": ["src/**/*.ts", "test/**/*.ts", "vitest.config.ts"],
-  "exclude": []
-}
-`);
-
-export const markerFile = compile(`{{#each header}}
-# {{this}}
-{{/each}}
-# This folder is owned by the generator: it rewrites it and deletes files it no longer emits.
-`);
 
 export const tenantReadme = compile(`{{header}}
 # {{name}} ({{idCode}})

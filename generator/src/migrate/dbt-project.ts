@@ -4,8 +4,10 @@
  * extracted data): files copied, profile and source locations rewritten, everything else left as
  * written and listed for a person where it cannot be translated (SQL dialect).
  */
+
 import { defaultDbtSourcesPlace } from "@etl/runtime";
 import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from "yaml";
+import { sortedEntries } from "../order.js";
 import type { ReportItem } from "./report.js";
 
 /** Working files of dbt: never copied. */
@@ -53,7 +55,7 @@ export function convertDbtProject(
   };
   const at = (file: string, line?: number) =>
     `${options.where}${file}${line === undefined ? "" : `:${line}`}`;
-  for (const [file, text] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [file, text] of sortedEntries(files)) {
     if (WORKING.test(file)) {
       continue;
     }

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { refreshManifest } from "../dbt/refresh.js";
 import { checkId, RESERVED_TENANT_IDS } from "../model/translate.js";
-import type { Problem } from "../problems.js";
+import { fileProblem, type Problem } from "../problems.js";
 import { convertTenant, type LegacyTenantInput } from "./convert.js";
 import { parseLegacyConfig } from "./legacy-config.js";
 import { readDbtProject, readLegacyFolder } from "./read.js";
@@ -123,14 +123,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   if (plan.conflicts.length > 0) {
     return {
       ok: false,
-      problems: plan.conflicts.map((rel) => ({
-        file: rel,
-        line: 0,
-        col: 0,
-        path: "",
-        message: `exists with other content than this migration writes (edited since, or another tenant)`,
-        hint: `keep your version: nothing was written. To migrate again from scratch, move tenants/${id}/ away first`,
-      })),
+      problems: plan.conflicts.map((rel) =>
+        fileProblem({
+          file: rel,
+          path: "",
+          message: `exists with other content than this migration writes (edited since, or another tenant)`,
+          hint: `keep your version: nothing was written. To migrate again from scratch, move tenants/${id}/ away first`,
+        }),
+      ),
     };
   }
   if (options.dryRun === true) {
@@ -162,14 +162,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 
 function checkNewId(id: string, options: MigrateOptions, display: string): Problem | null {
   const check = checkId("tenant id", id);
-  const at = (message: string, hint: string): Problem => ({
-    file: options.id === undefined ? display : "--id",
-    line: 0,
-    col: 0,
-    path: options.id === undefined ? "tenant.id" : "",
-    message,
-    hint,
-  });
+  const at = (message: string, hint: string): Problem =>
+    fileProblem({
+      file: options.id === undefined ? display : "--id",
+      path: options.id === undefined ? "tenant.id" : "",
+      message,
+      hint,
+    });
   if (!check.ok) {
     return at(check.message, `pass --id ${check.hint.replace(/^rename it, e\.g\. /, "")}`);
   }

@@ -5,7 +5,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Problem } from "../problems.js";
+import { fileProblem, type Problem } from "../problems.js";
 
 export interface LegacyFolder {
   /** Absolute path of the folder (of the file, for a legacy single-file tenant). */
@@ -25,14 +25,13 @@ const SKIP_DIRS = new Set(["dbt", "__pycache__", "node_modules", "target", "dbt_
 /** A file larger than this is not a tenant's config or module. */
 const MAX_BYTES = 4 * 1024 * 1024;
 
-const refuse = (file: string, message: string, hint: string): Problem => ({
-  file,
-  line: 0,
-  col: 0,
-  path: "",
-  message,
-  hint,
-});
+const refuse = (file: string, message: string, hint: string): Problem =>
+  fileProblem({
+    file,
+    path: "",
+    message,
+    hint,
+  });
 
 /** Files under `dir` (POSIX, relative), skipping dot folders and the named ones. */
 function walk(dir: string, skip: ReadonlySet<string>, rel = "", depth = 0): string[] {

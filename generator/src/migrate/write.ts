@@ -4,8 +4,10 @@
  * (so a re-run is a no-op); a file that differs (a ported transform, an edited config) is a
  * conflict, and then nothing at all is written.
  */
+
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { sortedEntries } from "../order.js";
 
 export interface WritePlan {
   /** Root-relative paths to create. */
@@ -19,7 +21,7 @@ export interface WritePlan {
 /** Compares `files` (root-relative path -> text) with what is on disk under `root`. */
 export function planWrite(root: string, files: ReadonlyMap<string, string>): WritePlan {
   const plan: WritePlan = { add: [], same: [], conflicts: [] };
-  for (const [rel, text] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [rel, text] of sortedEntries(files)) {
     const abs = path.join(root, rel);
     if (!existsSync(abs)) {
       plan.add.push(rel);

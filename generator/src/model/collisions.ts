@@ -4,9 +4,11 @@
  * the files copied into src/transforms/. Two sources deriving one name are a problem naming both,
  * never output that fails tsc or kubectl later.
  */
+import type { JobPlan, PipelinePlan } from "@etl/runtime/plan";
 import type { SourceFile } from "../config/load.js";
 import type { YamlPath } from "../config/yaml-locate.js";
-import type { Problem } from "../problems.js";
+import { fileProblem, type Problem } from "../problems.js";
+import { type ModelContext, pipelinePath, tenantPath } from "./context.js";
 import { camel, collisions, k8sName, rowTypeName } from "./translate.js";
 
 export interface GeneratedNamesInput {
@@ -73,13 +75,36 @@ export function checkGeneratedNames(input: GeneratedNamesInput): void {
     (p) => p,
     (p) => p.toLowerCase(),
   )) {
-    input.problems.push({
-      file: c.sources[c.sources.length - 1] ?? "",
-      line: 0,
-      col: 0,
-      path: "",
-      message: `transform files ${c.sources.join(" and ")} differ only by case; they are one file on case-insensitive file systems (macOS, Windows)`,
-      hint: "rename one of them",
-    });
+    input.problems.push(
+      fileProblem({
+        file: c.sources[c.sources.length - 1] ?? "",
+        path: "",
+        message: `transform files ${c.sources.join(" and ")} differ only by case; they are one file on case-insensitive file systems (macOS, Windows)`,
+        hint: "rename one of them",
+      }),
+    );
   }
+}
+
+/** The derived-name check over the tenant's pipelines, their transform modules and prod's schedules. */
+export function checkDerivedNames(
+  ctx: ModelContext,
+  pipelines: readonly PipelinePlan[],
+  prodJobs: readonly JobPlan[],
+): void {
+  checkGeneratedNames({
+    tenant: ctx.config.id,
+    pipelines: pipelines.map((p) => ({ name: p.name, at: pipelinePath(ctx, p.name) })),
+    modules: pipelines.flatMap((p) =>
+      p.transfer === null
+        ? []
+        : [{ module: p.transfer.module, at: pipelinePath(ctx, p.name, "transfer", "module") }],
+    ),
+    scheduledJobs: prodJobs
+      .filter((j) => j.schedule !== null)
+      .map((j) => ({ name: j.name, at: tenantPath("jobs", j.name) })),
+    transformFiles: [...ctx.tenant.transforms.values(), ...ctx.tenant.transformTests.values()],
+    report: ctx.report,
+    problems: ctx.problems,
+  });
 }

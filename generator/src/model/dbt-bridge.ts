@@ -6,7 +6,7 @@ import type { AssetPlan, PipelinePlan } from "@etl/runtime/plan";
 import type { SourceFile } from "../config/load.js";
 import { type DbtManifest, dbtAssets, readManifest } from "../dbt/index.js";
 import { repoPathProblem } from "../fs-guard.js";
-import type { Problem } from "../problems.js";
+import { fileProblem, type Problem } from "../problems.js";
 
 export interface DbtAssetsInput {
   tenant: string;
@@ -38,14 +38,12 @@ export function dbtAssetsFor(input: DbtAssetsInput): DbtAssets {
       assets: [],
       externalSources: [],
       problems: [
-        {
+        fileProblem({
           file: input.manifestPath,
-          line: 0,
-          col: 0,
           path: "",
           message: `dbt is enabled for tenant ${input.tenant} but its manifest does not exist`,
           hint: `build it with npm run dbt -- parse --tenant ${input.tenant} and commit it, or set dbt.enabled: false`,
-        },
+        }),
       ],
     };
   }
@@ -89,17 +87,17 @@ function sourceColumnProblems(manifest: DbtManifest, input: DbtAssetsInput): Pro
       }
       const index = columns.findIndex((c) => c.name === declared);
       const target = index >= 0 ? names[index] : undefined;
-      problems.push({
-        file: input.manifest?.path ?? input.manifestPath,
-        line: 0,
-        col: 0,
-        path: `sources["${id}"].columns["${key}"]`,
-        message: `dbt source ${source.source_name}.${source.name} (${source.original_file_path}) declares column ${JSON.stringify(declared)}, which the extract of pipeline "${pipeline.name}" does not produce (its columns carry target names, target_naming: ${pipeline.targetColumns?.naming ?? "snake_case"})`,
-        hint:
-          target === undefined
-            ? `declare one of: ${[...names].sort().join(", ")}`
-            : `name it "${target}" in ${source.original_file_path}, then refresh the manifest (npm run dbt -- parse --tenant ${input.tenant})`,
-      });
+      problems.push(
+        fileProblem({
+          file: input.manifest?.path ?? input.manifestPath,
+          path: `sources["${id}"].columns["${key}"]`,
+          message: `dbt source ${source.source_name}.${source.name} (${source.original_file_path}) declares column ${JSON.stringify(declared)}, which the extract of pipeline "${pipeline.name}" does not produce (its columns carry target names, target_naming: ${pipeline.targetColumns?.naming ?? "snake_case"})`,
+          hint:
+            target === undefined
+              ? `declare one of: ${[...names].sort().join(", ")}`
+              : `name it "${target}" in ${source.original_file_path}, then refresh the manifest (npm run dbt -- parse --tenant ${input.tenant})`,
+        }),
+      );
     }
   }
   return problems;

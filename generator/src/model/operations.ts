@@ -19,7 +19,9 @@ import type { FreshnessConfig, TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
 import { suggest } from "../problems.js";
 import { hasUnsafeChar, showText } from "../text.js";
+import type { ModelContext } from "./context.js";
 import { cronHint } from "./contract-hints.js";
+import { canonicalZone } from "./partitions.js";
 
 /** The name of the maintenance job every package gets. */
 export const MAINTENANCE_JOB = "maintenance";
@@ -27,17 +29,6 @@ export const MAINTENANCE_JOB = "maintenance";
 export const DEFAULT_MAINTENANCE_CRON = "0 3 * * 0";
 /** 100 years: a longer lag or retention is a typo. */
 const MAX_SECONDS = 36_500 * 86_400;
-
-type Report = (p: YamlPath, message: string, hint: string, key?: boolean) => void;
-
-export interface OperationsInput {
-  cfg: TenantConfig;
-  report: Report;
-  /** Resolves a zone (reporting a bad one at `p`) and returns its canonical spelling. */
-  zone: (p: YamlPath, text: string) => string;
-  /** The partitions' zone, canonical: freshness deadlines and the maintenance schedule default to it. */
-  partitionZone: string;
-}
 
 /** What one environment's plan gets from this phase. */
 export interface EnvironmentOperations {
@@ -52,6 +43,10 @@ export interface EnvironmentOperations {
 
 export interface OperationsPart {
   forEnvironment(env: EnvironmentName, assets: readonly AssetPlan[]): EnvironmentOperations;
+  /** The maintenance settings, the same in every environment; null when the job is off. */
+  maintenance: MaintenancePlan | null;
+  /** The jobs of this part (the maintenance job, when enabled), the same in every environment. */
+  jobs: JobPlan[];
   /** Names of the variables these parts reference (webhook URLs, lineage endpoint and key). */
   envVars: string[];
   /** Checks that need every environment's assets: freshness of a dbt asset no environment has. */
@@ -62,9 +57,14 @@ const T = ["tenant"] as const;
 
 const STAGE_RANK = { extract: 0, transfer: 1, load: 2, dbt: 3 } as const;
 
-/** Builds the operations part of one tenant, reporting every problem through `report`. */
-export function operationsPart(input: OperationsInput): OperationsPart {
-  const { cfg, report } = input;
+/**
+ * Builds the operations part of one tenant, reporting every problem through the context;
+ * `partitionZone` (canonical) is the default zone of freshness deadlines and the maintenance
+ * schedule.
+ */
+export function operationsPart(ctx: ModelContext, partitionZone: string): OperationsPart {
+  const { config: cfg, report } = ctx;
+  const zone = (path: YamlPath, text: string) => canonicalZone(ctx, path, text);
   const envVars = new Set<string>();
   const prefix = cfg.id.toUpperCase();
   /** A value that may name variables; `secret` names the variable to suggest for a written-out one. */
@@ -189,7 +189,7 @@ export function operationsPart(input: OperationsInput): OperationsPart {
     let deadline: FreshnessPlan["deadline"] = null;
     if (f.deadline !== undefined) {
       const cron = parseCron(f.deadline);
-      const timezone = input.zone([...p, "timezone"], f.timezone ?? input.partitionZone);
+      const timezone = zone([...p, "timezone"], f.timezone ?? partitionZone);
       if (!cron.ok) {
         report([...p, "deadline"], cron.error, cronHint(cron.kind));
         ok = false;
@@ -263,13 +263,13 @@ export function operationsPart(input: OperationsInput): OperationsPart {
     const s = jobConf?.schedule;
     if (s === null) return null;
     if (s === undefined) {
-      return { cron: DEFAULT_MAINTENANCE_CRON, timezone: input.partitionZone, autoStart: true };
+      return { cron: DEFAULT_MAINTENANCE_CRON, timezone: partitionZone, autoStart: true };
     }
     // Cron and zone were checked with the other jobs' schedules; the plan holds them canonical.
     const cron = parseCron(s.cron);
     return {
       cron: cron.ok ? cron.cron.text : s.cron,
-      timezone: input.zone([...T, "jobs", MAINTENANCE_JOB, "schedule", "timezone"], s.timezone),
+      timezone: zone([...T, "jobs", MAINTENANCE_JOB, "schedule", "timezone"], s.timezone),
       autoStart: s.auto_start,
     };
   };
@@ -289,8 +289,11 @@ export function operationsPart(input: OperationsInput): OperationsPart {
   const inEnv = (envs: readonly EnvironmentName[] | null, env: EnvironmentName) =>
     envs === null || envs.includes(env);
 
+  const jobs = maintenanceJob === null ? [] : [maintenanceJob];
   return {
     envVars: [...envVars].sort(),
+    maintenance,
+    jobs,
     forEnvironment(env, assets) {
       const finals = new Map<string, AssetPlan>();
       for (const a of assets) {
@@ -315,7 +318,7 @@ export function operationsPart(input: OperationsInput): OperationsPart {
         },
         lineage: lineage !== null && inEnv(lineage.env, env) ? lineage.plan : null,
         maintenance,
-        jobs: maintenanceJob === null ? [] : [maintenanceJob],
+        jobs,
         assets: withPolicies,
       };
     },

@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { environmentPlan } from "@etl/runtime/plan";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { generate } from "../../src/generate.js";
@@ -170,7 +171,7 @@ describe("migrating the fixtures without dbt", () => {
             expect(list.status, env).toBe(2);
             expect(list.stderr).toMatch(/is disabled for tenant/);
           }
-          const planEnv = plan?.environments[env];
+          const planEnv = plan === undefined ? undefined : environmentPlan(plan, env);
           const planned = planEnv === undefined ? null : splitAddedJobs(graphOfPlan(planEnv));
           expect(planned?.old ?? null, `plan ${env}`).toEqual(want);
           if (planned !== null) expect(planned.added, `plan ${env}`).toEqual(ADDED_JOBS);

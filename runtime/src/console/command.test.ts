@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
-import type { EnvironmentPlan, TenantPlan } from "../plan.js";
+import { type EnvironmentPlan, sameEnvironments, type TenantPlan } from "../plan.js";
 import { authenticate, parseTokens } from "./auth.js";
 
 function tinyPlan(): TenantPlan {
@@ -34,7 +34,7 @@ function tinyPlan(): TenantPlan {
     generatorVersion: "test",
     tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: [],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

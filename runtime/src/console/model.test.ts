@@ -4,7 +4,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileLedger } from "../ledger/file.js";
 import type { PartitionState } from "../ledger/queries.js";
-import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
+import {
+  type AssetPlan,
+  type EnvironmentPlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "../plan.js";
 import { dateOfDay, dayNumber, healthView, partitionStrip } from "./model.js";
 
 const state = (partition: string, status: PartitionState["status"]): PartitionState => ({
@@ -89,7 +94,7 @@ function plan(assets: AssetPlan[]): { plan: TenantPlan; envPlan: EnvironmentPlan
     generatorVersion: "test",
     tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: [],
-    environments: { dev: envPlan, staging: envPlan, prod: envPlan },
+    ...sameEnvironments(envPlan),
   };
   return { plan: p, envPlan };
 }

@@ -6,7 +6,7 @@ import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import { FileLedger } from "../ledger/file.js";
 import { Logger } from "../logger.js";
-import type { AssetPlan, TenantPlan } from "../plan.js";
+import { type AssetPlan, environmentPlan, type TenantPlan } from "../plan.js";
 import { resolveResources } from "../resources.js";
 import { retryPolicyFor } from "../retry/index.js";
 import { runRecord, tenantPlan } from "../test-fixtures.js";
@@ -405,11 +405,12 @@ describe("runJob observers", () => {
     if (!resolved.ok) throw new Error(resolved.errors.join("; "));
     let log = "";
     const logger = new Logger({}, { write: (l) => (log += l), isTTY: false }, "info", "json");
-    const job = tenantPlan.environments.dev.jobs[0];
+    const envPlan = environmentPlan(tenantPlan, "dev");
+    const job = envPlan.jobs[0];
     if (job === undefined) throw new Error("plan without a job");
     const outcome = await runJob({
       plan: tenantPlan,
-      envPlan: tenantPlan.environments.dev,
+      envPlan,
       environment: "dev",
       job,
       partition: "2026-01-02",

@@ -12,7 +12,12 @@ import { runCli } from "../cli/index.js";
 import type { CliIo } from "../cli/io.js";
 import type { StageHandlers } from "../executor/types.js";
 import { Logger } from "../logger.js";
-import type { AssetPlan, EnvironmentPlan, TenantPlan } from "../plan.js";
+import {
+  type AssetPlan,
+  type EnvironmentPlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "../plan.js";
 import { FileLedger } from "./file.js";
 
 const ASSET: AssetPlan = {
@@ -67,7 +72,7 @@ function plan(): TenantPlan {
     generatorVersion: "test",
     tenant: { id: "t", name: "T", enabled: true, tags: {} },
     envVars: [],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

@@ -5,7 +5,7 @@
  * `run` would), re-executing a failed run's failed assets, and a backfill over a range.
  */
 
-import { runCli } from "@etl/runtime";
+import { environmentPlan, runCli } from "@etl/runtime";
 import type {
   AssetDetail,
   BackfillResponse,
@@ -76,7 +76,7 @@ describe.each<LedgerKind>(["file", "postgres"])("console API, %s ledger", (ledge
     expect(overview.body.nextRuns.map((n) => n.job)).toContain("daily_etl");
 
     const lineage = await h.api<Lineage>(`${T}/lineage`);
-    expect(lineage.body.nodes).toHaveLength(h.plan.environments.dev.assets.length);
+    expect(lineage.body.nodes).toHaveLength(environmentPlan(h.plan, "dev").assets.length);
     expect(lineage.body.edges).toContainEqual({
       from: `${TENANT}/transfer/lot_history`,
       to: `${TENANT}/load/lot_history`,

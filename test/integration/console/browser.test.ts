@@ -9,7 +9,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FileLedger } from "@etl/runtime";
+import { environmentPlan, FileLedger } from "@etl/runtime";
 import { newToken } from "@etl/runtime/console";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,7 +143,7 @@ describe("console in a browser", () => {
     await node.waitFor();
     await expect
       .poll(() => page.locator("g.node").count())
-      .toBe(h.plan.environments.dev.assets.length);
+      .toBe(environmentPlan(h.plan, "dev").assets.length);
     await shot(page, "lineage");
     await node.click();
     await expect.poll(() => page.locator("h1").textContent()).toBe(`${TENANT}/load/lot_history`);

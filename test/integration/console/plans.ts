@@ -7,16 +7,18 @@
  *   feeding 320 dbt models in five layers, and optionally one asset with 100,000 daily partitions.
  *   Its ledger is filled through the Ledger interface (`seedLedger`) like real runs fill it.
  */
-import type {
-  AssetPlan,
-  CheckRecord,
-  EnvironmentPlan,
-  JobPlan,
-  Ledger,
-  MaterializationRecord,
-  PipelinePlan,
-  RunRecord,
-  TenantPlan,
+import {
+  type AssetPlan,
+  type CheckRecord,
+  type EnvironmentPlan,
+  environmentPlan,
+  type JobPlan,
+  type Ledger,
+  type MaterializationRecord,
+  type PipelinePlan,
+  type RunRecord,
+  sameEnvironments,
+  type TenantPlan,
 } from "@etl/runtime";
 import { plan as generated } from "@etl/tenant-project_01";
 
@@ -31,7 +33,7 @@ function need<T>(value: T | undefined | null, what: string): T {
 /** project_01 for one test run: storage under `basePath`, loads into `trinoSchema`. */
 export function consolePlan(basePath: string, trinoSchema: string): TenantPlan {
   const plan = structuredClone(generated);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = basePath;
   for (const p of env.pipelines) {
     if (p.trinoOutput !== null) p.trinoOutput = { ...p.trinoOutput, schema: trinoSchema };
@@ -71,7 +73,7 @@ export function consolePlan(basePath: string, trinoSchema: string): TenantPlan {
     schedule: null,
     concurrency: 1,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }
 
 const LAYERS = [
@@ -117,7 +119,7 @@ export interface LargePlanOptions {
  */
 export function largePlan(options: LargePlanOptions): TenantPlan {
   const base = structuredClone(generated);
-  const template = need(base.environments.dev.pipelines[0], "pipeline");
+  const template = need(base.shared.pipelines[0], "pipeline");
   const id = options.id;
   const assets: AssetPlan[] = [];
   const pipelines: PipelinePlan[] = [];
@@ -229,7 +231,7 @@ export function largePlan(options: LargePlanOptions): TenantPlan {
     },
   ];
   const env: EnvironmentPlan = {
-    ...base.environments.dev,
+    ...environmentPlan(base, "dev"),
     partitions: { startDate: options.startDate, timezone: "UTC" },
     pipelines,
     assets,
@@ -239,17 +241,17 @@ export function largePlan(options: LargePlanOptions): TenantPlan {
   return {
     ...base,
     tenant: { id, name: options.name, enabled: true, tags: {} },
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 
 /** One daily asset with a very long history (100,000 days ends today if it starts 1752-09-14). */
 export function longPlan(id: string, startDate: string): TenantPlan {
   const base = structuredClone(generated);
-  const template = need(base.environments.dev.pipelines[0], "pipeline");
+  const template = need(base.shared.pipelines[0], "pipeline");
   const key = `${id}/extract/sensor_readings`;
   const env: EnvironmentPlan = {
-    ...base.environments.dev,
+    ...environmentPlan(base, "dev"),
     partitions: { startDate, timezone: "UTC" },
     pipelines: [
       {
@@ -285,7 +287,7 @@ export function longPlan(id: string, startDate: string): TenantPlan {
   return {
     ...base,
     tenant: { id, name: "Sensors (100,000 partitions)", enabled: true, tags: {} },
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 
@@ -330,7 +332,7 @@ export async function seedLedger(
   plan: TenantPlan,
   options: SeedOptions,
 ): Promise<{ runs: number; materializations: number }> {
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   const jobName = options.job ?? "daily_etl";
   const job = need(
     env.jobs.find((j) => j.name === jobName),

@@ -8,6 +8,7 @@ import {
   type EnvironmentPlan,
   ensureSchema,
   ensureTable,
+  environmentPlan,
   extractPartition,
   Logger,
   loadPartition,
@@ -50,7 +51,9 @@ const envPlan: Pick<EnvironmentPlan, "runtimeObjects"> = {
 const objects = runtimeObjects(TENANT, envPlan);
 
 function itemMaster(): PipelinePlan {
-  const pipeline = project01.environments.dev.pipelines.find((p) => p.name === "cfg_item_master");
+  const pipeline = environmentPlan(project01, "dev").pipelines.find(
+    (p) => p.name === "cfg_item_master",
+  );
   if (pipeline === undefined) throw new Error("project_01's plan has no cfg_item_master pipeline");
   return structuredClone(pipeline);
 }

@@ -4,7 +4,7 @@
  * history), the bucket prefix and the source schema carry the test run's tag. Only names change;
  * pipelines, transforms, checks, jobs and dbt models are the demo's own.
  */
-import type { TenantPlan } from "@etl/runtime";
+import { environmentPlan, sameEnvironments, type TenantPlan } from "@etl/runtime";
 import { plan as generated } from "@etl/tenant-project_01";
 
 export const TENANT = "project_01";
@@ -13,7 +13,7 @@ export const sourceSchemaOf = (tag: string) => `${tag}_src`;
 
 export function firstRunPlan(tag: string): TenantPlan {
   const plan = structuredClone(generated);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = basePathOf(tag);
   env.resources.source.schema = sourceSchemaOf(tag);
   for (const pipeline of env.pipelines) {
@@ -31,5 +31,5 @@ export function firstRunPlan(tag: string): TenantPlan {
     dbtSources: { catalog: "hive", schema: `${tag}_sources` },
     runHistory: { catalog: "hive", schema: `${tag}_ops`, table: `${TENANT}_runs` },
   };
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }

@@ -6,7 +6,13 @@
  * output has an extra column (high_priority_count), so the shared table also evolves while both
  * tenants write to it. Job `shared` extracts, transforms and loads both.
  */
-import type { AssetPlan, PipelinePlan, TenantPlan } from "@etl/runtime";
+import {
+  type AssetPlan,
+  environmentPlan,
+  type PipelinePlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "@etl/runtime";
 import { plan as plan01 } from "@etl/tenant-project_01";
 import { plan as plan02 } from "@etl/tenant-project_02";
 
@@ -24,7 +30,7 @@ function need<T>(value: T | null | undefined, what: string): T {
 
 export function isolationPlan(tenant: IsolationTenant): TenantPlan {
   const plan = structuredClone(tenant === "project_01" ? plan01 : plan02);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = basePathOf(tenant);
   env.resources.source.schema = ISO_SOURCE_SCHEMA;
   const lot = need(
@@ -79,5 +85,5 @@ export function isolationPlan(tenant: IsolationTenant): TenantPlan {
     schedule: null,
     concurrency: 2,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }

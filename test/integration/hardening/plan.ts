@@ -4,7 +4,7 @@
  * extracts lot_history of a day and loads it unchanged (replace_partition) into Trino, so the
  * target can be compared row for row with the source.
  */
-import type { TenantPlan } from "@etl/runtime";
+import { environmentPlan, sameEnvironments, type TenantPlan } from "@etl/runtime";
 import { orchestrationPlan, TENANT } from "../orchestration/stack-plan.js";
 
 export { TENANT };
@@ -16,7 +16,7 @@ export const RAW_ASSETS = [`${TENANT}/extract/lot_raw`, `${TENANT}/load/lot_raw`
 
 export function hardeningPlan(basePath = BASE_PATH): TenantPlan {
   const plan = orchestrationPlan();
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = basePath;
   env.resources.source.schema = SOURCE_SCHEMA;
   for (const p of env.pipelines) {
@@ -36,5 +36,5 @@ export function hardeningPlan(basePath = BASE_PATH): TenantPlan {
     schedule: null,
     concurrency: 1,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }

@@ -16,9 +16,13 @@ import { promisify } from "node:util";
 import {
   type CliIo,
   type ConfigValue,
+  ENVIRONMENTS,
+  type EnvironmentPlan,
+  environmentPlan,
   referencedVars,
   runCli,
   S3Storage,
+  sameEnvironments,
   type TenantPlan,
 } from "@etl/runtime";
 import { checkEnvReference } from "@etl/runtime/contract";
@@ -55,12 +59,12 @@ const bucket = new S3Storage({
 
 function plan(): TenantPlan {
   const p = hardeningPlan(BASE);
-  const e = p.environments.dev;
+  const e = environmentPlan(p, "dev");
   e.resources.source.schema = SCHEMA;
   for (const pipe of e.pipelines) {
     if (pipe.trinoOutput !== null) pipe.trinoOutput = { ...pipe.trinoOutput, schema: SCHEMA };
   }
-  return p;
+  return { ...p, ...sameEnvironments(e) };
 }
 
 async function admin(sql: string): Promise<void> {
@@ -252,7 +256,7 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
       let named = 0;
       // Every value of a plan that may hold a reference: the connections, the alert webhooks and
       // the lineage endpoint, each with the config field it came from.
-      const referencing = (env: (typeof mod.plan.environments)["dev"]) => [
+      const referencing = (env: EnvironmentPlan) => [
         ...Object.entries(env.resources).flatMap(([group, values]) =>
           Object.entries(values as Record<string, ConfigValue>).map(([key, value]) => ({
             field: fields[group]?.[key] ?? `${group}.${key}`,
@@ -268,7 +272,7 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
           : [{ field: "lineage.url", value: env.lineage.url }]),
       ];
       const everyName = new Set<string>();
-      for (const env of Object.values(mod.plan.environments)) {
+      for (const env of ENVIRONMENTS.map((name) => environmentPlan(mod.plan, name))) {
         for (const { field, value } of referencing(env)) {
           for (const name of referencedVars(value)) {
             named += 1;

@@ -16,6 +16,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import {
   deriveTargetNames,
+  environmentPlan,
   exposeDbtSources,
   extractPartition,
   Logger,
@@ -422,7 +423,7 @@ async function fingerprints(
 
 /** Extracts and loads one pipeline of a generated plan, as the executor's stages do. */
 async function extractAndLoad(plan: TenantPlan, pipeline: PipelinePlan, database: string) {
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   const schema = env.resources.source.schema;
   if (typeof schema !== "string") throw new Error("the test tenants name their schema literally");
   const partition = pipeline.dateColumn === null ? null : DAY;
@@ -513,8 +514,7 @@ describe("a legacy database with real-world names, end to end under both target 
 
   it("derives the documented target names at generate time", () => {
     const names = (tenant: string, pipeline: string) =>
-      plans[tenant]?.environments.dev.pipelines.find((p) => p.name === pipeline)?.targetColumns
-        ?.names;
+      plans[tenant]?.shared.pipelines.find((p) => p.name === pipeline)?.targetColumns?.names;
     expect(names("names_snake", "orders")).toEqual([
       "order_id",
       "field_with_sep",
@@ -553,9 +553,7 @@ describe("a legacy database with real-world names, end to end under both target 
     expect(names("names_preserve", "orders")).toContain('dq"x');
     expect(names("names_preserve", "orders")).toContain("(inside parens)");
     // Key and check columns were named by their source names; the plan holds target names.
-    const orders = plans.names_preserve?.environments.dev.pipelines.find(
-      (p) => p.name === "orders",
-    );
+    const orders = plans.names_preserve?.shared.pipelines.find((p) => p.name === "orders");
     expect(orders?.trinoOutput?.keyColumns).toEqual(["order id"]);
     expect(orders?.dateColumn).toBe("CamelCase");
   });
@@ -567,7 +565,7 @@ describe("a legacy database with real-world names, end to end under both target 
     it(`${tenant}: every pipeline loads into Trino with every value equal`, async () => {
       const plan = plans[tenant];
       if (plan === undefined) throw new Error(`no plan for ${tenant}`);
-      for (const pipeline of plan.environments.dev.pipelines) {
+      for (const pipeline of environmentPlan(plan, "dev").pipelines) {
         const { extracted, loaded } = await extractAndLoad(plan, pipeline, DB);
         expect(loaded.rowsStaged, pipeline.name).toBe(extracted.rowCount);
         expect(extracted.rowCount, pipeline.name).toBeGreaterThan(0);
@@ -608,7 +606,7 @@ describe("a legacy database with real-world names, end to end under both target 
 
   it("exposes a preserve pipeline's extract as a dbt source under its derived names", async () => {
     const plan = plans.names_preserve;
-    const pipeline = plan?.environments.dev.pipelines.find((p) => p.name === "customers");
+    const pipeline = plan?.shared.pipelines.find((p) => p.name === "customers");
     if (plan === undefined || pipeline === undefined) throw new Error("no customers pipeline");
     const manifest = await readManifest(storageOf(plan.tenant.id), "extract", "customers", null);
     if (manifest === null) throw new Error("customers was not extracted");
@@ -684,7 +682,7 @@ describe("Pagila into Trino, every value equal", () => {
   });
 
   it("keeps Pagila's names (already snake case) under both conventions", () => {
-    for (const p of plan?.environments.dev.pipelines ?? []) {
+    for (const p of plan?.shared.pipelines ?? []) {
       const sources = p.columns?.map((c) => c.name) ?? [];
       expect(p.targetColumns?.names, p.name).toEqual(sources);
       expect(deriveTargetNames(sources, "preserve"), p.name).toEqual({ ok: true, names: sources });
@@ -693,7 +691,7 @@ describe("Pagila into Trino, every value equal", () => {
 
   it("loads every table with PostgreSQL's counts, distinct counts, sums and values", async () => {
     if (plan === undefined) throw new Error("no plan");
-    for (const pipeline of plan.environments.dev.pipelines) {
+    for (const pipeline of environmentPlan(plan, "dev").pipelines) {
       const table = tables.find((t) => t.name === pipeline.name);
       const { extracted } = await extractAndLoad(plan, pipeline, "pagila");
       expect(extracted.rowCount, pipeline.name).toBe(table?.rows_with_children);

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrate } from "@etl/generator/migrate";
+import { environmentPlan, TenantPlanSchema } from "@etl/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -251,13 +252,9 @@ describe.each(FIXTURES)("migrating the dbt tenant %s with the stack's dbt", (id)
       }
     }
     // What the old factories would have built in prod had it been enabled: the built plan's prod.
-    const built = (await import(path.join(pkg, "dist", "plan.js"))) as {
-      plan: { environments: Record<string, z.infer<typeof Listing>> };
-    };
-    const prod = built.plan.environments.prod;
-    expect(prod === undefined ? null : listedGraph(Listing.parse(prod)), "plan prod").toEqual(
-      oldGraph(expected.prod),
-    );
+    const built = (await import(path.join(pkg, "dist", "plan.js"))) as { plan: unknown };
+    const prod = environmentPlan(TenantPlanSchema.parse(built.plan), "prod");
+    expect(listedGraph(Listing.parse(prod)), "plan prod").toEqual(oldGraph(expected.prod));
   }, 300_000);
 
   it("is byte-identical when migrated again, the refreshed manifest included", async () => {

@@ -150,7 +150,7 @@ beforeAll(async () => {
   const columns = await createSource(env, names);
   plan = opsPlan(names, columns, { alerts, envVars });
   fixedPlan = structuredClone(plan);
-  const broken = fixedPlan.environments.dev.pipelines.find((p) => p.name === "broken");
+  const broken = fixedPlan.shared.pipelines.find((p) => p.name === "broken");
   if (broken === undefined) throw new Error("no broken pipeline");
   broken.query = "SELECT event_id, created_at, qty FROM events";
 }, 300_000);

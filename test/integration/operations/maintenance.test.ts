@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type CliIo,
+  environmentPlan,
   FileLedger,
   Logger,
   type MaintenanceOutcome,
@@ -131,7 +132,7 @@ async function maintain(
   logLines: string[] = [],
 ): Promise<Extract<MaintenanceOutcome, { kind: "completed" }>> {
   const short = structuredClone(plan);
-  const envPlan = short.environments.dev;
+  const envPlan = environmentPlan(short, "dev");
   if (envPlan.maintenance === undefined) throw new Error("no maintenance settings");
   envPlan.maintenance = {
     ...envPlan.maintenance,

@@ -12,9 +12,11 @@
 import {
   type AlertDestinationPlan,
   type AssetPlan,
+  environmentPlan,
   type LineagePlan,
   type PipelinePlan,
   type SourceColumn,
+  sameEnvironments,
   schemaHashOf,
   type TenantPlan,
 } from "@etl/runtime";
@@ -181,7 +183,7 @@ export function opsPlan(
 ): TenantPlan {
   const plan = structuredClone(generated);
   plan.envVars = [...new Set([...plan.envVars, ...(options.envVars ?? [])])].sort();
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = names.basePath;
   env.resources.source.schema = names.sourceSchema;
   const merge = pipeline("events_merge", columns, names, {
@@ -263,5 +265,5 @@ export function opsPlan(
   if (options.alerts !== undefined) env.alerts = { destinations: options.alerts };
   else delete env.alerts;
   if (options.lineage !== undefined) env.lineage = options.lineage;
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }

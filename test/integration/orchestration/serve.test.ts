@@ -14,6 +14,7 @@ import {
   FileLedger,
   runCli,
   type StageHandlers,
+  sameEnvironments,
   type TenantPlan,
 } from "@etl/runtime";
 import { describe, expect, it } from "vitest";
@@ -82,7 +83,7 @@ function plan(cron: string): TenantPlan {
     generatorVersion: "test",
     tenant: { id: "s", name: "S", enabled: true, tags: {} },
     envVars: [],
-    environments: { dev: env, staging: env, prod: env },
+    ...sameEnvironments(env),
   };
 }
 

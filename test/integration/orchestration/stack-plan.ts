@@ -4,7 +4,14 @@
  * output loaded into Trino, a raw extract-only load of lot_history (rows countable against
  * PostgreSQL), and a `broken` job whose custom query is bad SQL.
  */
-import type { AssetPlan, JobPlan, PipelinePlan, TenantPlan } from "@etl/runtime";
+import {
+  type AssetPlan,
+  environmentPlan,
+  type JobPlan,
+  type PipelinePlan,
+  sameEnvironments,
+  type TenantPlan,
+} from "@etl/runtime";
 import { plan as generated } from "@etl/tenant-project_01";
 
 export const TENANT = "project_01";
@@ -19,7 +26,7 @@ function need<T>(value: T | undefined, what: string): T {
 
 export function orchestrationPlan(): TenantPlan {
   const plan = structuredClone(generated);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = BASE_PATH;
   const lot = need(
     env.pipelines.find((p) => p.name === "lot_history"),
@@ -95,13 +102,13 @@ export function orchestrationPlan(): TenantPlan {
     schedule: null,
     concurrency: 1,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }
 
 /** Partition keys of the daily_etl job in the test plan. */
 export function dailyAssets(plan: TenantPlan): string[] {
   return need(
-    plan.environments.dev.jobs.find((j) => j.name === "daily_etl"),
+    environmentPlan(plan, "dev").jobs.find((j) => j.name === "daily_etl"),
     "daily_etl job",
   ).assets;
 }

@@ -8,9 +8,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type CliIo,
+  environmentPlan,
   FileLedger,
   readWatermark,
   runCli,
+  sameEnvironments,
   type TenantPlan,
   TrinoClient,
 } from "@etl/runtime";
@@ -26,7 +28,7 @@ const DAY = "2026-01-02";
 /** project_01's plan with one incremental pipeline (lot_history by updated_at) and a job for it. */
 function incrementalPlan(catalog: string): TenantPlan {
   const plan = structuredClone(generated);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = BASE_PATH;
   const lot = env.pipelines.find((p) => p.name === "lot_history");
   if (lot === undefined || lot.trinoOutput === null) {
@@ -73,7 +75,7 @@ function incrementalPlan(catalog: string): TenantPlan {
     schedule: null,
     concurrency: 1,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }
 
 const stackEnv = readStackEnv();

@@ -9,7 +9,15 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type CliIo, FileLedger, runCli, scratchDir, type TenantPlan } from "@etl/runtime";
+import {
+  type CliIo,
+  environmentPlan,
+  FileLedger,
+  runCli,
+  sameEnvironments,
+  scratchDir,
+  type TenantPlan,
+} from "@etl/runtime";
 import { transforms } from "@etl/tenant-project_01";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStackVars } from "../../src/stack-env.js";
@@ -32,7 +40,7 @@ let etlHome = "";
 /** The first-run plan with lot_history keeping nothing (and so neither loading nor checking). */
 function scratchPlan(): TenantPlan {
   const plan = firstRunPlan(TAG);
-  const dev = plan.environments.dev;
+  const dev = environmentPlan(plan, "dev");
   const lot = dev.pipelines.find((p) => p.name === "lot_history");
   if (lot === undefined) throw new Error("project_01 has no lot_history pipeline");
   lot.saveToS3 = false;
@@ -41,7 +49,7 @@ function scratchPlan(): TenantPlan {
   const load = `${TENANT}/load/lot_history`;
   dev.assets = dev.assets.filter((a) => a.key !== load);
   for (const job of dev.jobs) job.assets = job.assets.filter((k) => k !== load);
-  return plan;
+  return { ...plan, ...sameEnvironments(dev) };
 }
 
 const plan = scratchPlan();
@@ -100,7 +108,7 @@ describe("save_to_s3: false", () => {
     // The cycle-time transform joined lot_history's scratch extract with process_result's.
     expect(cycle?.metadata.rowsIn).toMatchObject({ lot_history: 333, process_result: 333 });
 
-    const out = plan.environments.dev.pipelines.find(
+    const out = environmentPlan(plan, "dev").pipelines.find(
       (p) => p.name === "process_result",
     )?.trinoOutput;
     const rows = await trino.rows(

@@ -4,7 +4,8 @@
 import type { TenantPlan } from "@etl/runtime";
 
 /**
- * The resolved plan of tenant beta for dev, staging and prod; ETL_ENVIRONMENT picks one at run time.
+ * The plan of tenant beta: what dev, staging and prod share, then what each environment sets
+ * otherwise; ETL_ENVIRONMENT picks one at run time (environmentPlan lays it over the shared part).
  * `${VAR}` references stay references (`{ env }` / `{ template }`) until then.
  */
 export const plan: TenantPlan = {
@@ -16,402 +17,146 @@ export const plan: TenantPlan = {
     tags: {},
   },
   envVars: ["BETA_DB_PASSWORD", "BETA_PREFIX", "CORP_DB_PROXY_HOST", "S3_BUCKET_NAME"],
+  shared: {
+    resources: {
+      source: {
+        host: {
+          env: "CORP_DB_PROXY_HOST",
+          default: "localhost",
+        },
+        port: "5432",
+        database: "beta",
+        user: "etl",
+        password: {
+          env: "BETA_DB_PASSWORD",
+        },
+        schema: "public",
+      },
+      storage: {
+        bucket: {
+          env: "S3_BUCKET_NAME",
+          default: "data-lake",
+        },
+        basePath: {
+          template: [
+            "project_id=beta/",
+            {
+              env: "BETA_PREFIX",
+              default: "v1",
+            },
+          ],
+        },
+      },
+      trino: {
+        host: "localhost",
+        port: "8080",
+        user: "trino",
+        password: "",
+        httpScheme: "http",
+        catalog: "iceberg",
+        schema: "aps",
+      },
+    },
+    partitions: {
+      startDate: "2024-01-01",
+      timezone: "Asia/Seoul",
+    },
+    pipelines: [
+      {
+        name: "events",
+        sourceTable: "events",
+        query: null,
+        dateColumn: "happened_at",
+        incremental: null,
+        saveToS3: true,
+        hasTransfer: false,
+        transfer: null,
+        hasDbtTransform: false,
+        dbtTransform: null,
+        saveToTrino: true,
+        trinoOutput: {
+          catalog: "iceberg",
+          schema: "raw",
+          table: "events",
+          keyColumns: [],
+          writeMode: "replace_partition",
+          tenantColumn: "project_id",
+        },
+        columns: null,
+        schemaHash: null,
+        targetColumns: {
+          naming: "snake_case",
+          unmappedTypes: "text",
+          names: null,
+        },
+        checks: [],
+        extract: {
+          compression: "zstd",
+          rowGroupRows: 100000,
+          maxFileRows: 1000000,
+        },
+      },
+    ],
+    assets: [
+      {
+        key: "beta/extract/events",
+        stage: "extract",
+        pipeline: "events",
+        deps: [],
+        partitioned: true,
+        description: "[Beta] Extract events from PostgreSQL table events",
+        dbt: null,
+      },
+      {
+        key: "beta/load/events",
+        stage: "load",
+        pipeline: "events",
+        deps: ["beta/extract/events"],
+        partitioned: true,
+        description: "[Beta] Load events into Trino raw.events (replace_partition)",
+        dbt: null,
+      },
+    ],
+    jobs: [
+      {
+        name: "daily_etl",
+        description: "[Beta] Daily ETL Pipeline (Extract → Transfer → Load)",
+        assets: ["beta/extract/events", "beta/load/events"],
+        partitioned: true,
+        schedule: null,
+        concurrency: 2,
+      },
+      {
+        name: "maintenance",
+        description: "[Beta] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
+        assets: [],
+        partitioned: false,
+        schedule: {
+          cron: "0 3 * * 0",
+          timezone: "Asia/Seoul",
+          autoStart: true,
+        },
+        concurrency: 1,
+        kind: "maintenance",
+      },
+    ],
+    dbt: null,
+    maintenance: {
+      job: "maintenance",
+      snapshotRetentionSeconds: 604800,
+      orphanRetentionSeconds: 604800,
+      fileSizeThresholdMb: 100,
+    },
+  },
   environments: {
     dev: {
       enabled: false,
-      resources: {
-        source: {
-          host: {
-            env: "CORP_DB_PROXY_HOST",
-            default: "localhost",
-          },
-          port: "5432",
-          database: "beta",
-          user: "etl",
-          password: {
-            env: "BETA_DB_PASSWORD",
-          },
-          schema: "public",
-        },
-        storage: {
-          bucket: {
-            env: "S3_BUCKET_NAME",
-            default: "data-lake",
-          },
-          basePath: {
-            template: [
-              "project_id=beta/",
-              {
-                env: "BETA_PREFIX",
-                default: "v1",
-              },
-            ],
-          },
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "events",
-          sourceTable: "events",
-          query: null,
-          dateColumn: "happened_at",
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: true,
-          trinoOutput: {
-            catalog: "iceberg",
-            schema: "raw",
-            table: "events",
-            keyColumns: [],
-            writeMode: "replace_partition",
-            tenantColumn: "project_id",
-          },
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "beta/extract/events",
-          stage: "extract",
-          pipeline: "events",
-          deps: [],
-          partitioned: true,
-          description: "[Beta] Extract events from PostgreSQL table events",
-          dbt: null,
-        },
-        {
-          key: "beta/load/events",
-          stage: "load",
-          pipeline: "events",
-          deps: ["beta/extract/events"],
-          partitioned: true,
-          description: "[Beta] Load events into Trino raw.events (replace_partition)",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "daily_etl",
-          description: "[Beta] Daily ETL Pipeline (Extract → Transfer → Load)",
-          assets: ["beta/extract/events", "beta/load/events"],
-          partitioned: true,
-          schedule: null,
-          concurrency: 2,
-        },
-        {
-          name: "maintenance",
-          description: "[Beta] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
-          assets: [],
-          partitioned: false,
-          schedule: {
-            cron: "0 3 * * 0",
-            timezone: "Asia/Seoul",
-            autoStart: true,
-          },
-          concurrency: 1,
-          kind: "maintenance",
-        },
-      ],
-      dbt: null,
-      maintenance: {
-        job: "maintenance",
-        snapshotRetentionSeconds: 604800,
-        orphanRetentionSeconds: 604800,
-        fileSizeThresholdMb: 100,
-      },
     },
     staging: {
       enabled: false,
-      resources: {
-        source: {
-          host: {
-            env: "CORP_DB_PROXY_HOST",
-            default: "localhost",
-          },
-          port: "5432",
-          database: "beta",
-          user: "etl",
-          password: {
-            env: "BETA_DB_PASSWORD",
-          },
-          schema: "public",
-        },
-        storage: {
-          bucket: {
-            env: "S3_BUCKET_NAME",
-            default: "data-lake",
-          },
-          basePath: {
-            template: [
-              "project_id=beta/",
-              {
-                env: "BETA_PREFIX",
-                default: "v1",
-              },
-            ],
-          },
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "events",
-          sourceTable: "events",
-          query: null,
-          dateColumn: "happened_at",
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: true,
-          trinoOutput: {
-            catalog: "iceberg",
-            schema: "raw",
-            table: "events",
-            keyColumns: [],
-            writeMode: "replace_partition",
-            tenantColumn: "project_id",
-          },
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "beta/extract/events",
-          stage: "extract",
-          pipeline: "events",
-          deps: [],
-          partitioned: true,
-          description: "[Beta] Extract events from PostgreSQL table events",
-          dbt: null,
-        },
-        {
-          key: "beta/load/events",
-          stage: "load",
-          pipeline: "events",
-          deps: ["beta/extract/events"],
-          partitioned: true,
-          description: "[Beta] Load events into Trino raw.events (replace_partition)",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "daily_etl",
-          description: "[Beta] Daily ETL Pipeline (Extract → Transfer → Load)",
-          assets: ["beta/extract/events", "beta/load/events"],
-          partitioned: true,
-          schedule: null,
-          concurrency: 2,
-        },
-        {
-          name: "maintenance",
-          description: "[Beta] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
-          assets: [],
-          partitioned: false,
-          schedule: {
-            cron: "0 3 * * 0",
-            timezone: "Asia/Seoul",
-            autoStart: true,
-          },
-          concurrency: 1,
-          kind: "maintenance",
-        },
-      ],
-      dbt: null,
-      maintenance: {
-        job: "maintenance",
-        snapshotRetentionSeconds: 604800,
-        orphanRetentionSeconds: 604800,
-        fileSizeThresholdMb: 100,
-      },
     },
     prod: {
       enabled: false,
-      resources: {
-        source: {
-          host: {
-            env: "CORP_DB_PROXY_HOST",
-            default: "localhost",
-          },
-          port: "5432",
-          database: "beta",
-          user: "etl",
-          password: {
-            env: "BETA_DB_PASSWORD",
-          },
-          schema: "public",
-        },
-        storage: {
-          bucket: {
-            env: "S3_BUCKET_NAME",
-            default: "data-lake",
-          },
-          basePath: {
-            template: [
-              "project_id=beta/",
-              {
-                env: "BETA_PREFIX",
-                default: "v1",
-              },
-            ],
-          },
-        },
-        trino: {
-          host: "localhost",
-          port: "8080",
-          user: "trino",
-          password: "",
-          httpScheme: "http",
-          catalog: "iceberg",
-          schema: "aps",
-        },
-      },
-      partitions: {
-        startDate: "2024-01-01",
-        timezone: "Asia/Seoul",
-      },
-      pipelines: [
-        {
-          name: "events",
-          sourceTable: "events",
-          query: null,
-          dateColumn: "happened_at",
-          incremental: null,
-          saveToS3: true,
-          hasTransfer: false,
-          transfer: null,
-          hasDbtTransform: false,
-          dbtTransform: null,
-          saveToTrino: true,
-          trinoOutput: {
-            catalog: "iceberg",
-            schema: "raw",
-            table: "events",
-            keyColumns: [],
-            writeMode: "replace_partition",
-            tenantColumn: "project_id",
-          },
-          columns: null,
-          schemaHash: null,
-          targetColumns: {
-            naming: "snake_case",
-            unmappedTypes: "text",
-            names: null,
-          },
-          checks: [],
-          extract: {
-            compression: "zstd",
-            rowGroupRows: 100000,
-            maxFileRows: 1000000,
-          },
-        },
-      ],
-      assets: [
-        {
-          key: "beta/extract/events",
-          stage: "extract",
-          pipeline: "events",
-          deps: [],
-          partitioned: true,
-          description: "[Beta] Extract events from PostgreSQL table events",
-          dbt: null,
-        },
-        {
-          key: "beta/load/events",
-          stage: "load",
-          pipeline: "events",
-          deps: ["beta/extract/events"],
-          partitioned: true,
-          description: "[Beta] Load events into Trino raw.events (replace_partition)",
-          dbt: null,
-        },
-      ],
-      jobs: [
-        {
-          name: "daily_etl",
-          description: "[Beta] Daily ETL Pipeline (Extract → Transfer → Load)",
-          assets: ["beta/extract/events", "beta/load/events"],
-          partitioned: true,
-          schedule: null,
-          concurrency: 2,
-        },
-        {
-          name: "maintenance",
-          description: "[Beta] Iceberg upkeep of the tenant's tables: optimize, expire_snapshots, remove_orphan_files",
-          assets: [],
-          partitioned: false,
-          schedule: {
-            cron: "0 3 * * 0",
-            timezone: "Asia/Seoul",
-            autoStart: true,
-          },
-          concurrency: 1,
-          kind: "maintenance",
-        },
-      ],
-      dbt: null,
-      maintenance: {
-        job: "maintenance",
-        snapshotRetentionSeconds: 604800,
-        orphanRetentionSeconds: 604800,
-        fileSizeThresholdMb: 100,
-      },
     },
   },
 };
