@@ -79,6 +79,7 @@ const mat = (
   status: MaterializationRecord["status"],
   attempts: number,
   metadata: Record<string, unknown>,
+  finishedAt = "2026-01-02T00:00:02.000Z",
 ): MaterializationRecord => ({
   runId,
   tenant: "t",
@@ -87,7 +88,7 @@ const mat = (
   partition: "2026-01-01",
   status,
   startedAt: "2026-01-02T00:00:00.000Z",
-  finishedAt: "2026-01-02T00:00:02.000Z",
+  finishedAt,
   attempts,
   metadata,
   error: null,
@@ -103,7 +104,10 @@ describe("metrics from the ledger", () => {
       mat("r2", "t/extract/a", "succeeded", 3, { rows: 120, bytes: 4096 }),
     );
     await ledger.putMaterialization(mat("r2", "t/load/a", "succeeded", 1, { rowsStaged: 120 }));
-    await ledger.putMaterialization(mat("r1", "t/load/a", "failed", 1, {}));
+    // r1 failed before r2 succeeded: the partition's latest record is r2's success.
+    await ledger.putMaterialization(
+      mat("r1", "t/load/a", "failed", 1, {}, "2026-01-02T00:00:01.000Z"),
+    );
     await ledger.putCheck({
       runId: "r2",
       tenant: "t",
