@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseListenPort } from "../contract/port.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
+import type { StageHandlers } from "../executor/types.js";
 import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
 import {
   isPartitionMaterialized,
@@ -160,7 +161,13 @@ export async function executeOne(
   job: JobPlan,
   partition: string | null,
   trigger: string,
-  extra: { select?: string | null; concurrency?: number; wait?: boolean },
+  extra: {
+    select?: string | null;
+    concurrency?: number;
+    wait?: boolean;
+    /** Stage handlers shared with other runs (a backfill's); absent: the run's own. */
+    handlers?: StageHandlers;
+  },
 ): Promise<RunOutcome> {
   return runJob({
     plan: ctx.plan,
@@ -171,7 +178,7 @@ export async function executeOne(
     select: extra.select ?? null,
     resources: s.resources,
     transforms: ctx.transforms,
-    handlers: ctx.stageHandlers ?? defaultStageHandlers(),
+    handlers: extra.handlers ?? ctx.stageHandlers ?? defaultStageHandlers(),
     ledger: s.ledger,
     logger: s.logger,
     retry: (stage) => retryPolicyFor(stage, ctx.env),
@@ -248,9 +255,11 @@ export async function backfillPartitions(
 ): Promise<{ partition: string; ok: boolean; line: string }[]> {
   const results: { partition: string; ok: boolean; line: string }[] = [];
   const queue = [...todo];
+  // One handler set for every run of the backfill: their loads check each table once.
+  const handlers = ctx.stageHandlers ?? defaultStageHandlers();
   const worker = async () => {
     for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
-      const outcome = await executeOne(ctx, s, job, p, "backfill", {});
+      const outcome = await executeOne(ctx, s, job, p, "backfill", { handlers });
       onOutcome(p, outcome);
       results.push(
         outcome.kind === "completed"
