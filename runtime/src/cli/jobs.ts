@@ -40,6 +40,7 @@ import {
   type SessionOperations,
   startServeOperations,
 } from "./operations.js";
+import { queuedBackfill } from "./workers.js";
 
 export interface Session {
   resources: ResolvedResources;
@@ -127,7 +128,7 @@ function progressOnTerminal(ctx: SelectedContext): boolean {
   return ctx.io.isTTY && ctx.logFormat !== "json";
 }
 
-function findJob(ctx: SelectedContext, name: string): JobPlan | null {
+export function findJob(ctx: SelectedContext, name: string): JobPlan | null {
   const job = ctx.envPlan.jobs.find((j) => j.name === name);
   if (job === undefined) {
     const names = ctx.envPlan.jobs.map((j) => j.name).sort();
@@ -167,6 +168,8 @@ export async function executeOne(
     wait?: boolean;
     /** Stage handlers shared with other runs (a backfill's); absent: the run's own. */
     handlers?: StageHandlers;
+    /** Stops the run besides the session's signal (a worker's lost lease). */
+    signal?: AbortSignal;
   },
 ): Promise<RunOutcome> {
   return runJob({
@@ -182,7 +185,7 @@ export async function executeOne(
     ledger: s.ledger,
     logger: s.logger,
     retry: (stage) => retryPolicyFor(stage, ctx.env),
-    signal: ctx.signal,
+    signal: extra.signal === undefined ? ctx.signal : AbortSignal.any([ctx.signal, extra.signal]),
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
     observers: [new RunHistoryObserver(s.history), ...s.operations.observers],
@@ -292,6 +295,10 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
     ctx.io.err(`${range.errors.map((e) => `error: ${e}`).join("\n")}\n`);
     return EXIT_USAGE;
   }
+  const workers = ctx.args.strings.get("workers");
+  if (workers !== undefined) {
+    return queuedBackfill(ctx, job, { from, to, partitions: range.partitions }, workers);
+  }
   let concurrency = 1;
   const c = ctx.args.strings.get("concurrency");
   if (c !== undefined) {
@@ -393,9 +400,12 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
         };
       });
     const recentRuns = [...runs].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, 10);
+    // Queued backfills (backfill --workers) live in the PostgreSQL ledger only.
+    const backfills =
+      s.ledger.backfills === null ? [] : await s.ledger.backfills.list(ctx.plan.tenant.id, 5);
     if (ctx.args.flags.has("json")) {
       ctx.io.out(
-        `${JSON.stringify({ tenant: ctx.plan.tenant.id, environment: ctx.environment, ledger: s.ledger.description, partitions: { first: ctx.envPlan.partitions.startDate, last: end }, assets: rows, recentRuns }, null, 2)}\n`,
+        `${JSON.stringify({ tenant: ctx.plan.tenant.id, environment: ctx.environment, ledger: s.ledger.description, partitions: { first: ctx.envPlan.partitions.startDate, last: end }, assets: rows, recentRuns, backfills }, null, 2)}\n`,
       );
       return EXIT_OK;
     }
@@ -422,6 +432,14 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
       );
     }
     if (recentRuns.length === 0) lines.push("  (none)");
+    if (backfills.length > 0) {
+      lines.push("", "QUEUED BACKFILLS");
+      for (const b of backfills) {
+        lines.push(
+          `  ${b.backfillId}  ${b.job}  ${b.from}..${b.to}  ${b.succeeded}/${b.failed}/${b.claimed}/${b.pending} of ${b.total} ok/failed/held/pending  ${b.workers.length} workers${b.failed > 0 ? `  failed: ${b.failedPartitions.join(",")}` : ""}`,
+        );
+      }
+    }
     ctx.io.out(`${lines.join("\n")}\n`);
     return EXIT_OK;
   } finally {

@@ -15,6 +15,7 @@ import {
   RunLogLineSchema,
   type RunQuery,
 } from "./queries.js";
+import { BackfillQueue, QUEUE_DDL } from "./queue.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -90,10 +91,12 @@ CREATE TABLE IF NOT EXISTS etl_locks (
   host text NOT NULL,
   heartbeat_at timestamptz NOT NULL
 );
-`;
+${QUEUE_DDL}`;
 
 export class PostgresLedger implements Ledger {
   readonly description: string;
+  /** The worker queue of `backfill --workers` (queue.ts). */
+  readonly backfills: BackfillQueue;
   private ready: Promise<void> | null = null;
 
   constructor(
@@ -101,6 +104,7 @@ export class PostgresLedger implements Ledger {
     where: string,
   ) {
     this.description = `PostgreSQL ledger ${where}`;
+    this.backfills = new BackfillQueue(pool, () => this.init());
   }
 
   static fromUrl(url: string): PostgresLedger {
