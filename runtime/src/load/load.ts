@@ -223,15 +223,24 @@ const SnapshotRow = z.object({
   summary: z.record(z.string(), z.string()).nullable(),
 });
 
+/**
+ * The snapshot the load's statement committed (its summary counts what it wrote), or, when it
+ * committed none, the table's current one with no summary. A statement that wrote no row commits
+ * no snapshot, so its lookup goes straight to the current one.
+ */
 async function snapshotOf(
   client: TrinoClient,
   t: TargetTable,
   queryId: string,
+  written: number,
 ): Promise<{ id: string | null; summary: Record<string, string> }> {
   const snaps = `${quoteTrinoIdent(t.catalog)}.${quoteTrinoIdent(t.schema)}.${quoteTrinoIdent(`${t.table.toLowerCase()}$snapshots`)}`;
-  const mine = await client.rows(
-    `SELECT CAST(snapshot_id AS varchar) AS id, summary FROM ${snaps} WHERE element_at(summary, 'trino_query_id') = ${stringLiteral(queryId)} ORDER BY committed_at DESC LIMIT 1`,
-  );
+  const mine =
+    written === 0
+      ? []
+      : await client.rows(
+          `SELECT CAST(snapshot_id AS varchar) AS id, summary FROM ${snaps} WHERE element_at(summary, 'trino_query_id') = ${stringLiteral(queryId)} ORDER BY committed_at DESC LIMIT 1`,
+        );
   const rows =
     mine.length > 0
       ? mine
@@ -351,14 +360,15 @@ async function stageAndWrite(
     counted === undefined || counted === null
       ? await countStaged(opts, source, range, session)
       : counted;
-  const written =
+  const rows =
     range === null || counted === undefined || counted === null
       ? source
       : guardedSource(pl, staging, opts.tenantId, range, outsideMessage(opts, range));
-  const statement = loadStatement(pl, targetName(pl.target), written, range, opts.tenantId);
+  const statement = loadStatement(pl, targetName(pl.target), rows, range, opts.tenantId);
   const outcome = await client.execute(statement, { session });
-  const snapshot = await snapshotOf(client, pl.target, outcome.queryId);
-  return { rowsStaged, written: outcome.updateCount ?? 0, queryId: outcome.queryId, snapshot };
+  const written = outcome.updateCount ?? 0;
+  const snapshot = await snapshotOf(client, pl.target, outcome.queryId, written);
+  return { rowsStaged, written, queryId: outcome.queryId, snapshot };
 }
 
 /** What the write statement fails with when a staged row lies outside the partition's day. */
