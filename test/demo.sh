@@ -54,7 +54,8 @@ if [ "${1:-}" = "--ui" ]; then
 fi
 $UI >/dev/null 2>&1 &
 ui_pid=$!
-trap 'kill "$ui_pid" 2>/dev/null || true' EXIT
+receiver_pid=
+trap 'kill "$ui_pid" $receiver_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$UI_PORT/api/v1/me" >/dev/null && break
   sleep 0.2
@@ -64,3 +65,25 @@ runs=$(curl -sf "http://127.0.0.1:$UI_PORT/api/v1/tenants/$TENANT/runs?limit=5" 
 echo "== the web console showed: $runs"
 echo "   keep it running with: npm run demo -- --ui   (or: $UI)"
 echo "console: http://127.0.0.1:$UI_PORT/"
+
+# Operations (docs/operations.md). Alerts: project_01 posts failed runs to the webhook in
+# PROJECT_01_ALERT_WEBHOOK_URL; here a local receiver, and a run that fails on purpose (a wrong
+# database password). The alert names the tenant, job, partition, asset and error, never the
+# password; the run's own outcome stays its own.
+echo "== alerts: a run failing on purpose (wrong database password) alerts a local webhook"
+ALERTS=$(mktemp -d)
+node test/src/demo-receiver.mjs "$ALERTS" &
+receiver_pid=$!
+for _ in $(seq 1 100); do [ -s "$ALERTS/port" ] && break; sleep 0.1; done
+if PROJECT_01_ALERT_WEBHOOK_URL="http://127.0.0.1:$(cat "$ALERTS/port")/hooks/demo" \
+  PROJECT_01_DB_PASSWORD=not-the-password \
+  node "generated/$TENANT/dist/main.js" run daily_etl --partition "$PARTITION" \
+  --select "$TENANT/extract/lot_history" >"$ALERTS/run.log" 2>&1; then
+  echo "the run meant to fail succeeded; see $ALERTS/run.log" >&2
+  exit 1
+fi
+[ -s "$ALERTS/1.json" ] || { echo "no alert reached the receiver; see $ALERTS/run.log" >&2; exit 1; }
+node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const {event,tenant,job,partition,asset,error}=a; console.log(JSON.stringify({event,tenant,job,partition,asset,error},null,2))' "$ALERTS/1.json"
+# Metrics: the console (like `serve --metrics-port`) serves Prometheus' text format on /metrics.
+echo "== metrics: GET /metrics (Prometheus text format), the run counters"
+curl -sf "http://127.0.0.1:$UI_PORT/metrics" | grep -E '^etl_runs_total' | head -n 8

@@ -4,8 +4,10 @@
  * tenant outside it, as for one that does not exist. Responses are redacted as a whole before
  * they leave.
  */
+
 import type { Context } from "hono";
 import { Hono } from "hono";
+import type { AlertStore } from "../alerts/store.js";
 import type { CliIo } from "../cli/io.js";
 import { addDays, isCalendarDate } from "../contract/calendar.js";
 import { globToRegExp } from "../contract/glob.js";
@@ -56,6 +58,8 @@ import {
 export interface ServedTenant {
   tenant: ConsoleTenant;
   transforms: TransformRegistry;
+  /** Its alert deliveries (for /metrics); null when its settings do not resolve. */
+  alerts: AlertStore | null;
   /** Why runs cannot be launched for it (its variables do not resolve), or null. */
   actionsBlocked: string | null;
 }

@@ -16,17 +16,26 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
+import { type AlertStore, openAlertStore } from "../alerts/store.js";
 import type { CliIo } from "../cli/io.js";
 import { openLedger } from "../ledger/index.js";
 import type { Ledger } from "../ledger/types.js";
 import { type Logger, redact, registerSecret } from "../logger.js";
+import { createMetricsRegistry, type PromRegistry, renderMetrics } from "../metrics/index.js";
 import type { TenantPlan } from "../plan.js";
 import { ledgerLocation, resolveResources, selectEnvironment } from "../resources.js";
 import type { TransformRegistry } from "../transfer/types.js";
 import type { EnvSource } from "../values.js";
 import { settleActions } from "./actions.js";
 import { apiRoutes, type ConsoleEnv, type ServedTenant } from "./api.js";
-import { authenticate, isLoopback, loadTokens, type Principal, type TokenEntry } from "./auth.js";
+import {
+  authenticate,
+  canSee,
+  isLoopback,
+  loadTokens,
+  type Principal,
+  type TokenEntry,
+} from "./auth.js";
 import { SessionRequestSchema } from "./dto.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -135,8 +144,10 @@ function serveTenants(options: ConsoleOptions): {
   const errors: string[] = [];
   const connections: string[] = [];
   const tenants: ServedTenant[] = [];
-  // One PostgreSQL ledger holds every tenant: share its pool instead of one per tenant.
+  // One PostgreSQL ledger holds every tenant: share its pool instead of one per tenant (and the
+  // alert records beside it).
   const shared = new Map<string, Ledger>();
+  const sharedAlerts = new Map<string, AlertStore>();
   for (const input of options.tenants) {
     const selected = selectEnvironment(input.plan, options.env);
     if (!selected.ok) {
@@ -153,8 +164,12 @@ function serveTenants(options: ConsoleOptions): {
     }
     registerTenantSecrets(input.plan, options.env);
     const resolved = resolveResources(input.plan, selected.name, options.env);
+    let alerts: AlertStore | null = null;
     if (resolved.ok) {
       const r = resolved.resources;
+      alerts = r.ledgerUrl === null ? openAlertStore(r) : (sharedAlerts.get(r.ledgerUrl) ?? null);
+      if (alerts === null) alerts = openAlertStore(r);
+      if (r.ledgerUrl !== null) sharedAlerts.set(r.ledgerUrl, alerts);
       connections.push(r.source.host, r.trino.host);
       if (r.storage.kind === "s3") {
         connections.push(r.storage.endpoint ?? "", r.storage.accessKeyId ?? "");
@@ -169,6 +184,7 @@ function serveTenants(options: ConsoleOptions): {
         ledger,
       },
       transforms: input.transforms,
+      alerts,
       actionsBlocked: resolved.ok
         ? null
         : `missing or invalid settings: ${[...resolved.missing, ...resolved.errors].join(", ")}`,
@@ -254,7 +270,11 @@ export function createConsoleApp(
     await next();
   });
 
-  app.use("/api/*", async (c, next) => {
+  app.use("/metrics", async (c, next) => {
+    if (c.req.method !== "GET") return c.json({ error: "metrics are read with GET" }, 405);
+    await next();
+  });
+  const authenticateRequest = async (c: Context<ConsoleEnv>, next: () => Promise<void>) => {
     const unsafe = c.req.method !== "GET" && c.req.method !== "HEAD";
     if (unsafe && (!sameOrigin(c) || c.req.header(ACTION_HEADER) !== "1")) {
       return refuse(
@@ -292,6 +312,32 @@ export function createConsoleApp(
       refuse(c, status, reason, principal.name),
     );
     await next();
+  };
+  app.use("/api/*", authenticateRequest);
+  app.use("/metrics", authenticateRequest);
+
+  // Prometheus text format for the tenants the token may see (every role may read metrics; a
+  // scraper authenticates with `Authorization: Bearer`). One registry per tenant scope, so its
+  // ledger reads are cached across scrapes.
+  const registries = new Map<string, PromRegistry>();
+  app.get("/metrics", async (c) => {
+    const principal = c.get("principal");
+    const scope = principal.tenants === "*" ? "*" : [...principal.tenants].sort().join(",");
+    let registry = registries.get(scope);
+    if (registry === undefined) {
+      const visible = served.filter((s) => canSee(principal, s.tenant.plan.tenant.id));
+      registry = createMetricsRegistry(() =>
+        visible.map((s) => ({
+          plan: s.tenant.plan,
+          envPlan: s.tenant.envPlan,
+          ledger: s.tenant.ledger,
+          alerts: s.alerts,
+        })),
+      );
+      registries.set(scope, registry);
+    }
+    const { contentType, body } = await renderMetrics(registry);
+    return c.body(body, 200, { "content-type": contentType, "cache-control": "no-store" });
   });
 
   app.post("/api/v1/session", async (c) => {
@@ -379,6 +425,15 @@ export function createConsoleApp(
 }
 
 /** Checks the settings, opens the ledgers and starts listening; reports every problem at once. */
+/** Closes the served tenants' ledgers and alert stores (each shared one once). */
+async function closeServed(served: readonly ServedTenant[]): Promise<void> {
+  const stores = new Set(served.flatMap((s) => (s.alerts === null ? [] : [s.alerts])));
+  await Promise.all([
+    ...[...new Set(served.map((s) => s.tenant.ledger))].map((l) => l.close()),
+    ...[...stores].map((a) => a.close()),
+  ]);
+}
+
 export async function startConsole(options: ConsoleOptions): Promise<StartResult> {
   const { tenants: served, errors, connections } = serveTenants(options);
   const tokens = loadTokens(
@@ -398,7 +453,7 @@ export async function startConsole(options: ConsoleOptions): Promise<StartResult
     );
   }
   if (errors.length > 0 || !tokens.ok) {
-    await Promise.all([...new Set(served.map((s) => s.tenant.ledger))].map((l) => l.close()));
+    await closeServed(served);
     return { ok: false, errors };
   }
   const app = createConsoleApp(
@@ -450,7 +505,7 @@ export async function startConsole(options: ConsoleOptions): Promise<StartResult
           server.closeAllConnections();
         });
         await settleActions();
-        await Promise.all([...new Set(served.map((s) => s.tenant.ledger))].map((l) => l.close()));
+        await closeServed(served);
       },
     },
   };

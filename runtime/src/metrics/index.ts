@@ -28,6 +28,7 @@ import type { Logger } from "../logger.js";
 import type { EnvironmentPlan, TenantPlan } from "../plan.js";
 import { movedOf } from "./moved.js";
 
+export type { PromRegistry };
 export { movedOf };
 
 /** One tenant whose metrics are served. */

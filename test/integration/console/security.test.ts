@@ -6,13 +6,17 @@
  * that never holds the token.
  */
 import { get } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FileLedger, Logger } from "@etl/runtime";
 import { type Me, newToken, startConsole, type TenantSummary } from "@etl/runtime/console";
 import { transforms } from "@etl/tenant-project_01";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pyCheck } from "../../src/py-tools.js";
 import { actionHeaders, captureIo, type Harness, startHarness } from "./harness.js";
 import { addDay, largePlan, seedLedger, TENANT } from "./plans.js";
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const acme = largePlan({ id: "acme", name: "Acme Retail", startDate: "2026-01-01", dbtModels: 12 });
 const viewer = newToken("vera", "viewer", [TENANT]);
 const operator = newToken("otto", "operator", "*");
@@ -119,6 +123,32 @@ describe("console security", () => {
     expect(all.body.tenants.map((t) => t.id)).toEqual([TENANT, "acme"]);
     const acmeOnly = await h.api<Me>("/api/v1/me", { headers: bearer(acmeOperator) });
     expect(acmeOnly.body.tenants).toEqual(["acme"]);
+  });
+
+  it("serves /metrics to a token of any role, with its tenants only, in Prometheus' format", async () => {
+    const scrape = async (headers: Record<string, string>) => {
+      const r = await fetch(`${h.url}/metrics`, { headers });
+      return { status: r.status, type: r.headers.get("content-type"), text: await r.text() };
+    };
+    expect((await scrape({})).status).toBe(401);
+    const tenantsIn = async (text: string) => {
+      // Prometheus' own parser reads the whole exposition (a malformed one fails the test).
+      const families = JSON.parse(
+        await pyCheck(path.join(here, "..", "operations", "py", "prometheus_parse.py"), text),
+      ) as { name: string; samples: { labels: Record<string, string> }[] }[];
+      expect(families.map((f) => f.name)).toContain("etl_runs");
+      return [...new Set(families.flatMap((f) => f.samples.map((s) => s.labels.tenant ?? "")))]
+        .filter((t) => t !== "")
+        .sort();
+    };
+    const asViewer = await scrape(bearer(viewer));
+    expect(asViewer.status).toBe(200);
+    expect(asViewer.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await tenantsIn(asViewer.text)).toEqual([TENANT]);
+    const asOperator = await scrape(bearer(operator));
+    expect(await tenantsIn(asOperator.text)).toEqual(["acme", TENANT].sort());
+    const acmeOnly = await scrape(bearer(acmeOperator));
+    expect(await tenantsIn(acmeOnly.text)).toEqual(["acme"]);
   });
 
   it("lets only operators act, and only same-origin with the console's header", async () => {

@@ -250,28 +250,36 @@ describe.sequential("secrets never leak; a tenant stays in its lane", () => {
     for (const tenant of tenants) {
       const mod = (await import(`@etl/tenant-${tenant}`)) as { plan: TenantPlan };
       let named = 0;
+      // Every value of a plan that may hold a reference: the connections, the alert webhooks and
+      // the lineage endpoint, each with the config field it came from.
+      const referencing = (env: (typeof mod.plan.environments)["dev"]) => [
+        ...Object.entries(env.resources).flatMap(([group, values]) =>
+          Object.entries(values as Record<string, ConfigValue>).map(([key, value]) => ({
+            field: fields[group]?.[key] ?? `${group}.${key}`,
+            value,
+          })),
+        ),
+        ...(env.alerts?.destinations ?? []).map((d) => ({
+          field: "alerts.webhooks.url",
+          value: d.url,
+        })),
+        ...(env.lineage === null || env.lineage === undefined
+          ? []
+          : [{ field: "lineage.url", value: env.lineage.url }]),
+      ];
+      const everyName = new Set<string>();
       for (const env of Object.values(mod.plan.environments)) {
-        for (const [group, values] of Object.entries(env.resources)) {
-          for (const [key, value] of Object.entries(values as Record<string, ConfigValue>)) {
-            const field = fields[group]?.[key] ?? `${group}.${key}`;
-            for (const name of referencedVars(value)) {
-              named += 1;
-              const verdict = checkEnvReference({ tenant, tenants, field, name, allowed: [] });
-              expect(verdict, `${tenant} ${field}: ${name}`).toEqual({ ok: true });
-            }
+        for (const { field, value } of referencing(env)) {
+          for (const name of referencedVars(value)) {
+            named += 1;
+            everyName.add(name);
+            const verdict = checkEnvReference({ tenant, tenants, field, name, allowed: [] });
+            expect(verdict, `${tenant} ${field}: ${name}`).toEqual({ ok: true });
           }
         }
       }
       expect(named).toBeGreaterThan(0);
-      expect([...mod.plan.envVars].sort()).toEqual(
-        [
-          ...new Set(
-            Object.values(mod.plan.environments.dev.resources).flatMap((g) =>
-              Object.values(g as Record<string, ConfigValue>).flatMap(referencedVars),
-            ),
-          ),
-        ].sort(),
-      );
+      expect([...mod.plan.envVars].sort()).toEqual([...everyName].sort());
     }
   });
 });

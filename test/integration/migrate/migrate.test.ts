@@ -99,13 +99,22 @@ function oldGraph(env: z.infer<typeof ExpectedEnv>) {
   };
 }
 
+/**
+ * Jobs every package has that the old code location did not (docs/migrating.md, "Deliberately
+ * different"): compared apart from the old definitions.
+ */
+const ADDED_JOBS = ["maintenance"];
+
+/** The listing in the old definitions' terms: without ADDED_JOBS, which it must have. */
 function listedGraph(listing: z.infer<typeof Listing>) {
+  expect(listing.jobs.map((j) => j.name).filter((n) => ADDED_JOBS.includes(n))).toEqual(ADDED_JOBS);
+  const jobs = listing.jobs.filter((j) => !ADDED_JOBS.includes(j.name));
   return {
     assets: byKey(
       listing.assets.map((a) => [a.key, { partitioned: a.partitioned, deps: sorted(a.deps) }]),
     ),
     jobs: byKey(
-      listing.jobs.map((j) => [
+      jobs.map((j) => [
         j.name,
         {
           description: j.description,
