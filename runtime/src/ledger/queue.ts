@@ -31,17 +31,18 @@ export const BackfillSpecSchema = z.strictObject({
 export type BackfillSpec = z.infer<typeof BackfillSpecSchema>;
 
 /** A backfill and how far its partitions have come. */
-export interface BackfillProgress extends BackfillSpec {
-  total: number;
-  pending: number;
-  claimed: number;
-  succeeded: number;
-  failed: number;
+export const BackfillProgressSchema = BackfillSpecSchema.extend({
+  total: z.number().int(),
+  pending: z.number().int(),
+  claimed: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
   /** Partitions whose run failed, sorted. */
-  failedPartitions: string[];
+  failedPartitions: z.array(z.string()),
   /** Workers holding a claim right now. */
-  workers: string[];
-}
+  workers: z.array(z.string()),
+});
+export type BackfillProgress = z.infer<typeof BackfillProgressSchema>;
 
 /** A partition a worker holds the lease of; `attempt` counts claims, so 2+ is a takeover. */
 export interface BackfillClaim {
