@@ -208,7 +208,11 @@ export class PostgresLedger implements Ledger {
   async tryLock(key: LockKey, owner: LockOwner, logger: Logger = rootLogger): Promise<LockResult> {
     await this.init();
     const name = lockName(key);
-    const client = await this.pool.connect();
+    // Its own connection, outside the pool: a held lock keeps its connection for the whole run,
+    // and runs at once (backfill --concurrency, --workers) would otherwise take every pooled
+    // connection and leave none for their own records and heartbeats.
+    const client = new pg.Client(this.pool.options);
+    await client.connect();
     let keep = false;
     try {
       const got = await client.query<{ ok: boolean }>(
@@ -277,7 +281,12 @@ export class PostgresLedger implements Ledger {
             // The session is gone or broken: the server already dropped the advisory lock, and
             // the etl_locks row only names a holder (it is overwritten by the next one).
             client.off("error", onConnError);
-            client.release(true);
+            await client.end().catch((e: unknown) => {
+              logger.warn("closing a broken run lock connection failed", {
+                lock: name,
+                error: e instanceof Error ? e.message : String(e),
+              });
+            });
             return;
           }
           try {
@@ -291,13 +300,13 @@ export class PostgresLedger implements Ledger {
             );
           } finally {
             client.off("error", onConnError);
-            client.release();
+            await client.end();
           }
         },
       };
     } finally {
       if (!keep) {
-        client.release();
+        await client.end();
       }
     }
   }
