@@ -25,6 +25,7 @@ import {
 import { backfillCommand, runCommand, serveCommand, statusCommand } from "./jobs.js";
 import { listCommand } from "./list.js";
 import { validateCommand } from "./validate.js";
+import { workerCommand } from "./workers.js";
 
 export type { CliIo } from "./io.js";
 
@@ -83,12 +84,30 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     handler: (ctx) => runCommand(ctx as SelectedContext),
   },
   backfill: {
-    usage: "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N] [--force]",
-    summary: "run a job over a range of partitions, skipping those already materialised",
-    options: { from: "string", to: "string", concurrency: "string", force: "boolean" },
+    usage:
+      "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N | --workers N [--lease-seconds S]] [--force]",
+    summary:
+      "run a job over a range of partitions, skipping those already materialised; --workers queues them in the PostgreSQL ledger for workers on any machine",
+    options: {
+      from: "string",
+      to: "string",
+      concurrency: "string",
+      workers: "string",
+      "lease-seconds": "string",
+      force: "boolean",
+    },
     positionals: 1,
     needsEnvironment: true,
     handler: (ctx) => backfillCommand(ctx as SelectedContext),
+  },
+  worker: {
+    usage: "worker <backfill-id> [--lease-seconds S]",
+    summary:
+      "claim and run partitions of a queued backfill (backfill --workers) until none is left",
+    options: { "lease-seconds": "string" },
+    positionals: 1,
+    needsEnvironment: true,
+    handler: (ctx) => workerCommand(ctx as SelectedContext),
   },
   status: {
     usage: "status [--json]",

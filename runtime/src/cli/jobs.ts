@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseListenPort } from "../contract/port.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
+import type { StageHandlers } from "../executor/types.js";
 import type { FreshnessView } from "../freshness/index.js";
 import { RunHistory, RunHistoryObserver } from "../ledger/history.js";
 import {
@@ -39,6 +40,7 @@ import {
   type SessionOperations,
   startServeOperations,
 } from "./operations.js";
+import { queuedBackfill } from "./workers.js";
 
 export interface Session {
   resources: ResolvedResources;
@@ -126,7 +128,7 @@ function progressOnTerminal(ctx: SelectedContext): boolean {
   return ctx.io.isTTY && ctx.logFormat !== "json";
 }
 
-function findJob(ctx: SelectedContext, name: string): JobPlan | null {
+export function findJob(ctx: SelectedContext, name: string): JobPlan | null {
   const job = ctx.envPlan.jobs.find((j) => j.name === name);
   if (job === undefined) {
     const names = ctx.envPlan.jobs.map((j) => j.name).sort();
@@ -160,7 +162,15 @@ export async function executeOne(
   job: JobPlan,
   partition: string | null,
   trigger: string,
-  extra: { select?: string | null; concurrency?: number; wait?: boolean },
+  extra: {
+    select?: string | null;
+    concurrency?: number;
+    wait?: boolean;
+    /** Stage handlers shared with other runs (a backfill's); absent: the run's own. */
+    handlers?: StageHandlers;
+    /** Stops the run besides the session's signal (a worker's lost lease). */
+    signal?: AbortSignal;
+  },
 ): Promise<RunOutcome> {
   return runJob({
     plan: ctx.plan,
@@ -171,11 +181,11 @@ export async function executeOne(
     select: extra.select ?? null,
     resources: s.resources,
     transforms: ctx.transforms,
-    handlers: ctx.stageHandlers ?? defaultStageHandlers(),
+    handlers: extra.handlers ?? ctx.stageHandlers ?? defaultStageHandlers(),
     ledger: s.ledger,
     logger: s.logger,
     retry: (stage) => retryPolicyFor(stage, ctx.env),
-    signal: ctx.signal,
+    signal: extra.signal === undefined ? ctx.signal : AbortSignal.any([ctx.signal, extra.signal]),
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
     observers: [new RunHistoryObserver(s.history), ...s.operations.observers],
@@ -248,9 +258,11 @@ export async function backfillPartitions(
 ): Promise<{ partition: string; ok: boolean; line: string }[]> {
   const results: { partition: string; ok: boolean; line: string }[] = [];
   const queue = [...todo];
+  // One handler set for every run of the backfill: their loads check each table once.
+  const handlers = ctx.stageHandlers ?? defaultStageHandlers();
   const worker = async () => {
     for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
-      const outcome = await executeOne(ctx, s, job, p, "backfill", {});
+      const outcome = await executeOne(ctx, s, job, p, "backfill", { handlers });
       onOutcome(p, outcome);
       results.push(
         outcome.kind === "completed"
@@ -282,6 +294,10 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
   if (!range.ok) {
     ctx.io.err(`${range.errors.map((e) => `error: ${e}`).join("\n")}\n`);
     return EXIT_USAGE;
+  }
+  const workers = ctx.args.strings.get("workers");
+  if (workers !== undefined) {
+    return queuedBackfill(ctx, job, { from, to, partitions: range.partitions }, workers);
   }
   let concurrency = 1;
   const c = ctx.args.strings.get("concurrency");
@@ -384,9 +400,12 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
         };
       });
     const recentRuns = [...runs].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, 10);
+    // Queued backfills (backfill --workers) live in the PostgreSQL ledger only.
+    const backfills =
+      s.ledger.backfills === null ? [] : await s.ledger.backfills.list(ctx.plan.tenant.id, 5);
     if (ctx.args.flags.has("json")) {
       ctx.io.out(
-        `${JSON.stringify({ tenant: ctx.plan.tenant.id, environment: ctx.environment, ledger: s.ledger.description, partitions: { first: ctx.envPlan.partitions.startDate, last: end }, assets: rows, recentRuns }, null, 2)}\n`,
+        `${JSON.stringify({ tenant: ctx.plan.tenant.id, environment: ctx.environment, ledger: s.ledger.description, partitions: { first: ctx.envPlan.partitions.startDate, last: end }, assets: rows, recentRuns, backfills }, null, 2)}\n`,
       );
       return EXIT_OK;
     }
@@ -413,6 +432,14 @@ export async function statusCommand(ctx: SelectedContext): Promise<number> {
       );
     }
     if (recentRuns.length === 0) lines.push("  (none)");
+    if (backfills.length > 0) {
+      lines.push("", "QUEUED BACKFILLS");
+      for (const b of backfills) {
+        lines.push(
+          `  ${b.backfillId}  ${b.job}  ${b.from}..${b.to}  ${b.succeeded}/${b.failed}/${b.claimed}/${b.pending} of ${b.total} ok/failed/held/pending  ${b.workers.length} workers${b.failed > 0 ? `  failed: ${b.failedPartitions.join(",")}` : ""}`,
+        );
+      }
+    }
     ctx.io.out(`${lines.join("\n")}\n`);
     return EXIT_OK;
   } finally {

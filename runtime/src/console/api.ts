@@ -27,6 +27,7 @@ import {
   type AssetDetail,
   type AssetRef,
   BackfillRequestSchema,
+  type BackfillsResponse,
   type Job,
   type JobsResponse,
   LaunchRequestSchema,
@@ -422,6 +423,19 @@ export function apiRoutes(served: readonly ServedTenant[], options: ApiOptions):
       rows: rows.slice(offset, offset + limit),
     };
     return sendMatrix(body);
+  });
+
+  api.get("/tenants/:tenant/backfills", async (c) => {
+    const s = tenantOf(c);
+    if (s instanceof Response) return s;
+    const limit = intParam(c, "limit", 20, 1, 200);
+    if (limit === null) return fail(400, "limit must be an integer from 1 to 200");
+    const queue = s.tenant.ledger.backfills;
+    const body: BackfillsResponse = {
+      queue: queue !== null,
+      backfills: queue === null ? [] : await queue.list(s.tenant.plan.tenant.id, limit),
+    };
+    return send(body);
   });
 
   api.get("/tenants/:tenant/runs", async (c) => {

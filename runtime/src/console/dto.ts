@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { FreshnessViewSchema } from "../freshness/index.js";
 import { RunLogLineSchema } from "../ledger/queries.js";
+import { BackfillProgressSchema } from "../ledger/queue.js";
 import { CheckRecordSchema, RunRecordSchema, RunStatusSchema } from "../ledger/types.js";
 import { StageSchema } from "../plan.js";
 
@@ -274,6 +275,13 @@ export const BackfillResponseSchema = z.strictObject({
   toRun: z.number().int(),
 });
 export type BackfillResponse = z.infer<typeof BackfillResponseSchema>;
+
+/** Queued backfills (`backfill --workers`): only a PostgreSQL ledger has a queue. */
+export const BackfillsResponseSchema = z.strictObject({
+  queue: z.boolean(),
+  backfills: z.array(BackfillProgressSchema),
+});
+export type BackfillsResponse = z.infer<typeof BackfillsResponseSchema>;
 
 export const ErrorResponseSchema = z.strictObject({ error: z.string() });
 

@@ -8,6 +8,7 @@ import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { advanceWatermark, extractPartition } from "../extract/extract.js";
 import { stagedFromManifest } from "../load/committed.js";
+import { EnsuredObjects } from "../load/ensured.js";
 import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
 import {
   createStagingTable,
@@ -73,6 +74,7 @@ async function checkStaged(
   p: PipelinePlan,
   stage: "extract" | "transfer",
   storage: Storage,
+  pending: StageState,
 ): Promise<CheckOutcome[]> {
   if (p.checks.length === 0 || checkStage(ctx, p) !== stage) return [];
   const partition = p.dateColumn === null ? null : (ctx.partition?.date ?? null);
@@ -98,7 +100,7 @@ async function checkStaged(
   const staged = stagedFromManifest(p, manifest);
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
   const place: StagingPlace = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
-  await ensureStagingSchema(client, place);
+  await pending.ensured.stagingSchema(place, () => ensureStagingSchema(client, place));
   const table = stagingTableName(`${ctx.plan.tenant.id}_${p.name}_checks`, new Date(), ctx.runId);
   const from = await createStagingTable(
     client,
@@ -150,8 +152,13 @@ function needPipeline(ctx: AssetRunContext) {
  */
 interface StageState {
   watermarks: Map<string, { storage: Storage; value: string }>;
-  /** Runs whose first load already swept orphaned staging tables. */
-  swept: Set<string>;
+  /**
+   * Whether a load of these handlers already swept orphaned staging tables: once per run, or once
+   * per backfill when its runs share the handlers.
+   */
+  swept: boolean;
+  /** Schema and table checks made by these handlers' loads (per run, or per backfill). */
+  ensured: EnsuredObjects;
 }
 
 /** Staging tables older than this are orphans of killed processes (no load runs that long). */
@@ -215,7 +222,7 @@ async function extractStage(ctx: AssetRunContext, pending: StageState): Promise<
       elapsedMs: r.elapsedMs,
       ...(r.watermark === null ? {} : { watermark: r.watermark }),
     },
-    checks: await checkStaged(ctx, p, "extract", storage),
+    checks: await checkStaged(ctx, p, "extract", storage, pending),
     rows: r.rowCount,
     bytes: r.bytes,
   };
@@ -264,7 +271,7 @@ async function transferStage(ctx: AssetRunContext, pending: StageState): Promise
   }
   return {
     metadata: { ...r },
-    checks: await checkStaged(ctx, p, "transfer", storage),
+    checks: await checkStaged(ctx, p, "transfer", storage, pending),
     rows: r.rows,
     bytes: r.bytes,
   };
@@ -388,11 +395,11 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   }
   const client = TrinoClient.create(ctx.resources.trino, { logger: ctx.logger });
   const staging = runtimeObjects(ctx.plan.tenant.id, ctx.envPlan).staging;
-  if (!pending.swept.has(ctx.runId)) {
-    // Once per run: staging tables of killed processes: those of this tenant's ended runs (a
+  if (!pending.swept) {
+    // Once per handler set: staging tables of killed processes: those of this tenant's ended runs (a
     // killed run is recorded as ended when the next run of its job and partition starts), and
     // any older than a load in progress could be.
-    pending.swept.add(ctx.runId);
+    pending.swept = true;
     await ctx
       .endedRuns()
       .then((ended) =>
@@ -415,6 +422,7 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     logger: ctx.logger,
     runId: ctx.runId,
     staging,
+    ensured: pending.ensured,
   });
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);
@@ -440,9 +448,16 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
   return { metadata: { ...result }, checks, rows: result.rowsStaged };
 }
 
-/** The runtime's handlers of every stage (extract, transfer, load, dbt). */
+/**
+ * The runtime's handlers of every stage (extract, transfer, load, dbt). A backfill gives one set
+ * to all of its runs, so their loads share the schema and table checks (load/ensured.ts).
+ */
 export function defaultStageHandlers(): StageHandlers {
-  const pending: StageState = { watermarks: new Map(), swept: new Set() };
+  const pending: StageState = {
+    watermarks: new Map(),
+    swept: false,
+    ensured: new EnsuredObjects(),
+  };
   return {
     extract: (ctx) => extractStage(ctx, pending),
     transfer: (ctx) => transferStage(ctx, pending),

@@ -152,6 +152,8 @@ export function isStale(lock: LockFile, now: number = Date.now()): boolean {
 
 export class FileLedger implements Ledger {
   readonly description: string;
+  /** A queue for workers on many machines needs the PostgreSQL ledger. */
+  readonly backfills = null;
   private readonly dir: string;
   private readonly lockDir: string;
 

@@ -8,6 +8,7 @@ import type { Ledger } from "./types.js";
 export * from "./file.js";
 export * from "./postgres.js";
 export * from "./queries.js";
+export * from "./queue.js";
 export * from "./run-log.js";
 export * from "./types.js";
 

@@ -15,6 +15,7 @@ import {
   RunLogLineSchema,
   type RunQuery,
 } from "./queries.js";
+import { BackfillQueue, QUEUE_DDL } from "./queue.js";
 import {
   type CheckRecord,
   CheckRecordSchema,
@@ -90,10 +91,12 @@ CREATE TABLE IF NOT EXISTS etl_locks (
   host text NOT NULL,
   heartbeat_at timestamptz NOT NULL
 );
-`;
+${QUEUE_DDL}`;
 
 export class PostgresLedger implements Ledger {
   readonly description: string;
+  /** The worker queue of `backfill --workers` (queue.ts). */
+  readonly backfills: BackfillQueue;
   private ready: Promise<void> | null = null;
 
   constructor(
@@ -101,6 +104,7 @@ export class PostgresLedger implements Ledger {
     where: string,
   ) {
     this.description = `PostgreSQL ledger ${where}`;
+    this.backfills = new BackfillQueue(pool, () => this.init());
   }
 
   static fromUrl(url: string): PostgresLedger {
@@ -204,7 +208,11 @@ export class PostgresLedger implements Ledger {
   async tryLock(key: LockKey, owner: LockOwner, logger: Logger = rootLogger): Promise<LockResult> {
     await this.init();
     const name = lockName(key);
-    const client = await this.pool.connect();
+    // Its own connection, outside the pool: a held lock keeps its connection for the whole run,
+    // and runs at once (backfill --concurrency, --workers) would otherwise take every pooled
+    // connection and leave none for their own records and heartbeats.
+    const client = new pg.Client(this.pool.options);
+    await client.connect();
     let keep = false;
     try {
       const got = await client.query<{ ok: boolean }>(
@@ -273,7 +281,12 @@ export class PostgresLedger implements Ledger {
             // The session is gone or broken: the server already dropped the advisory lock, and
             // the etl_locks row only names a holder (it is overwritten by the next one).
             client.off("error", onConnError);
-            client.release(true);
+            await client.end().catch((e: unknown) => {
+              logger.warn("closing a broken run lock connection failed", {
+                lock: name,
+                error: e instanceof Error ? e.message : String(e),
+              });
+            });
             return;
           }
           try {
@@ -287,13 +300,13 @@ export class PostgresLedger implements Ledger {
             );
           } finally {
             client.off("error", onConnError);
-            client.release();
+            await client.end();
           }
         },
       };
     } finally {
       if (!keep) {
-        client.release();
+        await client.end();
       }
     }
   }

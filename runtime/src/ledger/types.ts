@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { LedgerQueries } from "./queries.js";
+import type { BackfillQueue } from "./queue.js";
 
 export const RunStatusSchema = z.enum(["running", "succeeded", "failed", "cancelled"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -92,6 +93,8 @@ export type LockResult =
  */
 export interface Ledger extends LedgerQueries {
   readonly description: string;
+  /** The queue `backfill --workers` and `worker` share; null where only one machine runs (files). */
+  readonly backfills: BackfillQueue | null;
   /** Inserts or replaces a run by id. */
   putRun(run: RunRecord): Promise<void>;
   putMaterialization(m: MaterializationRecord): Promise<void>;

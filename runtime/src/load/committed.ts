@@ -16,6 +16,7 @@ import {
   LoadColumnSchema,
   type LoadColumnsResult,
 } from "./columns.js";
+import type { EnsuredObjects } from "./ensured.js";
 import {
   LoadError,
   type LoadResult,
@@ -86,6 +87,7 @@ export function readStaged(
       runId: manifest.runId,
       columns: cols.columns,
       partitionColumn,
+      rowCount: manifest.rowCount,
     },
   };
 }
@@ -100,6 +102,8 @@ export interface LoadCommittedOptions {
   timeZone: string;
   staging?: StagingPlace;
   logger?: Logger;
+  /** Checks already made by this run or backfill (see loadPartition). */
+  ensured?: EnsuredObjects;
 }
 
 /** Loads the committed data of one partition of one pipeline. */
@@ -120,5 +124,6 @@ export async function loadCommitted(opts: LoadCommittedOptions): Promise<LoadRes
     partition: opts.partition === null ? null : { date: opts.partition, timeZone: opts.timeZone },
     ...(opts.staging === undefined ? {} : { staging: opts.staging }),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
+    ...(opts.ensured === undefined ? {} : { ensured: opts.ensured }),
   });
 }

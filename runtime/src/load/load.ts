@@ -4,6 +4,9 @@
  * A Hive external table is laid over the run's prefix (no data is copied), then exactly one DML
  * statement writes the Iceberg table (INSERT for append, MERGE for the other modes), so each load
  * is a single Iceberg commit: readers see the old partition or the new one, never a half state.
+ * When the manifest gives the row count, no statement counts the staged rows: the write statement
+ * itself refuses rows outside the partition (statements.ts, `guardedSource`). Checks of the schema
+ * and the target table are done once per run or backfill (ensured.ts).
  * The staging table is dropped after the load, also when it fails. The tenant column is set on
  * every row and is part of every match condition, so one tenant's load can never touch another
  * tenant's rows. The statements themselves are pure functions of the load's plan (statements.ts).
@@ -15,6 +18,7 @@ import { type PipelinePlan, TRANSFER_DATE_COLUMN } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
 import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
+import { EnsuredObjects } from "./ensured.js";
 import {
   createStagingTable,
   DEFAULT_STAGING_CATALOG,
@@ -27,6 +31,7 @@ import {
 } from "./staging.js";
 import {
   countStatement,
+  guardedSource,
   type LoadPlan,
   loadStatement,
   type PartitionRange,
@@ -71,6 +76,8 @@ export interface StagedData {
    * transfer's snapshot_date); absent: the plan's date_column as it is.
    */
   partitionColumn?: string | null;
+  /** Rows the files hold (the manifest's count); absent: the load counts them with a query. */
+  rowCount?: number | null;
 }
 
 export interface LoadPartitionOptions {
@@ -86,6 +93,8 @@ export interface LoadPartitionOptions {
   logger?: Logger;
   /** The run doing this load: named in the staging table so a later run can sweep it. */
   runId?: string;
+  /** Checks already made by this run or backfill; absent: every check is made again. */
+  ensured?: EnsuredObjects;
 }
 
 /** A load that cannot run as configured, or whose data breaks its own contract. */
@@ -214,15 +223,24 @@ const SnapshotRow = z.object({
   summary: z.record(z.string(), z.string()).nullable(),
 });
 
+/**
+ * The snapshot the load's statement committed (its summary counts what it wrote), or, when it
+ * committed none, the table's current one with no summary. A statement that wrote no row commits
+ * no snapshot, so its lookup goes straight to the current one.
+ */
 async function snapshotOf(
   client: TrinoClient,
   t: TargetTable,
   queryId: string,
+  written: number,
 ): Promise<{ id: string | null; summary: Record<string, string> }> {
   const snaps = `${quoteTrinoIdent(t.catalog)}.${quoteTrinoIdent(t.schema)}.${quoteTrinoIdent(`${t.table.toLowerCase()}$snapshots`)}`;
-  const mine = await client.rows(
-    `SELECT CAST(snapshot_id AS varchar) AS id, summary FROM ${snaps} WHERE element_at(summary, 'trino_query_id') = ${stringLiteral(queryId)} ORDER BY committed_at DESC LIMIT 1`,
-  );
+  const mine =
+    written === 0
+      ? []
+      : await client.rows(
+          `SELECT CAST(snapshot_id AS varchar) AS id, summary FROM ${snaps} WHERE element_at(summary, 'trino_query_id') = ${stringLiteral(queryId)} ORDER BY committed_at DESC LIMIT 1`,
+        );
   const rows =
     mine.length > 0
       ? mine
@@ -249,8 +267,9 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     catalog: DEFAULT_STAGING_CATALOG,
     schema: DEFAULT_STAGING_SCHEMA,
   };
-  const ensured = await ensureTarget(opts.client, pl, logger);
-  await ensureStagingSchema(opts.client, place);
+  const known = opts.ensured ?? new EnsuredObjects();
+  const ensured = await ensureTarget(opts.client, pl, known, logger);
+  await known.stagingSchema(place, () => ensureStagingSchema(opts.client, place));
   const staging = stagingTableName(
     `${opts.tenantId}_${opts.pipeline.name}`,
     new Date(),
@@ -270,20 +289,28 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
   };
   return withStagingTable(opts.client, place, staging, logger, () =>
     load().catch((error: unknown) => {
+      known.forgetTarget(pl.target);
       throw asLoadError(opts, pl, error);
     }),
   );
 }
 
 /** Creates the target table when missing, or adds the staged data's new columns. */
-async function ensureTarget(client: TrinoClient, pl: LoadPlan, logger: Logger) {
+async function ensureTarget(
+  client: TrinoClient,
+  pl: LoadPlan,
+  known: EnsuredObjects,
+  logger: Logger,
+) {
   const wanted: LoadColumn[] = [...pl.dataColumns, { name: pl.tenantColumn, type: "varchar" }];
-  const ensured = await ensureTargetTable(
-    client,
-    pl.target,
-    wanted,
-    pl.partitionColumn === null ? null : pl.partitionColumn.name,
-    pl.tenantColumn,
+  const ensured = await known.target(pl.target, wanted, () =>
+    ensureTargetTable(
+      client,
+      pl.target,
+      wanted,
+      pl.partitionColumn === null ? null : pl.partitionColumn.name,
+      pl.tenantColumn,
+    ),
   );
   if (ensured.created || ensured.columnsAdded.length > 0) {
     logger.info("target table ready", {
@@ -304,8 +331,9 @@ interface Written {
 }
 
 /**
- * Lays the staging table over the committed files, counts the staged rows (refusing rows outside
- * the partition), and writes the target with the mode's one statement.
+ * Lays the staging table over the committed files and writes the target with the mode's one
+ * statement, which refuses rows outside the partition. Only when the manifest does not say how
+ * many rows the files hold is there a statement counting them (and the rows outside) first.
  */
 async function stageAndWrite(
   opts: LoadPartitionOptions,
@@ -327,11 +355,25 @@ async function stageAndWrite(
     pl.partitionColumn !== null && opts.partition !== null
       ? { column: pl.partitionColumn, partition: opts.partition }
       : null;
-  const rowsStaged = await countStaged(opts, source, range, session);
-  const statement = loadStatement(pl, targetName(pl.target), source, range, opts.tenantId);
+  const counted = opts.staged.rowCount;
+  const rowsStaged =
+    counted === undefined || counted === null
+      ? await countStaged(opts, source, range, session)
+      : counted;
+  const rows =
+    range === null || counted === undefined || counted === null
+      ? source
+      : guardedSource(pl, staging, opts.tenantId, range, outsideMessage(opts, range));
+  const statement = loadStatement(pl, targetName(pl.target), rows, range, opts.tenantId);
   const outcome = await client.execute(statement, { session });
-  const snapshot = await snapshotOf(client, pl.target, outcome.queryId);
-  return { rowsStaged, written: outcome.updateCount ?? 0, queryId: outcome.queryId, snapshot };
+  const written = outcome.updateCount ?? 0;
+  const snapshot = await snapshotOf(client, pl.target, outcome.queryId, written);
+  return { rowsStaged, written, queryId: outcome.queryId, snapshot };
+}
+
+/** What the write statement fails with when a staged row lies outside the partition's day. */
+function outsideMessage(opts: LoadPartitionOptions, range: PartitionRange): string {
+  return `cannot load pipeline ${opts.pipeline.name} (${opts.tenantId}) partition ${range.partition.date}: ${opts.staged.stage} rows have ${range.column.name} outside that day in ${range.partition.timeZone}`;
 }
 
 /** The number of staged rows; a LoadError when some lie outside the partition's day. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { WriteMode } from "../plan.js";
 import {
   countStatement,
+  guardedSource,
   type LoadPlan,
   loadStatement,
   type PartitionRange,
@@ -113,6 +114,28 @@ describe("sourceSelect and countStatement", () => {
     ],
   ])("%s", (_name, range, want) => {
     expect(countStatement("SRC", range)).toBe(want);
+  });
+});
+
+describe("guardedSource", () => {
+  it("fails the statement on a row outside the day, with the message given", () => {
+    expect(guardedSource(loadPlan("merge"), "STG", "t1", DAY, "row's day is wrong")).toBe(
+      `SELECT "id" AS "id", "amount" AS "amount", IF(coalesce(("day") = DATE '2026-01-02', false), "day", CAST(fail('row''s day is wrong') AS date)) AS "day", CAST('t1' AS varchar) AS "tenant_id" FROM STG`,
+    );
+  });
+  it("checks a staged instant after reading it as the target type", () => {
+    const plan: LoadPlan = {
+      ...loadPlan("replace_partition"),
+      dataColumns: [{ name: "at", type: "timestamp(6) with time zone" }],
+    };
+    const range: PartitionRange = {
+      column: { name: "at", type: "timestamp(6) with time zone" },
+      partition: { date: "2026-01-02", timeZone: "Asia/Seoul" },
+    };
+    const value = `CAST(with_timezone("at", 'UTC') AS timestamp(6) with time zone)`;
+    expect(guardedSource(plan, "STG", "t1", range, "outside")).toBe(
+      `SELECT IF(coalesce((${value}) >= TIMESTAMP '2026-01-02 00:00:00 Asia/Seoul' AND (${value}) < TIMESTAMP '2026-01-03 00:00:00 Asia/Seoul', false), ${value}, CAST(fail('outside') AS timestamp(6) with time zone)) AS "at", CAST('t1' AS varchar) AS "tenant_id" FROM STG`,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The SQL of a load, as pure functions of its plan: the SELECT over the staging table, the count
- * of staged rows (and of rows outside the partition), and the one DML statement per write mode
+ * The SQL of a load, as pure functions of its plan: the SELECT over the staging table (guarded
+ * against rows outside the partition), the count of staged rows (and of rows outside the
+ * partition) for data whose manifest does not count them, and the one DML statement per write mode
  * (INSERT for append, MERGE for the others), each a single Iceberg commit.
  */
 import { addDays, parseCalendarDate } from "../contract/calendar.js";
@@ -70,6 +71,31 @@ export function sourceSelect(pl: LoadPlan, staging: string, tenantId: string): s
   const cols = pl.dataColumns.map(
     (c) => `${stagedExpr(quoteTrinoColumn(c.name), c.type)} AS ${quoteTrinoColumn(c.name)}`,
   );
+  cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoColumn(pl.tenantColumn)}`);
+  return `SELECT ${cols.join(", ")} FROM ${staging}`;
+}
+
+/**
+ * sourceSelect whose partition column fails the statement (Trino's `fail`, with `message`) on a
+ * row outside the partition's day: replacing a day with rows of another day would make a rerun
+ * leave duplicates behind. The check rides in the write statement, so no statement of its own
+ * reads the staged files first; a failed statement commits nothing.
+ */
+export function guardedSource(
+  pl: LoadPlan,
+  staging: string,
+  tenantId: string,
+  range: PartitionRange,
+  message: string,
+): string {
+  const cols = pl.dataColumns.map((c) => {
+    const value = stagedExpr(quoteTrinoColumn(c.name), c.type);
+    if (c.name !== range.column.name) {
+      return `${value} AS ${quoteTrinoColumn(c.name)}`;
+    }
+    const inside = trinoPartitionPredicate(`(${value})`, range.column, range.partition);
+    return `IF(coalesce(${inside}, false), ${value}, CAST(fail(${stringLiteral(message)}) AS ${c.type})) AS ${quoteTrinoColumn(c.name)}`;
+  });
   cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoColumn(pl.tenantColumn)}`);
   return `SELECT ${cols.join(", ")} FROM ${staging}`;
 }

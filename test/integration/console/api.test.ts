@@ -9,6 +9,7 @@ import { environmentPlan, runCli } from "@etl/runtime";
 import type {
   AssetDetail,
   BackfillResponse,
+  BackfillsResponse,
   Lineage,
   Matrix,
   Overview,
@@ -264,6 +265,40 @@ describe.each<LedgerKind>(["file", "postgres"])("console API, %s ledger", (ledge
     expect(bad).toMatchObject({
       status: 400,
       body: { error: "job master_sync is not partitioned: launch it as a run" },
+    });
+  });
+
+  it("lists the backfills queued for workers, or says the ledger has no queue", async () => {
+    const queued = await h.cli([
+      "backfill",
+      "wip_pipeline",
+      "--from",
+      "2026-01-04",
+      "--to",
+      "2026-01-05",
+      "--workers",
+      "0",
+      "--force",
+    ]);
+    const listed = await h.api<BackfillsResponse>(`${T}/backfills`);
+    expect(listed.status).toBe(200);
+    if (ledger === "file") {
+      expect(queued.code).toBe(2);
+      expect(listed.body).toEqual({ queue: false, backfills: [] });
+      return;
+    }
+    expect(queued.code, queued.stderr).toBe(0);
+    const id = /^backfill (bf-\S+):/m.exec(queued.stdout)?.[1] ?? "";
+    expect(listed.body.queue).toBe(true);
+    expect(listed.body.backfills[0]).toMatchObject({
+      backfillId: id,
+      job: "wip_pipeline",
+      from: "2026-01-04",
+      to: "2026-01-05",
+      total: 2,
+      pending: 2,
+      succeeded: 0,
+      workers: [],
     });
   });
 });

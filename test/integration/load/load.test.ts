@@ -6,17 +6,21 @@
  */
 
 import {
+  EnsuredObjects,
   enforceChecks,
   extractPartition,
   type LoadResult,
   Logger,
   loadCommitted,
+  loadPartition,
   type PipelinePlan,
   quoteTrinoIdent,
+  readManifest,
   runChecks,
   runTransfer,
   S3Storage,
   STAGING_PREFIX,
+  stagedFromManifest,
   stringLiteral,
   type Transform,
   type TransformFn,
@@ -319,6 +323,7 @@ async function runDay(
   p: PipelinePlan,
   transform: TransformFn | null,
   extractOnly: string[] = [],
+  ensured?: EnsuredObjects,
 ): Promise<LoadResult> {
   const storage = storageFor(tenant);
   const runId = `r${Date.now()}_${runSeq++}`;
@@ -362,6 +367,7 @@ async function runDay(
     partition: day,
     timeZone: TZ,
     logger,
+    ...(ensured === undefined ? {} : { ensured }),
   });
 }
 
@@ -383,9 +389,12 @@ async function stagingTables(): Promise<string[]> {
 /** Staging tables present before this suite ran (e.g. orphans of another suite's killed run). */
 let stagingBefore = new Set<string>();
 
-/** Staging tables this suite's loads left behind. */
+/**
+ * Staging tables this suite's loads left behind. Its loads name no run; tables naming one belong
+ * to runs of other suites sharing the stack, which may be loading right now.
+ */
 async function stagingLeft(): Promise<string[]> {
-  return (await stagingTables()).filter((t) => !stagingBefore.has(t));
+  return (await stagingTables()).filter((t) => !stagingBefore.has(t) && !t.includes("__run_"));
 }
 
 async function pgRows(db: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -413,6 +422,7 @@ afterAll(async () => {
   await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.equipment_utilization`);
   await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.aps_input_cycle_time`);
   await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.lot_raw`);
+  await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.lot_guard`);
   await trino.execute(`DROP SCHEMA IF EXISTS iceberg.${TARGET_SCHEMA}`);
 });
 
@@ -587,9 +597,7 @@ describe("extract -> transfer -> load", () => {
     // Induced failure after the staging table exists: declared columns that the files contradict
     // (lot_id is varchar in the Parquet), so Trino fails while reading the staged data.
     const storage = storageFor("project_01");
-    const { readManifest } = await import("@etl/runtime");
     const m = await readManifest(storage, "extract", "lot_history", DAY);
-    const { loadPartition } = await import("@etl/runtime");
     await expect(
       loadPartition({
         client: trino,
@@ -626,5 +634,52 @@ describe("extract -> transfer -> load", () => {
       (await trino.rows(`SELECT count(*) AS n FROM iceberg.${TARGET_SCHEMA}.lot_raw_full`))[0]?.n,
     ).toBe(f1.rowsInserted);
     await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.lot_raw_full`);
+  });
+
+  it("refuses rows outside the partition inside the write statement (counted or not), and a run's table checks survive a table dropped behind them", async () => {
+    const raw = pipeline("lot_history", "lot_history", "created_at", {
+      table: "lot_guard",
+      mode: "replace_partition",
+    });
+    const ensured = new EnsuredObjects();
+    const first = await runDay("project_01", raw, null, [], ensured);
+    expect(first.tableCreated).toBe(true);
+    const storage = storageFor("project_01");
+    const manifest = await readManifest(storage, "extract", "lot_history", DAY);
+    if (manifest === null) throw new Error("no committed extract of lot_history");
+    const staged = stagedFromManifest(raw, manifest);
+    expect(staged.rowCount).toBe(first.rowsStaged);
+    const before = await tableRows(raw, "lot_id");
+    // The files hold DAY; loading them as the next day must fail before anything is committed,
+    // whether the manifest counted the rows (the guard in the MERGE) or not (the count query).
+    for (const rowCount of [staged.rowCount, null]) {
+      await expect(
+        loadPartition({
+          client: trino,
+          tenantId: "project_01",
+          pipeline: raw,
+          catalog: "iceberg",
+          partition: { date: "2024-03-06", timeZone: TZ },
+          logger,
+          ensured,
+          staged: { ...staged, rowCount },
+        }),
+      ).rejects.toThrow(
+        /partition 2024-03-06: (\d+ of \d+ )?extract rows have created_at outside that day/,
+      );
+    }
+    expect(await tableRows(raw, "lot_id")).toEqual(before);
+    expect(await stagingLeft()).toEqual([]);
+    // A failed load forgets the run's check of its table: the next one checks it again.
+    const checked = await runDay("project_01", raw, null, [], ensured);
+    expect(checked.tableCreated).toBe(false);
+    // Dropped behind the run's back, the next load fails and forgets the check, and the retry
+    // creates the table again.
+    await trino.execute(`DROP TABLE iceberg.${TARGET_SCHEMA}.lot_guard`);
+    await expect(runDay("project_01", raw, null, [], ensured)).rejects.toThrow(/lot_guard/);
+    const again = await runDay("project_01", raw, null, [], ensured);
+    expect(again.tableCreated).toBe(true);
+    expect(await tableRows(raw, "lot_id")).toEqual(before);
+    await trino.execute(`DROP TABLE IF EXISTS iceberg.${TARGET_SCHEMA}.lot_guard`);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL run ledger against the stack's PostgreSQL: records round-trip, the run lock
- * excludes a second holder, and a lock whose connection dies is released by the server and
- * reported lost to its holder.
+ * excludes a second holder, a lock whose connection dies is released by the server and
+ * reported lost to its holder, and held locks do not use up the pool the records are written with.
  */
 import { hostname } from "node:os";
 import { PostgresLedger } from "@etl/runtime";
@@ -138,5 +138,39 @@ describe("PostgreSQL ledger", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("holds more run locks at once than its pool has connections, and still writes records", async () => {
+    // Each held lock keeps a connection for its whole run: backfill --workers 6 in one process.
+    const locks = await Promise.all(
+      ["01", "02", "03", "04", "05", "06"].map((day) =>
+        ledger.tryLock(
+          { tenant: TENANT, job: "many_locks", partition: `2026-02-${day}` },
+          { runId: `m${day}`, pid: process.pid, host: hostname() },
+        ),
+      ),
+    );
+    expect(locks.map((l) => l.ok)).toEqual([true, true, true, true, true, true]);
+    const run = {
+      runId: "m-record",
+      tenant: TENANT,
+      environment: "dev",
+      job: "many_locks",
+      partition: "2026-02-01",
+      status: "running" as const,
+      select: null,
+      trigger: "backfill",
+      startedAt: "2026-02-02T00:00:00.000Z",
+      finishedAt: null,
+      pid: 1,
+      host: "h",
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      error: null,
+    };
+    await ledger.putRun(run);
+    expect((await ledger.runs(TENANT)).some((r) => r.runId === "m-record")).toBe(true);
+    for (const lock of locks) if (lock.ok) await lock.release();
   });
 });
