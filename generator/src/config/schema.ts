@@ -1,7 +1,8 @@
 /**
- * Strict zod schemas of tenants/<id>/config.yaml: the seed's schema (tenant_config.py) with every
- * object strict, so an unknown or misspelt key is an error instead of being dropped. Defaults are
- * the seed's. Extensions are marked "extension" and documented in docs/config-reference.md.
+ * Strict zod schemas of tenants/<id>/config.yaml: the schema of the Dagster system this tool
+ * replaces (its tenant_config.py; docs/migrating.md) with every object strict, so an unknown or
+ * misspelt key is an error instead of being dropped. Defaults are that system's. Extensions are
+ * marked "extension" and documented in docs/config-reference.md.
  */
 import { ALERT_EVENTS, TARGET_NAMINGS, UNMAPPED_TYPES } from "@etl/runtime/plan";
 import { z } from "zod";
@@ -11,7 +12,7 @@ const targetNaming = z.enum(TARGET_NAMINGS);
 /** extension: a source type without an exact mapping is carried as its text form, or refused. */
 const unmappedTypes = z.enum(UNMAPPED_TYPES);
 
-/** Strings that may hold `${VAR}` references; numbers are accepted where the seed had ints. */
+/** Strings that may hold `${VAR}` references; numbers are accepted where the replaced system had ints. */
 const valueString = z.union([z.string(), z.number().transform((n) => String(n))]);
 
 const environmentName = z.enum(["dev", "staging", "prod"]);
@@ -318,7 +319,7 @@ export type PipelineConfig = z.infer<typeof PipelineSchema>;
 export type JobConfig = z.infer<typeof JobSchema>;
 export type CheckConfig = z.infer<typeof CheckSchema>;
 
-/** The seed's built-in jobs, in the seed's order. dbt_transform is off unless enabled. */
+/** The replaced system's built-in jobs, in its order. dbt_transform is off unless enabled. */
 export const BUILTIN_JOBS = [
   "daily_etl",
   "master_sync",
@@ -331,7 +332,7 @@ export const BUILTIN_JOBS = [
 ] as const;
 export type BuiltinJob = (typeof BUILTIN_JOBS)[number];
 
-/** Keys that the seed accepted but this tool refuses, with what to do instead. */
+/** Keys that the replaced system accepted but this tool refuses, with what to do instead. */
 export const REMOVED_KEYS: Readonly<Record<string, string>> = {
   use_custom_code:
     "remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}",

@@ -5,7 +5,8 @@
  * statements), so no source file, AST or formatter pass is needed: the TypeScript compiler that
  * ts-morph loads cost about a second at start-up and ts-morph's formatting most of the generation
  * time. test/ts-print.test.ts checks that every emitted file is a fixpoint of the TypeScript
- * formatter with the settings the emitters used before.
+ * language service's formatter (with the settings that test names), so the layout stays the
+ * formatter's.
  */
 
 /** Statement kinds; the kind decides the blank lines around a statement. */

@@ -1,8 +1,8 @@
 /**
- * The seed's built-ins: the default pipelines of get_default_assets_config (used when a tenant
- * declares no pipelines) and the three per-pipeline jobs, fixed to name the pipelines that exist
- * (the seed looked their transfer assets up as aps_wip/cycle_time/equipment_utilization, which
- * never existed).
+ * The built-ins of the Dagster system this tool replaces (docs/migrating.md): the default
+ * pipelines of its get_default_assets_config (used when a tenant declares no pipelines) and its
+ * three per-pipeline jobs, fixed to name the pipelines that exist (it looked their transfer
+ * assets up as aps_wip/cycle_time/equipment_utilization, which never existed).
  */
 import type { PipelineConfig } from "../config/schema.js";
 
@@ -85,7 +85,7 @@ export const EQUIPMENT_COLUMNS: Columns = {
   utilization_rate: "double",
 };
 
-/** get_default_assets_config of the seed, with the transforms named explicitly. */
+/** get_default_assets_config of the replaced system, with the transforms named explicitly. */
 export function defaultPipelines(): Record<string, PipelineConfig> {
   return {
     equipment_event: builtin(
@@ -131,7 +131,7 @@ export function defaultPipelines(): Record<string, PipelineConfig> {
   };
 }
 
-/** The seed's per-pipeline jobs: the pipeline they run and their description. */
+/** The replaced system's per-pipeline jobs: the pipeline they run and their description. */
 export const PIPELINE_JOBS: Readonly<Record<string, { pipeline: string; description: string }>> = {
   wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
   cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },

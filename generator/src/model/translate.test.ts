@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { camel, collisions, K8S_NAME_MAX, k8sName, rowTypeName } from "../src/model/translate.js";
+import { camel, collisions, K8S_NAME_MAX, k8sName, rowTypeName } from "./translate.js";
 
 const RFC1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
