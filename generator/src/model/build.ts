@@ -52,6 +52,7 @@ import { checkGeneratedNames } from "./collisions.js";
 import { PipelineColumns, targetOfUnknown } from "./columns.js";
 import { basePathHint, cronHint, literalOf, zoneHint } from "./contract-hints.js";
 import { type DbtAssets, dbtAssetsFor } from "./dbt-bridge.js";
+import { extractSettings } from "./extract-settings.js";
 import { operationsPart } from "./operations.js";
 import {
   mergeStageFileProblems,
@@ -1026,6 +1027,10 @@ function buildPipeline(
     checks.push({ ...withTargets, name: cname } as CheckPlan);
   }
 
+  const extract = extractSettings(pname, pc, columns, at, report);
+  if (extract === null) {
+    ok = false;
+  }
   const plan: PipelinePlan = {
     name: pname,
     sourceTable: pc.query === undefined ? (pc.source_table ?? null) : null,
@@ -1050,7 +1055,7 @@ function buildPipeline(
       names: cols === null ? null : [...cols.targets],
     },
     checks,
-    extract: {
+    extract: extract ?? {
       compression: pc.extract.compression,
       rowGroupRows: pc.extract.row_group_rows,
       maxFileRows: pc.extract.max_file_rows,
