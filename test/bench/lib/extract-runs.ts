@@ -9,8 +9,9 @@ import path from "node:path";
 import { S3Storage } from "@etl/runtime";
 import { z } from "zod";
 import { repoRoot } from "../../src/paths.js";
+import { BackendCpu } from "./backend-cpu.js";
 import { type BenchContext, mib, round } from "./context.js";
-import { ExtractRunSchema } from "./extract-run.js";
+import { type ExtractRun, ExtractRunSchema } from "./extract-run.js";
 import { type Measured, runMeasured } from "./proc.js";
 import { DATABASE, floorCommand, SCALE, type Truth } from "./source-table.js";
 import { assertMatches, sumParquetDecimal, unscaledToDecimal } from "./verify.js";
@@ -69,23 +70,40 @@ export function toolResult(
   };
 }
 
-/** The floor once: psql's binary COPY of the table to /dev/null. */
+/** The floor once: psql's binary COPY of the table to /dev/null, with its CPU and its backend's. */
 export async function runFloor(
   ctx: BenchContext,
   table: string,
   truth: Truth,
-): Promise<ToolResult> {
-  const m = await runMeasured("bash", ["-c", `${floorCommand(ctx.pg, table)} > /dev/null`], {
-    env: ctx.env,
+): Promise<{ result: ToolResult; cpu: number | null; backendCpu: number | null }> {
+  const backends = await BackendCpu.start({ ...ctx.pg, database: DATABASE }, FLOOR_APPLICATION);
+  // `times` prints the shell's and then its children's user and system time.
+  const m = await runMeasured("bash", ["-c", `${floorCommand(ctx.pg, table)} > /dev/null; times`], {
+    env: { ...ctx.env, PGAPPNAME: FLOOR_APPLICATION },
   });
-  return toolResult(
-    "floor: psql binary COPY > /dev/null",
-    truth,
-    m,
-    m.seconds,
-    null,
-    `${truth.copyBytes} bytes of binary COPY (counted separately)`,
-  );
+  const backendCpu = await backends.stop();
+  const children = m.stdout.trim().split("\n").pop() ?? "";
+  const cpu = parseTimes(children);
+  return {
+    result: toolResult(
+      "floor: psql binary COPY > /dev/null",
+      truth,
+      m,
+      m.seconds,
+      null,
+      `${truth.copyBytes} bytes of binary COPY (counted separately)`,
+    ),
+    cpu,
+    backendCpu,
+  };
+}
+
+const FLOOR_APPLICATION = "etl-bench-floor";
+
+/** User + system seconds from a line of bash's `times` ("0m1.234s 0m0.056s"), or null. */
+export function parseTimes(line: string): number | null {
+  const parts = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return parts.length === 2 ? (parts[0] ?? 0) + (parts[1] ?? 0) : null;
 }
 
 export interface OursOptions {
@@ -93,6 +111,8 @@ export interface OursOptions {
   table: string;
   partition?: string;
   basePath?: string;
+  /** extract.parallelism of the run (default 1). */
+  parallelism?: number;
 }
 
 /** Runs our extract in its own node process and verifies what it wrote. */
@@ -100,7 +120,7 @@ export async function runOurs(
   ctx: BenchContext,
   truth: Truth,
   o: OursOptions,
-): Promise<{ result: ToolResult; location: string }> {
+): Promise<{ result: ToolResult; location: string; run: ExtractRun }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-ours-"));
   const args = [
     "--conditions=source",
@@ -119,6 +139,7 @@ export async function runOurs(
     ctx.stamp,
   ];
   if (o.basePath !== undefined) args.push("--base-path", o.basePath);
+  if (o.parallelism !== undefined) args.push("--parallelism", String(o.parallelism));
   if (o.partition !== undefined)
     args.push("--partition", o.partition, "--date-column", "created_at");
   try {
@@ -148,6 +169,7 @@ export async function runOurs(
     return {
       result: toolResult(tool, truth, m, run.seconds, run.parquetBytes, verified),
       location: run.location,
+      run,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

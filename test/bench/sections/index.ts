@@ -8,9 +8,11 @@ import { extractSection } from "./extract.js";
 import { generateSection } from "./generate.js";
 import { loadSection } from "./load.js";
 import { memorySection } from "./memory.js";
+import { parallelSection } from "./parallel.js";
 
 export const SECTIONS: readonly Section[] = [
   extractSection,
+  parallelSection,
   memorySection,
   generateSection,
   loadSection,
