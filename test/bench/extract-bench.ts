@@ -57,6 +57,7 @@ const conn = {
   password: process.env.PGPASSWORD ?? "etl",
 };
 const standalone = values.table === undefined;
+const tenantId = `bench_${process.pid}`;
 const database = values.database ?? "extract_bench";
 const table = values.table ?? `lot_history_${rows}`;
 
@@ -148,7 +149,12 @@ try {
     },
   };
   const storage = storageFor(dir);
-  const backends = await BackendCpu.start({ ...conn, database }, `etl-extract bench/${plan.name}`);
+  // The application name the extract's backends carry: unique to this process, so the sampler
+  // counts no other extract's backends.
+  const backends = await BackendCpu.start(
+    { ...conn, database },
+    `etl-extract ${tenantId}/${plan.name}`,
+  );
   const cpuBefore = process.cpuUsage();
   const result = await extractPartition({
     source: { ...conn, database, schema: values.schema },
@@ -156,7 +162,7 @@ try {
     partition: values.partition ?? null,
     timeZone: "UTC",
     storage,
-    tenantId: "bench",
+    tenantId,
     runId: values["run-id"],
     logger: new Logger({}, undefined, "error"),
   });
