@@ -48,6 +48,16 @@ describe("invalid tenants are refused with a pinned message", () => {
     `);
   });
 
+  it("parallel-query-without-split", () => {
+    expect(report("parallel-query-without-split")).toMatchInlineSnapshot(`
+      "tenants/acme/config.yaml:21:24 tenant.assets.pipelines.recent_lots.extract.parallelism: pipeline "recent_lots" extracts a custom query with extract.parallelism 4, but a query has neither a primary key nor ctid to split on
+          fix: add extract.split_column: <an integer column of the query>
+
+      1 problem found; nothing was written.
+      "
+    `);
+  });
+
   it("bad-tenant-id", () => {
     expect(report("bad-tenant-id")).toMatchInlineSnapshot(`
       "tenants/acme/config.yaml:2:7 tenant.id: tenant id "Acme-1" is not a valid id: expected lower-case letters, digits and "_", starting with a letter (^[a-z][a-z0-9_]*$)

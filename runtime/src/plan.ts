@@ -209,6 +209,10 @@ export const PipelinePlanSchema = z.strictObject({
     compression: z.enum(["zstd", "snappy", "none"]),
     rowGroupRows: z.number().int().positive(),
     maxFileRows: z.number().int().positive(),
+    /** Connections copying disjoint ranges of one snapshot at once; absent: 1 (one COPY). */
+    parallelism: z.number().int().positive().optional(),
+    /** Integer column the ranges are cut on; absent: the integer primary key, else ctid. */
+    splitColumn: z.string().optional(),
   }),
 });
 export type PipelinePlan = z.infer<typeof PipelinePlanSchema>;

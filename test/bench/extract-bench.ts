@@ -5,11 +5,14 @@
  *   tsx --conditions=source test/bench/extract-bench.ts --rows 1000000 [--compression zstd]
  *   tsx --conditions=source test/bench/extract-bench.ts --database bench --table t \
  *     [--storage local|s3] [--dir D] [--base-path P] [--partition YYYY-MM-DD --date-column c]
+ *     [--parallelism N]
  *
  * Without --table it creates (once per row count) `lot_history_<rows>` in the database
  * `extract_bench` and measures the floor (psql's binary COPY to /dev/null) first. With --table it
  * extracts that existing table and keeps the output (under --dir, or under --base-path in the
- * stack's bucket) for the caller to verify. Prints one JSON line (ExtractRunSchema).
+ * stack's bucket) for the caller to verify. Prints one JSON line (ExtractRunSchema), with the CPU
+ * time of this process and of the PostgreSQL backends that served the extract (sampled from /proc
+ * every 50 ms while they run: the server shares this machine).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +23,7 @@ import type { PipelinePlan, Storage } from "@etl/runtime";
 import { extractPartition, LocalStorage, Logger, S3Storage } from "@etl/runtime";
 import pg from "pg";
 import { z } from "zod";
+import { BackendCpu } from "./lib/backend-cpu.js";
 import type { ExtractRun } from "./lib/extract-run.js";
 
 const { values } = parseArgs({
@@ -38,8 +42,10 @@ const { values } = parseArgs({
     partition: { type: "string" },
     "date-column": { type: "string" },
     "run-id": { type: "string", default: "bench" },
+    parallelism: { type: "string", default: "1" },
   },
 });
+const parallelism = Number(values.parallelism);
 const rows = Number(values.rows);
 const compression = z.enum(["zstd", "snappy", "none"]).parse(values.compression);
 const storageKind = z.enum(["local", "s3"]).parse(values.storage);
@@ -51,6 +57,7 @@ const conn = {
   password: process.env.PGPASSWORD ?? "etl",
 };
 const standalone = values.table === undefined;
+const tenantId = `bench_${process.pid}`;
 const database = values.database ?? "extract_bench";
 const table = values.table ?? `lot_history_${rows}`;
 
@@ -138,9 +145,16 @@ try {
       compression,
       rowGroupRows: Number(values["row-group"]),
       maxFileRows: Number(values["max-file-rows"]),
+      ...(parallelism > 1 ? { parallelism } : {}),
     },
   };
   const storage = storageFor(dir);
+  // The application name the extract's backends carry: unique to this process, so the sampler
+  // counts no other extract's backends.
+  const backends = await BackendCpu.start(
+    { ...conn, database },
+    `etl-extract ${tenantId}/${plan.name}`,
+  );
   const cpuBefore = process.cpuUsage();
   const result = await extractPartition({
     source: { ...conn, database, schema: values.schema },
@@ -148,11 +162,12 @@ try {
     partition: values.partition ?? null,
     timeZone: "UTC",
     storage,
-    tenantId: "bench",
+    tenantId,
     runId: values["run-id"],
     logger: new Logger({}, undefined, "error"),
   });
   const cpu = process.cpuUsage(cpuBefore);
+  const backendCpuSeconds = await backends.stop();
   const seconds = result.elapsedMs / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const run: ExtractRun = {
@@ -166,6 +181,9 @@ try {
     floorSeconds: floor === null ? null : Math.round(floor * 100) / 100,
     ratioToFloor: floor === null ? null : Math.round((seconds / floor) * 100) / 100,
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    backendCpuSeconds:
+      backendCpuSeconds === null ? null : Math.round(backendCpuSeconds * 100) / 100,
+    parallelism,
     parquetBytes: result.bytes,
     files: result.files,
     location: storageKind === "local" ? path.resolve(dir, "bench") : result.location,

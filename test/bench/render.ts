@@ -2,10 +2,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../src/paths.js";
-import { ResultsSchema, renderMarkdown } from "./lib/report.js";
+import { parseResults, renderMarkdown } from "./lib/report.js";
+import { SECTIONS } from "./sections/index.js";
 
 const dir = path.join(repoRoot, "test/bench/results");
-const results = ResultsSchema.parse(
-  JSON.parse(readFileSync(path.join(dir, "latest.json"), "utf8")),
-);
-writeFileSync(path.join(dir, "latest.md"), renderMarkdown(results));
+const file = path.join(dir, "latest.json");
+const results = parseResults(JSON.parse(readFileSync(file, "utf8")), SECTIONS, file);
+writeFileSync(path.join(dir, "latest.md"), renderMarkdown(results, SECTIONS));

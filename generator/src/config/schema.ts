@@ -151,6 +151,10 @@ export const ExtractOptionsSchema = z.strictObject({
   compression: z.enum(["zstd", "snappy", "none"]).default("zstd"),
   row_group_rows: z.number().int().positive().default(100_000),
   max_file_rows: z.number().int().positive().default(1_000_000),
+  /** Connections copying disjoint ranges of one snapshot at once (docs/config-reference.md). */
+  parallelism: z.number().int().min(1).max(64).optional(),
+  /** Integer column the ranges are cut on; default: the integer primary key, else ctid. */
+  split_column: z.string().optional(),
 });
 
 /** A duration: `26h`, `7d`, ... or a number of seconds (parsed by @etl/runtime/contract). */

@@ -3,21 +3,25 @@
  * files under a run-specific prefix -> manifest commit -> watermark. Rows stream through; memory is
  * bounded by one batch plus the row group being encoded (see docs/decisions/parquet.md). The steps
  * live beside it: the source connection, snapshot and statement (source.ts), the data path from
- * COPY to part files (parts.ts).
+ * COPY to part files (parts.ts), the ranges of a parallel extract (ranges.ts).
  */
+import type pg from "pg";
 import { z } from "zod";
 import { assetKey } from "../contract/asset-key.js";
 import type { Logger } from "../logger.js";
 import type { ParquetWriteOptions } from "../parquet/writer.js";
 import { CopyOutQuery } from "../pg/copy-out.js";
+import { useSchema } from "../pg/sql.js";
 import type { PipelinePlan } from "../plan.js";
 import type { PostgresSettings } from "../resources.js";
 import { commitPartition, runPrefix } from "../storage/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { targetColumnOf } from "./columns.js";
-import { CopyBatches, type PartFile, type PartOptions, RunParts } from "./parts.js";
-import { relationName, type Source } from "./query.js";
+import { batchTotals, CopyBatches, type PartFile, type PartOptions, RunParts } from "./parts.js";
+import { buildSelect, relationName, type Source } from "./query.js";
+import { chooseSplit, describeSplit, planRanges } from "./ranges.js";
 import {
+  assertOneStatement,
   beginSnapshot,
   connectSource,
   type ExtractQuery,
@@ -125,30 +129,173 @@ export async function extractPartition(opts: ExtractOptions): Promise<ExtractRes
   });
   assertPartitionArgs(plan, partition);
   const source: Source = { schema: opts.source.schema, table: plan.sourceTable, query: plan.query };
-  const connection = await connectSource(
-    opts.source,
-    `etl-extract ${opts.tenantId}/${plan.name}`,
-    logger,
-  );
+  const connect = () =>
+    connectSource(opts.source, `etl-extract ${opts.tenantId}/${plan.name}`, logger);
+  const connections: SourceConnection[] = [await connect()];
+  const first = connections[0] as SourceConnection;
   const prefix = runPrefix("extract", plan.name, partition, opts.runId);
-  let parts: RunParts | null = null;
+  const parts: RunParts[] = [];
+  let failedOn = first;
   try {
-    await beginSnapshot(connection.client);
-    const query = await planQuery(connection.client, { ...opts, source, logger });
-    parts = new RunParts(partOptions(opts, query, prefix, logger));
-    const batches = copyBatches(connection, opts, query, started, logger);
-    const files = await parts.write(batches);
-    await connection.client.query("COMMIT");
-    const result = await commitExtract(opts, query, { prefix, files, batches, started }, logger);
+    await beginSnapshot(first.client);
+    const query = await planQuery(first.client, { ...opts, source, logger });
+    const statements = await rangeStatements(first.client, opts, source, query, logger);
+    if (statements.length > 1) {
+      // Every other range reads the first connection's snapshot, exported while it stays open.
+      const snapshot = await exportSnapshot(first.client);
+      for (let i = 1; i < statements.length; i++) {
+        const other = await connect();
+        connections.push(other);
+        failedOn = other;
+        await beginSnapshot(other.client, snapshot);
+        await useSchema(other.client, source.schema);
+      }
+      failedOn = first;
+    }
+    let fileIndex = 0;
+    const options = partOptions(opts, query, prefix, logger, () => fileIndex++);
+    const ranges = statements.map((sql, i) => {
+      const run = new RunParts(options);
+      parts.push(run);
+      return { connection: connections[i] as SourceConnection, sql, parts: run };
+    });
+    const copied = await copyRanges(ranges, opts, query, started, logger).catch(
+      (failure: RangeFailure) => {
+        failedOn = failure.connection;
+        throw failure.error;
+      },
+    );
+    for (const connection of connections) {
+      failedOn = connection;
+      await connection.client.query("COMMIT");
+    }
+    const result = await commitExtract(opts, query, { prefix, started, ...copied }, logger);
     logDone(logger, result);
     return ExtractResultSchema.parse(result);
   } catch (error) {
-    await parts?.discard();
-    throw explainLostConnection(connection, relationName(source), error);
+    // Every range has settled by now: one removal of the run folder takes all their files.
+    await parts.find((run) => run.wroteAny)?.discard();
+    throw explainLostConnection(failedOn, relationName(source), error);
   } finally {
-    await parts?.close();
-    await connection.end();
+    for (const run of parts) await run.close();
+    for (const connection of connections) await connection.end();
   }
+}
+
+/**
+ * The statement of each range: the extract's own SELECT alone, or, with `extract.parallelism` > 1,
+ * one per range (each also checked to be exactly one statement, as the whole one was).
+ */
+async function rangeStatements(
+  client: pg.Client,
+  opts: ExtractOptions,
+  source: Source,
+  query: ExtractQuery,
+  logger: Logger,
+): Promise<string[]> {
+  const parallelism = opts.pipeline.extract.parallelism ?? 1;
+  if (parallelism <= 1) {
+    return [query.sql];
+  }
+  const split = await chooseSplit(client, opts.pipeline, source, query.columns);
+  const ranges = await planRanges(client, {
+    source,
+    split,
+    predicates: query.predicates,
+    parallelism,
+  });
+  const statements = ranges.predicates.map((range) =>
+    range === null ? query.sql : buildSelect(source, query.columns, [...query.predicates, range]),
+  );
+  for (const sql of statements) {
+    await assertOneStatement(client, opts.pipeline, sql);
+  }
+  logger.info("parallel extract", {
+    parallelism,
+    ranges: statements.length,
+    split: describeSplit(split),
+  });
+  return statements;
+}
+
+async function exportSnapshot(client: pg.Client): Promise<string> {
+  const r = await client.query<{ id: string }>("SELECT pg_catalog.pg_export_snapshot() AS id");
+  const id = r.rows[0]?.id;
+  if (id === undefined) {
+    throw new Error("internal: pg_export_snapshot() returned no row");
+  }
+  return id;
+}
+
+/** One range of the extract: its connection (in the shared snapshot), statement and files. */
+interface Range {
+  connection: SourceConnection;
+  sql: string;
+  parts: RunParts;
+}
+
+/** The first range to fail, and on which connection (to tell a lost connection apart). */
+interface RangeFailure {
+  connection: SourceConnection;
+  error: unknown;
+}
+
+/**
+ * Copies every range at once. The first failure stops the others (at their next batch) and is the
+ * one reported, after every range has settled, so nothing is still writing when the run's files
+ * are removed.
+ */
+async function copyRanges(
+  ranges: readonly Range[],
+  opts: ExtractOptions,
+  query: ExtractQuery,
+  started: number,
+  logger: Logger,
+): Promise<Pick<Copied, "files" | "totals">> {
+  const stop = new AbortController();
+  const signal =
+    opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]);
+  const progress = ranges.map(() => ({ rows: 0, bytes: 0 }));
+  const onProgress = opts.onProgress;
+  const failed: { first: RangeFailure | null } = { first: null };
+  const batches = ranges.map((range, i) =>
+    copyBatches(range.connection, opts, range.sql, query, {
+      started,
+      signal,
+      logger: ranges.length > 1 ? logger.child({ range: i + 1 }) : logger,
+      ...(onProgress === undefined
+        ? {}
+        : {
+            onProgress: (totals: { rows: number; bytes: number }) => {
+              progress[i] = totals;
+              onProgress({
+                rows: progress.reduce((s, p) => s + p.rows, 0),
+                bytes: progress.reduce((s, p) => s + p.bytes, 0),
+              });
+            },
+          }),
+    }),
+  );
+  const settled = await Promise.allSettled(
+    ranges.map(async (range, i) => {
+      try {
+        return await range.parts.write(batches[i] as CopyBatches);
+      } catch (error) {
+        if (failed.first === null) {
+          failed.first = { connection: range.connection, error };
+          stop.abort(new Error(`range ${i + 1} of ${ranges.length} failed`));
+        }
+        throw error;
+      }
+    }),
+  );
+  if (failed.first !== null) {
+    throw failed.first;
+  }
+  return {
+    files: settled.flatMap((s) => (s.status === "fulfilled" ? s.value : [])),
+    totals: batchTotals(batches, query.cursor),
+  };
 }
 
 /** Where and how the run's part files are written. */
@@ -157,6 +304,7 @@ function partOptions(
   query: ExtractQuery,
   prefix: string,
   logger: Logger,
+  nextFileIndex: () => number,
 ): PartOptions {
   const plan = opts.pipeline;
   return {
@@ -175,21 +323,27 @@ function partOptions(
     maxFileRows: plan.extract.maxFileRows,
     maxFileBytes: opts.limits?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     encodeInWorker: opts.encodeInWorker ?? "never",
+    nextFileIndex,
     logger,
   };
 }
 
-/** Starts the COPY of the extract statement and decodes it into batches as they are taken. */
+/** Starts the COPY of one range's statement and decodes it into batches as they are taken. */
 function copyBatches(
   connection: SourceConnection,
   opts: ExtractOptions,
+  sql: string,
   query: ExtractQuery,
-  started: number,
-  logger: Logger,
+  range: {
+    started: number;
+    signal: AbortSignal;
+    logger: Logger;
+    onProgress?: (totals: { rows: number; bytes: number }) => void;
+  },
 ): CopyBatches {
   // A 1 MiB read-ahead lets PostgreSQL keep producing while a batch is being encoded.
   const copy = connection.client.query(
-    new CopyOutQuery(`COPY (\n${query.sql}\n) TO STDOUT (FORMAT binary)`, COPY_READ_AHEAD_BYTES),
+    new CopyOutQuery(`COPY (\n${sql}\n) TO STDOUT (FORMAT binary)`, COPY_READ_AHEAD_BYTES),
   );
   return new CopyBatches(copy[Symbol.asyncIterator](), query.columns, query.cursor, {
     batchRows: Math.min(
@@ -197,12 +351,12 @@ function copyBatches(
       opts.pipeline.extract.rowGroupRows,
     ),
     batchBytes: opts.limits?.batchBytes ?? DEFAULT_BATCH_BYTES,
-    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    signal: range.signal,
+    ...(range.onProgress === undefined ? {} : { onProgress: range.onProgress }),
     progressMs: (opts.progressSeconds ?? 5) * 1000,
-    started,
+    started: range.started,
     pipeline: opts.pipeline.name,
-    logger,
+    logger: range.logger,
   });
 }
 
@@ -210,7 +364,7 @@ function copyBatches(
 interface Copied {
   prefix: string;
   files: PartFile[];
-  batches: CopyBatches;
+  totals: ReturnType<typeof batchTotals>;
   /** performance.now() when the extract started. */
   started: number;
 }
@@ -223,12 +377,12 @@ async function commitExtract(
   logger: Logger,
 ): Promise<ExtractResult> {
   const plan = opts.pipeline;
-  const { prefix, files, batches } = copied;
+  const { prefix, files, totals } = copied;
   const rowCount = files.reduce((s, f) => s + f.rows, 0);
   const bytes = files.reduce((s, f) => s + f.bytes, 0);
-  const nextWatermark = batches.maxCursor ?? query.previousWatermark;
+  const nextWatermark = totals.maxCursor ?? query.previousWatermark;
   const elapsedMs = performance.now() - copied.started;
-  const nullCounts = Object.fromEntries(batches.nullCounts);
+  const { nullCounts } = totals;
   const incremental = plan.incremental;
   const manifest = await commitPartition(
     opts.storage,

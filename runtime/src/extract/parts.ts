@@ -79,6 +79,11 @@ export class CopyBatches {
       : renderCursor(this.cursor, this.maxCursorValue);
   }
 
+  /** The cursor's maximum as a comparable value (null when no row had one). */
+  get maxCursorRaw(): bigint | null {
+    return this.maxCursorValue;
+  }
+
   /** Fills the builders with the next batch of at most `limit` rows; returns its row count. */
   async fill(limit: number): Promise<number> {
     const { signal } = this.limits;
@@ -130,6 +135,24 @@ export class CopyBatches {
   }
 }
 
+/** What the commit needs of every range's batches: null counts summed, the cursor's maximum. */
+export function batchTotals(
+  ranges: readonly CopyBatches[],
+  cursor: ExtractColumn | null,
+): { nullCounts: Record<string, number>; maxCursor: string | null } {
+  const nullCounts: Record<string, number> = {};
+  let max: bigint | null = null;
+  for (const batches of ranges) {
+    for (const [name, n] of batches.nullCounts) nullCounts[name] = (nullCounts[name] ?? 0) + n;
+    const m = batches.maxCursorRaw;
+    if (m !== null && (max === null || m > max)) max = m;
+  }
+  return {
+    nullCounts,
+    maxCursor: cursor === null || max === null ? null : renderCursor(cursor, max),
+  };
+}
+
 /** One Parquet part file written. */
 export interface PartFile {
   key: string;
@@ -148,6 +171,8 @@ export interface PartOptions {
   /** Decoded bytes per part file before the next one starts. */
   maxFileBytes: number;
   encodeInWorker: "auto" | "always" | "never";
+  /** The next part file's number: shared by the ranges of a parallel extract (one run folder). */
+  nextFileIndex: () => number;
   logger: Logger;
 }
 
@@ -164,19 +189,24 @@ export class RunParts {
   /**
    * Writes every batch as part files: one file per loop; the first batch of each file is read
    * before the file is opened, so an extract that ends exactly on a file boundary does not leave
-   * an empty last file (an empty result still gets one file).
+   * an empty last file (an empty result, or an empty range, still gets one file).
    */
   async write(batches: CopyBatches): Promise<PartFile[]> {
     const files: PartFile[] = [];
     let pending = await batches.fill(this.options.maxFileRows);
     while (files.length === 0 || pending > 0) {
-      files.push(await this.writeFile(batches, files.length, pending));
+      files.push(await this.writeFile(batches, this.options.nextFileIndex(), pending));
       pending = batches.done ? 0 : await batches.fill(this.options.maxFileRows);
     }
     if (!batches.done) {
       throw new Error("internal: the COPY stream was not read to its end");
     }
     return files;
+  }
+
+  /** Whether a file was started (a failed run then has files to remove). */
+  get wroteAny(): boolean {
+    return this.wrote;
   }
 
   /** Removes the run's files after a failure (its folder holds only this attempt's files). */

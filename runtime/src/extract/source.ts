@@ -95,9 +95,20 @@ const TEXT_OUTPUT_SETTINGS: readonly [string, string][] = [
   ["bytea_output", "hex"],
 ];
 
-/** A read-only repeatable-read transaction: introspection and COPY see one snapshot. */
-export async function beginSnapshot(client: pg.Client): Promise<void> {
+/**
+ * A read-only repeatable-read transaction: introspection and COPY see one snapshot. With
+ * `snapshot` (a `pg_export_snapshot()` id of a transaction still open), the transaction reads that
+ * snapshot instead of taking its own: the ranges of a parallel extract read one and the same.
+ */
+export async function beginSnapshot(client: pg.Client, snapshot?: string): Promise<void> {
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (snapshot !== undefined) {
+    // Must come before any query of the transaction; the id is checked, it cannot take parameters.
+    if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(snapshot)) {
+      throw new Error(`internal: unexpected exported snapshot id ${JSON.stringify(snapshot)}`);
+    }
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+  }
   await client.query(
     `SELECT ${TEXT_OUTPUT_SETTINGS.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
     TEXT_OUTPUT_SETTINGS.flat(),
@@ -113,6 +124,8 @@ export interface ExtractQuery {
   columns: ExtractColumn[];
   /** The SELECT the COPY wraps. */
   sql: string;
+  /** The partition and watermark predicates in `sql` (a parallel extract adds its range's). */
+  predicates: string[];
   /** The incremental cursor column, null for full extracts. */
   cursor: ExtractColumn | null;
   /** The stored watermark this extract starts after, null for full extracts and first runs. */
@@ -157,6 +170,7 @@ export async function planQuery(client: pg.Client, inputs: QueryInputs): Promise
     schemaHash: schemaHashOf(live),
     columns,
     sql,
+    predicates,
     cursor: incremental.cursor,
     previousWatermark: incremental.previous,
   };
@@ -280,7 +294,7 @@ async function watermarkFilter(
  * COPY goes through the simple protocol, which runs every statement of its text: the exact SELECT
  * is first parsed alone (Parse takes one statement), so the COPY around it is one too.
  */
-async function assertOneStatement(client: pg.Client, plan: PipelinePlan, sql: string) {
+export async function assertOneStatement(client: pg.Client, plan: PipelinePlan, sql: string) {
   await describeStatement(client, sql).catch((error: unknown) => {
     throw new Error(
       `pipeline ${plan.name}: the extract statement is not exactly one statement (${(error as Error).message}); nothing was extracted`,

@@ -234,3 +234,8 @@ export function trinoTypeOf(type: LogicalType): string {
       return `array(${trinoTypeOf(type.element)})`;
   }
 }
+
+/** Whether a column can carry the ranges of a parallel extract (`extract.split_column`). */
+export function isSplitType(type: LogicalType): boolean {
+  return type.kind === "int16" || type.kind === "int32" || type.kind === "int64";
+}

@@ -15,6 +15,10 @@ export const ExtractRunSchema = z.object({
   ratioToFloor: z.number().nullable(),
   /** CPU seconds of this process: meaningful even when other work shares the machine. */
   cpuSeconds: z.number(),
+  /** CPU seconds of the PostgreSQL backends that ran the COPY (null when /proc was not readable). */
+  backendCpuSeconds: z.number().nullable(),
+  /** Ranges copied at once (extract.parallelism). */
+  parallelism: z.number().int().positive(),
   parquetBytes: z.number().int(),
   files: z.array(z.object({ key: z.string(), rows: z.number().int(), bytes: z.number().int() })),
   /** Local folder (local storage) or s3:// location of the committed run. */

@@ -4,7 +4,7 @@
  * extracted and loaded as it is (replace_partition), so each day's rows are countable against
  * PostgreSQL.
  */
-import type { TenantPlan } from "@etl/runtime";
+import { environmentPlan, sameEnvironments, type TenantPlan } from "@etl/runtime";
 import { orchestrationPlan, TENANT } from "./stack-plan.js";
 
 export const RAW_JOB = "raw_daily";
@@ -17,7 +17,7 @@ export function workersPlace(runName: string): { schema: string; basePath: strin
 export function workersPlan(runName: string): TenantPlan {
   const plan = orchestrationPlan();
   const place = workersPlace(runName);
-  const env = plan.environments.dev;
+  const env = environmentPlan(plan, "dev");
   env.resources.storage.basePath = place.basePath;
   for (const p of env.pipelines) {
     if (p.trinoOutput !== null) p.trinoOutput = { ...p.trinoOutput, schema: place.schema };
@@ -30,5 +30,5 @@ export function workersPlan(runName: string): TenantPlan {
     schedule: null,
     concurrency: 1,
   });
-  return plan;
+  return { ...plan, ...sameEnvironments(env) };
 }

@@ -1,6 +1,6 @@
 /**
  * One pipeline of the tenant, phase by phase: its source, incremental mode, transfer stage, dbt
- * models, Trino output and checks. Each phase returns its part of the plan and reports problems;
+ * models, Trino output, checks and extract settings. Each phase returns its part of the plan and reports problems;
  * the pipeline is returned even with problems, so the checks over every pipeline still see it.
  */
 import { type PipelinePlan, schemaHashOf } from "@etl/runtime/plan";
@@ -10,6 +10,7 @@ import { checkId } from "../translate.js";
 import type { PipelineModel } from "../types.js";
 import { pipelineChecks } from "./checks.js";
 import { pipelineDbtTransform } from "./dbt-transform.js";
+import { pipelineExtract } from "./extract.js";
 import { pipelineIncremental } from "./incremental.js";
 import { pipelineScope } from "./scope.js";
 import { pipelineSource } from "./source.js";
@@ -54,11 +55,7 @@ export function buildPipeline(
     schemaHash: columns === null ? null : schemaHashOf(columns),
     targetColumns: { naming: scope.naming, unmappedTypes: scope.unmapped, names: targetNames },
     checks,
-    extract: {
-      compression: config.extract.compression,
-      rowGroupRows: config.extract.row_group_rows,
-      maxFileRows: config.extract.max_file_rows,
-    },
+    extract: pipelineExtract(scope),
   };
   return {
     plan,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --only console`: the console's partition-matrix API for 20 assets x 1,095
+ * `--only console`: the console's partition-matrix API for 20 assets x 1,095
  * days and for one asset with 100,000 daily partitions, with the file ledger and the PostgreSQL
  * ledger, and page load to a usable page in headless Chromium. The ledgers are filled through
  * the Ledger interface, as runs fill them; every measured response is checked against what was
@@ -12,8 +12,9 @@ import { FileLedger, type Ledger, Logger, PostgresLedger, type TenantPlan } from
 import { type Matrix, startConsole } from "@etl/runtime/console";
 import pg from "pg";
 import { z } from "zod";
-import { openBrowser } from "../integration/console/browser.js";
-import { addDay, largePlan, longPlan, seedLedger } from "../integration/console/plans.js";
+import { openBrowser } from "../../integration/console/browser.js";
+import { addDay, largePlan, longPlan, seedLedger } from "../../integration/console/plans.js";
+import { defineSection } from "../lib/section.js";
 
 export const ConsoleResultsSchema = z.object({
   seeded: z.array(
@@ -136,7 +137,7 @@ function tally(m: Matrix): { s: number; other: number } {
 }
 
 /** Runs the console section; `env` is the stack's environment, `log` a progress line. */
-export async function benchConsole(
+async function benchConsole(
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
 ): Promise<ConsoleResults> {
@@ -346,7 +347,7 @@ async function pageLoads(url: string): Promise<ConsoleResults["pages"]> {
 }
 
 /** Target lines for the report. */
-export function consoleTargetLines(c: ConsoleResults): string[] {
+function consoleTargetLines(c: ConsoleResults): string[] {
   const out: string[] = [];
   for (const a of c.api.filter((x) => x.days === 100_000)) {
     out.push(
@@ -364,7 +365,7 @@ export function consoleTargetLines(c: ConsoleResults): string[] {
 }
 
 /** The report's console section. */
-export function consoleMarkdown(c: ConsoleResults): string[] {
+function consoleMarkdown(c: ConsoleResults): string[] {
   const fmt = (n: number) => n.toLocaleString("en-US");
   return [
     "## Console: partition matrix API and page loads",
@@ -397,3 +398,12 @@ export function consoleMarkdown(c: ConsoleResults): string[] {
     "",
   ];
 }
+
+export const consoleSection = defineSection<ConsoleResults>({
+  name: "console",
+  options: {},
+  schema: ConsoleResultsSchema,
+  run: (ctx) => benchConsole(ctx.env, ctx.log),
+  targets: consoleTargetLines,
+  markdown: consoleMarkdown,
+});

@@ -1,0 +1,20 @@
+/**
+ * The bench's sections, in the order `npm run bench` runs them. A new section is a module in this
+ * folder (see ../lib/section.ts) and one line here.
+ */
+import type { Section } from "../lib/section.js";
+import { consoleSection } from "./console.js";
+import { extractSection } from "./extract.js";
+import { generateSection } from "./generate.js";
+import { loadSection } from "./load.js";
+import { memorySection } from "./memory.js";
+import { parallelSection } from "./parallel.js";
+
+export const SECTIONS: readonly Section[] = [
+  extractSection,
+  parallelSection,
+  memorySection,
+  generateSection,
+  loadSection,
+  consoleSection,
+];
