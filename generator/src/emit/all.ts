@@ -14,8 +14,13 @@ import {
   type Statement,
 } from "./ts-print.js";
 
+/** What generated/all/ needs of a tenant (the incremental path keeps it for unchanged tenants). */
+export type AllTenant = Pick<TenantModel, "id" | "inputs"> & {
+  plan: Pick<TenantModel["plan"], "tenant">;
+};
+
 /** Every file of generated/all/ for the enabled tenants among `models`. */
-export function emitAll(models: readonly TenantModel[]): FileMap {
+export function emitAll(models: readonly AllTenant[]): FileMap {
   const enabled = models
     .filter((m) => m.plan.tenant.enabled)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -59,7 +64,7 @@ export function emitAll(models: readonly TenantModel[]): FileMap {
   return files;
 }
 
-function emitTenants(enabled: readonly TenantModel[], inputs: readonly string[]): string {
+function emitTenants(enabled: readonly AllTenant[], inputs: readonly string[]): string {
   const out: Statement[] = [
     importDecl({
       typeOnly: true,
