@@ -120,6 +120,27 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, "etl-generate");
 }
 
+/**
+ * The bytes of a file, or null when it cannot be read (permissions, a race with a delete). The
+ * cache then does not vouch for the tenant: it is compiled, and the loader reports the file itself.
+ */
+function readable(abs: string): Buffer | null {
+  try {
+    return readFileSync(abs);
+  } catch {
+    return null;
+  }
+}
+
+/** A folder's entries, sorted, or null when it cannot be listed (as `readable`). */
+function listable(abs: string): string[] | null {
+  try {
+    return readdirSync(abs).sort();
+  } catch {
+    return null;
+  }
+}
+
 function sha256(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -154,7 +175,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * What the output depends on besides the tenant's inputs: the code that generates (this bundle,
+ * What the output depends on besides the tenant's inputs: the code that generates (the bundles,
  * or the generator's and the runtime's sources when running from them), the lockfile (library
  * versions) and the Node.js version (its time zone data decides which zones are valid).
  */
@@ -164,14 +185,16 @@ export function codeFingerprint(moduleUrl: string = import.meta.url): string {
   const fromSource = here.endsWith(".ts");
   // Source: generator/src/incremental.ts; bundle: generator/dist/bundle/cli.js (one module).
   const repo = path.resolve(path.dirname(here), fromSource ? "../.." : "../../..");
+  // The bundle folder holds the CLI and the worker threads' bundle: both generate.
   const parts = fromSource
     ? [path.join(repo, "generator/src"), path.join(repo, "runtime/src")]
-    : [here];
+    : [path.dirname(here)];
   for (const part of parts) {
-    const files = part === here ? [""] : sourceFiles(part);
-    for (const file of files) {
-      const abs = file === "" ? part : path.join(part, file);
-      hash.update(`${abs}\0`).update(readFileSync(abs)).update("\0");
+    for (const file of sourceFiles(part)) {
+      hash
+        .update(`${file}\0`)
+        .update(readFileSync(path.join(part, file)))
+        .update("\0");
     }
   }
   const lock = path.join(repo, "package-lock.json");
@@ -183,9 +206,7 @@ export function codeFingerprint(moduleUrl: string = import.meta.url): string {
 /** The names under tenants/: each tenant's checks compare it with the others. */
 function tenantListing(root: string): string {
   const st = lstatSync(path.join(root, "tenants"), { throwIfNoEntry: false });
-  return st?.isDirectory() === true
-    ? readdirSync(path.join(root, "tenants")).sort().join("\0")
-    : "";
+  return st?.isDirectory() === true ? (listable(path.join(root, "tenants")) ?? []).join("\0") : "";
 }
 
 /**
@@ -203,16 +224,14 @@ function snapshotTree(root: string, rel: string, now: number): InputRecord[] | n
       return true;
     }
     if (st.isFile()) {
-      out.push({
-        kind: "file",
-        path: sub,
-        sha256: sha256(readFileSync(abs)),
-        stat: trustedStat(st, now),
-      });
+      const bytes = readable(abs);
+      if (bytes === null) return false;
+      out.push({ kind: "file", path: sub, sha256: sha256(bytes), stat: trustedStat(st, now) });
       return true;
     }
     if (!st.isDirectory()) return false;
-    const names = readdirSync(abs).sort();
+    const names = listable(abs);
+    if (names === null) return false;
     out.push({ kind: "dir", path: sub, names });
     return names.every((name) => walk(`${sub}/${name}`));
   };
@@ -236,7 +255,8 @@ function fileMatches(root: string, record: FileRecord): boolean {
   const st = lstatSync(abs, { throwIfNoEntry: false });
   if (st === undefined || !st.isFile()) return false;
   if (record.stat !== null && sameStat(record.stat, statOf(st))) return true;
-  return sha256(readFileSync(abs)) === record.sha256;
+  const bytes = readable(abs);
+  return bytes !== null && sha256(bytes) === record.sha256;
 }
 
 /** Whether every recorded input is as recorded. */
@@ -249,8 +269,12 @@ function inputsMatch(root: string, inputs: readonly InputRecord[]): boolean {
       if (st !== undefined) return false;
     } else if (input.kind === "dir") {
       if (st === undefined || !st.isDirectory()) return false;
-      const names = readdirSync(abs).sort();
-      if (names.length !== input.names.length || names.some((n, i) => n !== input.names[i])) {
+      const names = listable(abs);
+      if (
+        names === null ||
+        names.length !== input.names.length ||
+        names.some((n, i) => n !== input.names[i])
+      ) {
         return false;
       }
     } else if (!fileMatches(root, input)) {
@@ -319,15 +343,12 @@ function outsideInputs(root: string, tenant: CompiledTenant, now: number): Input
     if (!noLinkOnTheWay(root, rel)) return null;
     const abs = path.join(root, rel);
     const st = lstatSync(abs, { throwIfNoEntry: false });
+    const names = st?.isDirectory() === true ? listable(abs) : null;
+    const bytes = st?.isFile() === true ? readable(abs) : null;
     if (st === undefined) out.push({ kind: "missing", path: rel });
-    else if (st.isDirectory()) out.push({ kind: "dir", path: rel, names: readdirSync(abs).sort() });
-    else if (st.isFile()) {
-      out.push({
-        kind: "file",
-        path: rel,
-        sha256: sha256(readFileSync(abs)),
-        stat: trustedStat(st, now),
-      });
+    else if (names !== null) out.push({ kind: "dir", path: rel, names });
+    else if (bytes !== null) {
+      out.push({ kind: "file", path: rel, sha256: sha256(bytes), stat: trustedStat(st, now) });
     } else return null;
   }
   return out;
@@ -349,7 +370,7 @@ export function openCache(
   const entryFile = (tenantDir: string) => path.join(dir, `${tenantDir}.json`);
   const refreshes = new Map<string, EntryBody>();
 
-  const lookup = (tenantDir: string): Lookup => {
+  const lookupOrThrow = (tenantDir: string): Lookup => {
     const now = Date.now();
     const body = readEntry(entryFile(tenantDir));
     const usable =
@@ -378,6 +399,18 @@ export function openCache(
     }
     // Taken before the compilation reads them: a change during it shows as a mismatch next time.
     return { kind: "compile", inputs: snapshotTree(root, `tenants/${tenantDir}`, now) };
+  };
+
+  /**
+   * A folder or file the cache cannot reach (a permission, a race with a delete) must not stop the
+   * run: the tenant is then compiled, uncached, and the loader reports whatever it cannot read.
+   */
+  const lookup = (tenantDir: string): Lookup => {
+    try {
+      return lookupOrThrow(tenantDir);
+    } catch {
+      return { kind: "compile", inputs: null };
+    }
   };
 
   const store = (
