@@ -6,6 +6,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateParallel } from "./generate-parallel.js";
+import { type Lookup, openCache } from "./incremental.js";
 import { formatProblems } from "./problems.js";
 import { findRoot, rootProblem } from "./root.js";
 import { changes, outputProblems, unifiedDiff, write } from "./write.js";
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
       check: { type: "boolean", default: false },
       debug: { type: "boolean", default: false },
       root: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -38,12 +40,37 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const only = parsed.values.tenant;
-  const result = await generateParallel({ root, ...(only === undefined ? {} : { tenants: only }) });
+  const cache = parsed.values["no-cache"] ? null : openCache(root);
+  const lookups = new Map<string, Lookup>();
+  const reuse = (dir: string) => {
+    const found = cache?.lookup(dir) ?? null;
+    if (found !== null) lookups.set(dir, found);
+    return found?.kind === "reuse" ? found.tenant : null;
+  };
+  const result = await generateParallel(
+    { root, ...(only === undefined ? {} : { tenants: only }) },
+    undefined,
+    reuse,
+  );
   if (!result.ok) {
     process.stderr.write(formatProblems(result.problems, parsed.values.debug));
     return 1;
   }
-  const out = { files: result.files, ownedDirs: result.ownedDirs, pruneStale: only === undefined };
+  const out = {
+    files: result.files,
+    ownedDirs: result.ownedDirs,
+    pruneStale: only === undefined,
+    kept: new Set(result.kept),
+  };
+  const fileCount = result.files.size + result.kept.length;
+  const reused = result.tenants.length - result.compiled.length;
+  const fromCache =
+    cache === null ? "" : `; ${reused} of ${result.tenants.length} tenants reused from the cache`;
+  const remember = () => {
+    for (const note of cache?.store(result.compiled, lookups) ?? []) {
+      console.error(`note: ${note}`);
+    }
+  };
   const unsafe = outputProblems(root, out);
   if (unsafe.length > 0) {
     process.stderr.write(formatProblems(unsafe));
@@ -52,8 +79,9 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.values.check) {
     const list = changes(root, out);
     if (list.length === 0) {
+      remember();
       console.log(
-        `generated/ is up to date (${result.files.size} files, ${result.models.length} tenants)`,
+        `generated/ is up to date (${fileCount} files, ${result.tenants.length} tenants)${fromCache}`,
       );
       return 0;
     }
@@ -64,9 +92,10 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const done = write(root, out);
+  remember();
   const count = (k: string) => done.filter((c) => c.kind === k).length;
   console.log(
-    `generated ${result.models.map((m) => m.id).join(", ")}: ${count("add")} added, ${count("change")} changed, ${count("delete")} deleted, ${result.files.size - count("add") - count("change")} unchanged`,
+    `generated ${result.tenants.map((m) => m.id).join(", ")}: ${count("add")} added, ${count("change")} changed, ${count("delete")} deleted, ${fileCount - count("add") - count("change")} unchanged${fromCache}`,
   );
   return 0;
 }

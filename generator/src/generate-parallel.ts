@@ -55,35 +55,51 @@ function startWorker(input: WorkerInput): Worker {
   });
 }
 
-/** `generate` with `workers` extra threads (default: workerCount of the selected tenants). */
+/**
+ * `generate` with `workers` extra threads (default: workerCount of the tenants to compile). With a
+ * `reuse` lookup (the incremental cache, incremental.ts), a tenant it returns is taken as it is and
+ * only the others are compiled; the result is assembled over all of them in tenant order.
+ */
 export async function generateParallel(
   options: GenerateOptions,
   workers?: number,
+  reuse?: (dir: string) => CompiledTenant | null,
 ): Promise<GenerateResult> {
   const selected = selectTenants(options.root, options.tenants);
-  const { dirs } = selected;
-  const threads = workers ?? workerCount(dirs.length);
+  const reused = selected.dirs.map((dir) => reuse?.(dir) ?? null);
+  const dirs = selected.dirs.filter((_, i) => reused[i] === null);
+  const compiled = await compileAll(options.root, dirs, workers ?? workerCount(dirs.length));
+  const byDir = new Map(compiled.map((c) => [c.dir, c]));
+  const all = selected.dirs.map((dir, i) => reused[i] ?? byDir.get(dir));
+  const missing = selected.dirs.filter((_, i) => all[i] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`internal: no thread compiled tenant(s) ${missing.join(", ")}`);
+  }
+  return assemble(options, selected.problems, all as CompiledTenant[]);
+}
+
+/** Compiles `dirs` on this thread and `threads` worker threads; results in `dirs` order. */
+async function compileAll(
+  root: string,
+  dirs: readonly string[],
+  threads: number,
+): Promise<CompiledTenant[]> {
   if (threads === 0) {
-    const compiled = dirs.map((dir) => compileTenant(options.root, dir));
-    return assemble(options, selected.problems, compiled);
+    return dirs.map((dir) => compileTenant(root, dir));
   }
   const next = new Int32Array(new SharedArrayBuffer(4));
   const compiled: (CompiledTenant | undefined)[] = new Array(dirs.length);
-  const input: WorkerInput = { root: options.root, dirs, next };
+  const input: WorkerInput = { root, dirs: [...dirs], next };
   const running = Array.from({ length: threads }, (_, n) => runWorker(n, input, compiled));
   // The main thread takes tenants too; workers' messages queue until it is done.
   for (let i = Atomics.add(next, 0, 1); i < dirs.length; i = Atomics.add(next, 0, 1)) {
     const dir = dirs[i];
     if (dir !== undefined) {
-      compiled[i] = compileTenant(options.root, dir);
+      compiled[i] = compileTenant(root, dir);
     }
   }
   await Promise.all(running);
-  const missing = dirs.filter((_, i) => compiled[i] === undefined);
-  if (missing.length > 0) {
-    throw new Error(`internal: no worker compiled tenant(s) ${missing.join(", ")}`);
-  }
-  return assemble(options, selected.problems, compiled as CompiledTenant[]);
+  return compiled.filter((c): c is CompiledTenant => c !== undefined);
 }
 
 function runWorker(

@@ -11,8 +11,9 @@ import { ownStoragePrefix, parseConfigValue, prefixesOverlap } from "@etl/runtim
 import type { ConfigValue } from "@etl/runtime/plan";
 import { loadConfig, loadTenant, selectTenants, tenantDirs } from "./config/load.js";
 import type { TenantConfig } from "./config/schema.js";
-import { emitAll } from "./emit/all.js";
+import { type AllTenant, emitAll } from "./emit/all.js";
 import type { FileMap } from "./emit/common.js";
+import { kubernetesObjectNames } from "./emit/k8s-pod.js";
 import { emitTenant } from "./emit/tenant.js";
 import { buildTenantModel, type TenantModel } from "./model/build.js";
 import { byText, sortedEntries } from "./order.js";
@@ -25,8 +26,24 @@ export interface GenerateOptions {
   tenants?: readonly string[];
 }
 
+/** What the run keeps of every tenant it generates, compiled now or reused from the cache. */
+export type TenantSummary = AllTenant;
+
 export type GenerateResult =
-  | { ok: true; files: FileMap; models: TenantModel[]; ownedDirs: string[] }
+  | {
+      ok: true;
+      /** Every file to write, but those of reused tenants (`kept`). */
+      files: FileMap;
+      /** The tenants compiled by this run. */
+      models: TenantModel[];
+      /** Every tenant of the result, in tenant-folder order. */
+      tenants: TenantSummary[];
+      /** Files of tenants reused from the cache: already on disk exactly as a full run writes them. */
+      kept: string[];
+      /** The tenants compiled by this run, each with its files and footprint (for the cache). */
+      compiled: CompiledTenant[];
+      ownedDirs: string[];
+    }
   | { ok: false; problems: Problem[] };
 
 /** One tenant compiled on its own: its problems, or its model and files. */
@@ -34,9 +51,13 @@ export interface CompiledTenant {
   dir: string;
   problems: Problem[];
   model: TenantModel | null;
+  /** Its summary, when it has a model or was reused. */
+  summary: TenantSummary | null;
   files: FileMap;
   /** What the cross-tenant checks compare, when its config loaded (even with other problems). */
   footprint: Footprint | null;
+  /** Reused from the cache: its files, already on disk as this run would write them. */
+  kept?: string[];
 }
 
 /**
@@ -49,13 +70,14 @@ export function compileTenant(root: string, dir: string): CompiledTenant {
   try {
     const loaded = loadTenant(root, dir, problems);
     if (loaded === null) {
-      return { dir, problems, model: null, files: new Map(), footprint: null };
+      return { dir, problems, model: null, summary: null, files: new Map(), footprint: null };
     }
-    const footprint = footprintOf(loaded.config, true);
     const r = buildTenantModel(loaded);
     problems.push(...r.problems);
+    const footprint = withKubernetesNames(footprintOf(loaded.config, true), r.model);
     const files = r.model !== null && problems.length === 0 ? emitTenant(r.model) : new Map();
-    return { dir, problems, model: r.model, files, footprint };
+    const summary = r.model === null ? null : summaryOf(r.model);
+    return { dir, problems, model: r.model, summary, files, footprint };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     problems.push(
@@ -67,8 +89,12 @@ export function compileTenant(root: string, dir: string): CompiledTenant {
         ...(error.stack === undefined ? {} : { detail: error.stack }),
       }),
     );
-    return { dir, problems, model: null, files: new Map(), footprint: null };
+    return { dir, problems, model: null, summary: null, files: new Map(), footprint: null };
   }
+}
+
+function summaryOf(model: TenantModel): TenantSummary {
+  return { id: model.id, inputs: model.inputs, plan: { tenant: model.plan.tenant } };
 }
 
 /** Builds every output file in memory, on this thread. */
@@ -86,11 +112,17 @@ export function assemble(
 ): GenerateResult {
   const problems: Problem[] = [...selectionProblems];
   const models: TenantModel[] = [];
+  const tenants: TenantSummary[] = [];
+  const kept: string[] = [];
   for (const c of compiled) {
     problems.push(...c.problems);
     if (c.model !== null) {
       models.push(c.model);
     }
+    if (c.summary !== null) {
+      tenants.push(c.summary);
+    }
+    kept.push(...(c.kept ?? []));
   }
   problems.push(...crossTenantProblems(footprints(options, compiled)));
   if (problems.length > 0) {
@@ -105,7 +137,7 @@ export function assemble(
     ownedDirs.push(`generated/${c.dir}`);
   }
   if (options.tenants === undefined) {
-    for (const [k, v] of emitAll(models)) {
+    for (const [k, v] of emitAll(tenants)) {
       files.set(k, v);
     }
     ownedDirs.push("generated/all");
@@ -114,6 +146,9 @@ export function assemble(
     ok: true,
     files: new Map(sortedEntries(files)),
     models,
+    tenants,
+    kept: kept.sort(),
+    compiled: compiled.filter((c) => c.kept === undefined),
     ownedDirs,
   };
 }
@@ -126,6 +161,18 @@ export interface Footprint {
   bucket: ConfigValue;
   basePath: ConfigValue;
   dbtSchema: string | null;
+  /** Names of its Kubernetes objects, when it was compiled into a model (else not compared). */
+  kubernetesNames: string[];
+}
+
+/** The footprint with the names of the model's Kubernetes objects. */
+function withKubernetesNames(
+  footprint: Footprint | null,
+  model: TenantModel | null,
+): Footprint | null {
+  return footprint === null || model === null
+    ? footprint
+    : { ...footprint, kubernetesNames: kubernetesObjectNames(model.id, model.plan) };
 }
 
 /** A tenant's footprint from its config; null when its storage values do not parse. */
@@ -141,6 +188,7 @@ function footprintOf(config: TenantConfig, compiled: boolean): Footprint | null 
     bucket: bucket.value,
     basePath: basePath.value,
     dbtSchema: config.dbt.enabled ? config.dbt.target_schema : null,
+    kubernetesNames: [],
   };
 }
 
@@ -175,8 +223,9 @@ function distinctBuckets(a: ConfigValue, b: ConfigValue): boolean {
 /**
  * What tenants must not share: a storage prefix, compared on base_path with the defaults of its
  * references (equal or nested prefixes: one tenant would overwrite or list another's files; the
- * runtime keeps each tenant under this prefix), and a dbt target schema (one tenant's `dbt build`
- * would replace the other's models). Each problem names both tenants.
+ * runtime keeps each tenant under this prefix), a dbt target schema (one tenant's `dbt build`
+ * would replace the other's models), and a Kubernetes object name (compared among the tenants this
+ * run compiles: every tenant shares one namespace). Each problem names both tenants.
  */
 function crossTenantProblems(tenants: readonly Footprint[]): Problem[] {
   const out: Problem[] = [];
@@ -229,6 +278,17 @@ function crossTenantProblems(tenants: readonly Footprint[]): Problem[] {
             "dbt.target_schema",
             `tenants ${a.id} and ${b.id} both build dbt models into schema "${on.dbtSchema}"; one tenant's dbt run would replace the other's models`,
             `use target_schema: "analytics_${on.id}"`,
+          ),
+        );
+      }
+      const shared = a.kubernetesNames.filter((name) => b.kubernetesNames.includes(name));
+      if (shared.length > 0) {
+        out.push(
+          at(
+            on,
+            "tenant.id",
+            `tenants ${a.id} and ${b.id} both deploy Kubernetes objects named ${shared.map((n) => `"${n}"`).join(", ")} (names join the tenant id and the job name, "_" becoming "-"); one tenant's objects would replace the other's in a shared namespace`,
+            `rename a job of ${on.id} or of ${other.id} so that "etl-<tenant>-<job>" differs`,
           ),
         );
       }

@@ -24,6 +24,11 @@ export interface Output {
   ownedDirs: string[];
   /** Whether generated folders of tenants that no longer exist should be removed. */
   pruneStale: boolean;
+  /**
+   * Files this run expects but does not hold, because the incremental cache verified they are on
+   * disk exactly as it would write them (incremental.ts): neither compared, rewritten nor deleted.
+   */
+  kept?: ReadonlySet<string>;
 }
 
 export interface Change {
@@ -138,6 +143,8 @@ export function outputProblems(root: string, out: Output): Problem[] {
       walk(dir);
     }
   }
+  // Kept files were each found a regular file at their path by the cache, inside an owned folder
+  // that the walk above checked for links and odd entries.
   for (const file of out.files.keys()) {
     const parts = file.split("/");
     for (let i = 1; i <= parts.length; i++) {
@@ -202,8 +209,16 @@ export function changes(root: string, out: Output): Change[] {
       result.push({ path: p, kind: "change", before, after });
     }
   }
+  const kept = out.kept ?? new Set<string>();
+  for (const p of kept) {
+    if (kindAt(root, p) !== "file") {
+      throw new Error(
+        `${p} changed while the generator ran (the cache had just verified it); run the generator again`,
+      );
+    }
+  }
   for (const p of present) {
-    if (!expected.has(p)) {
+    if (!expected.has(p) && !kept.has(p)) {
       result.push({
         path: p,
         kind: "delete",

@@ -292,6 +292,16 @@ describe("invalid tenants are refused with a pinned message", () => {
     `);
   });
 
+  it("kubernetes-name-collision", () => {
+    expect(report("kubernetes-name-collision")).toMatchInlineSnapshot(`
+      "tenants/acme_lot/config.yaml tenant.id: tenants acme and acme_lot both deploy Kubernetes objects named "etl-acme-lot-daily-etl" (names join the tenant id and the job name, "_" becoming "-"); one tenant's objects would replace the other's in a shared namespace
+          fix: rename a job of acme_lot or of acme so that "etl-<tenant>-<job>" differs
+
+      1 problem found; nothing was written.
+      "
+    `);
+  });
+
   it("storage-collision", () => {
     expect(report("storage-collision")).toMatchInlineSnapshot(`
       "tenants/beta/config.yaml tenant.storage.base_path: tenants acme and beta share the same storage bucket and base_path; their files would overwrite each other

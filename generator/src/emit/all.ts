@@ -17,8 +17,13 @@ import {
   type Statement,
 } from "./ts-print.js";
 
+/** What generated/all/ needs of a tenant (the incremental path keeps it for unchanged tenants). */
+export type AllTenant = Pick<TenantModel, "id" | "inputs"> & {
+  plan: Pick<TenantModel["plan"], "tenant">;
+};
+
 /** Every file of generated/all/ for the enabled tenants among `models`. */
-export function emitAll(models: readonly TenantModel[]): FileMap {
+export function emitAll(models: readonly AllTenant[]): FileMap {
   const enabled = models.filter((m) => m.plan.tenant.enabled).sort(byText((model) => model.id));
   const inputs = enabled.map((m) => m.inputs.config);
   const files: FileMap = new Map();
@@ -54,7 +59,7 @@ export function emitAll(models: readonly TenantModel[]): FileMap {
   return files;
 }
 
-function emitTenants(enabled: readonly TenantModel[], inputs: readonly string[]): string {
+function emitTenants(enabled: readonly AllTenant[], inputs: readonly string[]): string {
   const out: Statement[] = [
     importDecl({
       typeOnly: true,

@@ -3,15 +3,27 @@
  * monorepo, via `turbo prune`) and deploy/k8s/*.yaml (one CronJob per scheduled job, its variables
  * from a Secret whose keys are the tenant's variables). Pure: plan in, FileMap out. No values of the
  * variables are emitted: the Secret template lists keys with empty values to be filled by operators.
+ * Beside them, from their own modules: the backfill Indexed Job (backfill-job.ts) and the Argo
+ * Workflows templates (argo.ts).
  */
-
 import { environmentPlan, type JobPlan, type TenantPlan } from "@etl/runtime/plan";
-import { stringify } from "yaml";
 import { k8sName } from "../model/translate.js";
 import { byText } from "../order.js";
+import { emitArgo } from "./argo.js";
+import { emitBackfillJob } from "./backfill-job.js";
 import { type FileMap, headerLines } from "./common.js";
 import { type Instruction, printDockerfile, word } from "./dockerfile.js";
 import { commentLine } from "./escape.js";
+import { yamlFile } from "./k8s-doc.js";
+import {
+  jobObjectName,
+  podResources,
+  secretKeys,
+  secretName,
+  tenantEnv,
+  tenantImage,
+  tenantLabels,
+} from "./k8s-pod.js";
 
 export interface DeployInput {
   id: string;
@@ -20,23 +32,8 @@ export interface DeployInput {
   plan: TenantPlan;
 }
 
-/** Variables every deployed package may need besides its own (shared storage, dbt). */
-const SHARED_SECRET_KEYS = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_REGION",
-  "AWS_SECRET_ACCESS_KEY",
-  "ETL_LEDGER_URL",
-  "S3_ENDPOINT_URL",
-];
-
 // Node.js 24 LTS (supported until 2028-04-30): docs/decisions/node-version.md.
 const NODE_IMAGE = "node:24-bookworm-slim";
-
-function hashComment(inputs: readonly string[]): string {
-  return `${headerLines(inputs)
-    .map((l) => `# ${commentLine(l)}`)
-    .join("\n")}\n`;
-}
 
 function dockerfile(input: DeployInput): string {
   const id = word(input.id, "tenant id");
@@ -118,27 +115,17 @@ function dockerfile(input: DeployInput): string {
   return printDockerfile(out);
 }
 
-function secretName(id: string): string {
-  return k8sName("etl", id, "env");
-}
-
 function cronJob(input: DeployInput, job: JobPlan): unknown {
   const schedule = job.schedule;
   if (schedule === null) {
     throw new Error(`job ${job.name} has no schedule`);
   }
-  const secret = secretName(input.id);
-  const keys = [...new Set([...input.plan.envVars, ...SHARED_SECRET_KEYS])].sort();
   return {
     apiVersion: "batch/v1",
     kind: "CronJob",
     metadata: {
-      name: k8sName("etl", input.id, job.name),
-      labels: {
-        "app.kubernetes.io/name": k8sName("etl", input.id),
-        "app.kubernetes.io/component": k8sName(job.name),
-        "etl/tenant": input.id,
-      },
+      name: jobObjectName(input.id, job),
+      labels: tenantLabels(input.id, job.name),
     },
     spec: {
       schedule: schedule.cron,
@@ -160,25 +147,10 @@ function cronJob(input: DeployInput, job: JobPlan): unknown {
               containers: [
                 {
                   name: "etl",
-                  image: `etl-${input.id}:latest`,
+                  image: tenantImage(input.id),
                   args: ["run", job.name],
-                  env: [
-                    { name: "ETL_ENVIRONMENT", value: "prod" },
-                    ...keys.map((k) => ({
-                      name: k,
-                      valueFrom: {
-                        secretKeyRef: {
-                          name: secret,
-                          key: k,
-                          optional: !input.plan.envVars.includes(k),
-                        },
-                      },
-                    })),
-                  ],
-                  resources: {
-                    requests: { cpu: "250m", memory: "512Mi" },
-                    limits: { memory: "2Gi" },
-                  },
+                  env: tenantEnv(input.id, input.plan),
+                  resources: podResources(),
                 },
               ],
             },
@@ -190,7 +162,7 @@ function cronJob(input: DeployInput, job: JobPlan): unknown {
 }
 
 function secretTemplate(input: DeployInput): unknown {
-  const keys = [...new Set([...input.plan.envVars, ...SHARED_SECRET_KEYS])].sort();
+  const keys = secretKeys(input.plan);
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -200,21 +172,23 @@ function secretTemplate(input: DeployInput): unknown {
   };
 }
 
-function yamlDoc(input: DeployInput, doc: unknown): string {
-  return `${hashComment(input.inputs)}${stringify(doc, { lineWidth: 0, sortMapEntries: false })}`;
-}
-
 /** deploy/Dockerfile and deploy/k8s/*.yaml of generated/<id>/. */
 export function emitDeploy(input: DeployInput): FileMap {
   const dir = `generated/${input.id}/deploy`;
   const files: FileMap = new Map();
   files.set(`${dir}/Dockerfile`, dockerfile(input));
-  files.set(`${dir}/k8s/secret.template.yaml`, yamlDoc(input, secretTemplate(input)));
+  files.set(`${dir}/k8s/secret.template.yaml`, yamlFile(input.inputs, secretTemplate(input)));
   const jobs = [...environmentPlan(input.plan, "prod").jobs]
     .filter((j) => j.schedule !== null)
     .sort(byText((job) => job.name));
   for (const job of jobs) {
-    files.set(`${dir}/k8s/cronjob-${k8sName(job.name)}.yaml`, yamlDoc(input, cronJob(input, job)));
+    files.set(
+      `${dir}/k8s/cronjob-${k8sName(job.name)}.yaml`,
+      yamlFile(input.inputs, cronJob(input, job)),
+    );
+  }
+  for (const emit of [emitBackfillJob, emitArgo]) {
+    for (const [file, text] of emit(input)) files.set(file, text);
   }
   return files;
 }

@@ -24,6 +24,7 @@ import {
 } from "./io.js";
 import { backfillCommand, runCommand, serveCommand, statusCommand } from "./jobs.js";
 import { listCommand } from "./list.js";
+import { partitionCommand } from "./partition.js";
 import { validateCommand } from "./validate.js";
 import { workerCommand } from "./workers.js";
 
@@ -82,6 +83,14 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
     positionals: 1,
     needsEnvironment: true,
     handler: (ctx) => runCommand(ctx as SelectedContext),
+  },
+  partition: {
+    usage: "partition <job> [--partition YYYY-MM-DD|latest]",
+    summary: "print the partition a run of the job takes (default latest: the latest complete day)",
+    options: { partition: "string" },
+    positionals: 1,
+    needsEnvironment: true,
+    handler: (ctx) => partitionCommand(ctx as SelectedContext),
   },
   backfill: {
     usage:

@@ -3,6 +3,9 @@
  * contract: each lives here once and both sides import it, so a config the generator accepts is
  * one the runtime runs as the generator meant it.
  */
+
+// The generated Argo templates retry as the executor does (retry/index.ts owns the policy).
+export { DEFAULT_RETRY, type RetryPolicy } from "../retry/index.js";
 export * from "./asset-key.js";
 export * from "./base-path.js";
 export * from "./calendar.js";
