@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { z } from "zod";
+import { runLedgerDdl } from "../ledger/ddl.js";
 import { createExclusive, safeName, writeFileAtomic } from "../ledger/file.js";
 import { AlertEventSchema } from "../plan.js";
 import type { ResolvedResources } from "../resources.js";
@@ -142,17 +143,7 @@ export class PostgresAlertStore implements AlertStore {
 
   private init(): Promise<void> {
     if (this.ready === null) {
-      this.ready = (async () => {
-        const c = await this.pool.connect();
-        try {
-          // The same lock as the ledger's own DDL: concurrent first runs cannot race on catalogs.
-          await c.query("SELECT pg_advisory_lock(hashtext('etl_ledger_ddl'))");
-          await c.query(DDL);
-          await c.query("SELECT pg_advisory_unlock(hashtext('etl_ledger_ddl'))");
-        } finally {
-          c.release();
-        }
-      })().catch((e: unknown) => {
+      this.ready = runLedgerDdl(this.pool, DDL).catch((e: unknown) => {
         this.ready = null;
         throw new Error("cannot create the ledger's etl_alerts table", { cause: e });
       });

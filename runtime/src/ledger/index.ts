@@ -5,6 +5,7 @@ import { FileLedger } from "./file.js";
 import { PostgresLedger } from "./postgres.js";
 import type { Ledger } from "./types.js";
 
+export * from "./ddl.js";
 export * from "./file.js";
 export * from "./postgres.js";
 export * from "./queries.js";

@@ -6,6 +6,7 @@
  */
 import pg from "pg";
 import { type Logger, rootLogger } from "../logger.js";
+import { runLedgerDdl } from "./ddl.js";
 import {
   type AssetStateSummary,
   type LatestStatus,
@@ -115,17 +116,7 @@ export class PostgresLedger implements Ledger {
 
   private init(): Promise<void> {
     if (this.ready === null) {
-      this.ready = (async () => {
-        const c = await this.pool.connect();
-        try {
-          // Serialise DDL of concurrent first runs: CREATE IF NOT EXISTS alone can race on catalogs.
-          await c.query("SELECT pg_advisory_lock(hashtext('etl_ledger_ddl'))");
-          await c.query(DDL);
-          await c.query("SELECT pg_advisory_unlock(hashtext('etl_ledger_ddl'))");
-        } finally {
-          c.release();
-        }
-      })().catch((e: unknown) => {
+      this.ready = runLedgerDdl(this.pool, DDL).catch((e: unknown) => {
         this.ready = null;
         throw new Error(`cannot create ledger tables (${this.description})`, { cause: e });
       });

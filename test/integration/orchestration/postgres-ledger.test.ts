@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL run ledger against the stack's PostgreSQL: records round-trip, the run lock
  * excludes a second holder, a lock whose connection dies is released by the server and
- * reported lost to its holder, and held locks do not use up the pool the records are written with.
+ * reported lost to its holder, held locks do not use up the pool the records are written with,
+ * and a failed table creation releases the DDL lock every first run waits on.
  */
 import { hostname } from "node:os";
-import { PostgresLedger } from "@etl/runtime";
+import { PostgresLedger, runLedgerDdl } from "@etl/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -172,5 +173,28 @@ describe("PostgreSQL ledger", () => {
     await ledger.putRun(run);
     expect((await ledger.runs(TENANT)).some((r) => r.runId === "m-record")).toBe(true);
     for (const lock of locks) if (lock.ok) await lock.release();
+  });
+
+  it("releases the DDL lock when the DDL fails, so another process's first run does not wait forever", async () => {
+    const pool = new pg.Pool({ connectionString: URL, max: 1 });
+    try {
+      await expect(runLedgerDdl(pool, "SELECT 1 / 0")).rejects.toThrow(/division by zero/);
+      // Another session takes the lock at once: nobody holds it (pg_try_advisory_lock never waits).
+      const other = new pg.Client({ ...admin, database: DB });
+      await other.connect();
+      try {
+        const r = await other.query<{ got: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtext('etl_ledger_ddl')) AS got",
+        );
+        expect(r.rows[0]?.got).toBe(true);
+        await other.query("SELECT pg_advisory_unlock(hashtext('etl_ledger_ddl'))");
+      } finally {
+        await other.end();
+      }
+      // The pool's connection is still usable for the next attempt.
+      await runLedgerDdl(pool, "SELECT 1");
+    } finally {
+      await pool.end();
+    }
   });
 });
