@@ -5,6 +5,7 @@
  * the Ledger interface, as runs fill them; every measured response is checked against what was
  * written before its time is reported.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ import pg from "pg";
 import { z } from "zod";
 import { openBrowser } from "../../integration/console/browser.js";
 import { addDay, largePlan, longPlan, seedLedger } from "../../integration/console/plans.js";
+import { repoRoot } from "../../src/paths.js";
 import { defineSection } from "../lib/section.js";
 
 export const ConsoleResultsSchema = z.object({
@@ -142,6 +144,11 @@ async function benchConsole(
   log: (line: string) => void,
 ): Promise<ConsoleResults> {
   const results: ConsoleResults = { seeded: [], api: [], pages: [] };
+  // The page timings need a browser: install it first (as the test command does), so a fresh
+  // machine fails or succeeds here rather than after minutes of seeding.
+  execFileSync("bash", [path.join(repoRoot, "test/integration/console/ensure-chromium.sh")], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const end = addDay(new Date().toISOString().slice(0, 10), -1);
   const wide = largePlan({
     id: "bench_wide",

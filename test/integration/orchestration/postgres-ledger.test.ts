@@ -95,6 +95,64 @@ describe("PostgreSQL ledger", () => {
     expect(await ledger.runs(`${TENANT}_other`)).toEqual([]);
   });
 
+  it("answers the latest status per asset and partition, in a range, whatever order the records came in", async () => {
+    const tenant = `${TENANT}_latest`;
+    const mat = (
+      runId: string,
+      asset: string,
+      partition: string | null,
+      status: "succeeded" | "failed" | "skipped",
+      finishedAt: string,
+    ) => ({
+      runId,
+      tenant,
+      job: "daily_etl",
+      assetKey: `${tenant}/${asset}`,
+      partition,
+      status,
+      startedAt: finishedAt,
+      finishedAt,
+      attempts: 1,
+      metadata: {},
+      error: null,
+    });
+    // Written newest first for one day, and days out of order, so neither insertion order nor
+    // a sort inside the query decides the answer.
+    await ledger.putMaterialization(
+      mat("r3", "extract/a", "2026-01-03", "succeeded", "2026-01-05T00:00:00Z"),
+    );
+    await ledger.putMaterialization(
+      mat("r1", "extract/a", "2026-01-03", "failed", "2026-01-04T00:00:00Z"),
+    );
+    await ledger.putMaterialization(
+      mat("r1", "extract/a", "2026-01-01", "skipped", "2026-01-04T00:00:00Z"),
+    );
+    await ledger.putMaterialization(
+      mat("r2", "extract/a", "2026-01-02", "failed", "2026-01-04T00:00:01Z"),
+    );
+    await ledger.putMaterialization(mat("r1", "load/m", null, "failed", "2026-01-04T00:00:00Z"));
+    await ledger.putMaterialization(mat("r2", "load/m", null, "succeeded", "2026-01-04T00:00:01Z"));
+    const text = (states: Awaited<ReturnType<PostgresLedger["latestStates"]>>) =>
+      states.map((s) => `${s.assetKey.slice(tenant.length + 1)}|${s.partition}|${s.status}`).sort();
+    expect(
+      text(await ledger.latestStates(tenant, { assetKeys: null, from: null, to: null })),
+    ).toEqual([
+      "extract/a|2026-01-01|skipped",
+      "extract/a|2026-01-02|failed",
+      "extract/a|2026-01-03|succeeded",
+      "load/m|null|succeeded",
+    ]);
+    expect(
+      text(
+        await ledger.latestStates(tenant, {
+          assetKeys: [`${tenant}/extract/a`],
+          from: "2026-01-02",
+          to: "2026-01-03",
+        }),
+      ),
+    ).toEqual(["extract/a|2026-01-02|failed", "extract/a|2026-01-03|succeeded"]);
+  });
+
   it("lets one holder have a run lock; a dead connection releases it and tells the holder", async () => {
     const key = { tenant: TENANT, job: "daily_etl", partition: "2026-01-02" };
     const first = await ledger.tryLock(key, { runId: "a", pid: process.pid, host: hostname() });
