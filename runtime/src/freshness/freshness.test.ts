@@ -1,7 +1,17 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { FileLedger } from "../ledger/file.js";
 import type { MaterializationRecord } from "../ledger/types.js";
 import type { AssetPlan, FreshnessPlan } from "../plan.js";
-import { dataTimesOf, evaluateFreshness, humanSeconds, previousFire } from "./index.js";
+import {
+  dataTimesOf,
+  evaluateFreshness,
+  freshnessFromSummaries,
+  humanSeconds,
+  previousFire,
+} from "./index.js";
 
 const ZONE = "Asia/Seoul";
 
@@ -176,5 +186,45 @@ describe("humanSeconds", () => {
     [172_800, "2d"],
   ])("%i is %s", (s, text) => {
     expect(humanSeconds(s)).toBe(text);
+  });
+});
+
+describe("freshnessFromSummaries", () => {
+  it("gives the same answer from the ledger's per-asset summaries as evaluateFreshness from the records", async () => {
+    const assets = [
+      asset("t/load/daily", true, lag26h),
+      asset("t/load/dl", true, nineAm),
+      asset("t/load/master", false, lag26h),
+      asset("t/load/never", true, lag26h),
+      asset("t/extract/plain", true, null),
+    ];
+    const records = [
+      done("t/load/daily", "2026-01-04", "2026-01-04T17:00:00Z"),
+      done("t/load/daily", "2026-01-05", "2026-01-05T17:00:00Z"),
+      done("t/load/daily", "2026-01-05", "2026-01-06T09:00:00Z", "failed"),
+      done("t/load/daily", "2025-12-01", "2026-01-06T10:00:00Z"),
+      done("t/load/dl", "2026-01-01", "2026-01-01T17:00:00Z"),
+      done("t/load/master", null, "2026-01-05T01:00:00Z"),
+      done("t/load/master", null, "2026-01-06T01:00:00Z", "failed"),
+      done("t/extract/plain", "2026-01-05", "2026-01-05T16:00:00Z"),
+    ];
+    const home = await mkdtemp(path.join(tmpdir(), "freshness-"));
+    try {
+      const ledger = new FileLedger(home, "t");
+      for (const r of records) await ledger.putMaterialization(r);
+      const envPlan = { assets, partitions: { startDate: "2026-01-01", timezone: ZONE } };
+      for (const now of ["2026-01-06T10:00:00Z", "2026-01-07T00:00:00Z", "2026-01-09T12:00:00Z"]) {
+        const summaries = await ledger.assetSummaries("t", {
+          from: "2026-01-01",
+          to: "2026-01-06",
+        });
+        const fromSummaries = freshnessFromSummaries(envPlan, summaries, new Date(now));
+        expect(fromSummaries).toEqual(evaluateFreshness(envPlan, records, new Date(now)));
+        expect(fromSummaries.map((f) => f.status)).toContain("late");
+      }
+      await ledger.close();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

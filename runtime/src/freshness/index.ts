@@ -19,6 +19,7 @@ import { z } from "zod";
 import { addDays } from "../contract/calendar.js";
 import { parseCron } from "../contract/cron.js";
 import { humanSeconds } from "../contract/duration.js";
+import type { AssetStateSummary } from "../ledger/queries.js";
 import type { MaterializationRecord } from "../ledger/types.js";
 import { dateIn, partitionWindow } from "../partitions/index.js";
 import type { AssetPlan, EnvironmentPlan, FreshnessPlan } from "../plan.js";
@@ -239,4 +240,25 @@ export function evaluateFreshness(
   return [...envPlan.assets]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((asset) => assetFreshness(asset, dataTimes(asset, records, zone), zone, now));
+}
+
+/**
+ * The freshness of every asset of the environment at `now` from the ledger's per-asset summaries
+ * (one row per asset, however many records it has; the same answer as evaluateFreshness over its
+ * records), sorted by key. What the freshness monitor and the console read.
+ */
+export function freshnessFromSummaries(
+  envPlan: Pick<EnvironmentPlan, "assets" | "partitions">,
+  summaries: readonly Pick<AssetStateSummary, "assetKey" | "newestSucceeded" | "lastSuccessAt">[],
+  now: Date = new Date(),
+): AssetFreshness[] {
+  const zone = envPlan.partitions.timezone;
+  const byKey = new Map(summaries.map((s) => [s.assetKey, s]));
+  return [...envPlan.assets]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((asset) => {
+      const s = byKey.get(asset.key);
+      const times = dataTimesOf(asset, s?.newestSucceeded ?? null, s?.lastSuccessAt ?? null, zone);
+      return assetFreshness(asset, times, zone, now);
+    });
 }
