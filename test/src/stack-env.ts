@@ -1,6 +1,7 @@
 /** The local stack's settings for tests, read from `stack.sh env` (the one source of truth). */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3Storage } from "@etl/runtime";
 import { z } from "zod";
 import { repoRoot } from "./paths.js";
@@ -63,6 +64,32 @@ export function stackStorage(env: StackEnv, basePath: string): S3Storage {
     sessionToken: null,
     forcePathStyle: true,
   });
+}
+
+/**
+ * Creates bucket `name` on the stack's S3 server unless it exists, for a test that must know every
+ * object in its bucket is its own (other tests write into the shared one while it runs).
+ */
+export async function ensureStackBucket(env: StackEnv, name: string): Promise<void> {
+  const client = new S3Client({
+    endpoint: env.S3_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    forcePathStyle: true,
+  });
+  try {
+    const exists = await client.send(new HeadBucketCommand({ Bucket: name })).then(
+      () => true,
+      (e: unknown) => {
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404) return false;
+        throw new Error(`cannot look bucket ${name} up on the stack's S3 server`, { cause: e });
+      },
+    );
+    if (!exists) await client.send(new CreateBucketCommand({ Bucket: name }));
+  } finally {
+    client.destroy();
+  }
 }
 
 const TrinoPageSchema = z.object({

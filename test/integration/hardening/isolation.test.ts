@@ -17,7 +17,13 @@ import { FileLedger, type MaterializationRecord, type S3Storage, TrinoClient } f
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/paths.js";
-import { readStackEnv, readStackVars, type StackEnv, stackStorage } from "../../src/stack-env.js";
+import {
+  ensureStackBucket,
+  readStackEnv,
+  readStackVars,
+  type StackEnv,
+  stackStorage,
+} from "../../src/stack-env.js";
 import {
   basePathOf,
   ISO_JOB,
@@ -33,6 +39,11 @@ const DAY = "2026-03-10";
 const ROWS: Record<IsolationTenant, number> = { project_01: 60_000, project_02: 50_000 };
 const MULT: Record<IsolationTenant, number> = { project_01: 7, project_02: 13 };
 const LOADS = (t: IsolationTenant) => [`${t}/load/lot_raw`, `${t}/load/lot_history`];
+/**
+ * The two processes write into a bucket of their own: other test files write into the shared one
+ * at the same time, and "every object written lies under its tenant's prefix" must see only ours.
+ */
+const ISO_BUCKET = "isolation-it";
 
 let stackEnv: StackEnv;
 let childEnv: Record<string, string | undefined> = {};
@@ -211,10 +222,10 @@ async function dropTargets(): Promise<void> {
   }
 }
 
-/** Every object key in the bucket with its size, outside the Iceberg warehouse. */
+/** Every object key in the test's own bucket with its size. */
 async function bucketObjects(): Promise<Map<string, number>> {
   const all = await bucket.list("");
-  return new Map(all.filter((o) => !o.key.startsWith("warehouse/")).map((o) => [o.key, o.size]));
+  return new Map(all.map((o) => [o.key, o.size]));
 }
 
 beforeAll(async () => {
@@ -226,18 +237,21 @@ beforeAll(async () => {
     password: null,
     scheme: stackEnv.TRINO_HTTP_SCHEME,
   });
-  bucket = stackStorage(stackEnv, "");
+  const isoEnv = { ...stackEnv, S3_BUCKET_NAME: ISO_BUCKET };
+  await ensureStackBucket(stackEnv, ISO_BUCKET);
+  bucket = stackStorage(isoEnv, "");
   etlHome = await mkdtemp(path.join(tmpdir(), "etl-isolation-"));
   childEnv = {
     ...process.env,
     ...readStackVars(),
+    S3_BUCKET_NAME: ISO_BUCKET,
     ETL_HOME: etlHome,
     ETL_ENVIRONMENT: "dev",
     ETL_RETRY_BASE_MS: "300",
   };
   for (const t of TENANTS) {
     await seed(t);
-    await stackStorage(stackEnv, basePathOf(t)).deletePrefix("");
+    await stackStorage(isoEnv, basePathOf(t)).deletePrefix("");
   }
   await trino.execute(`CREATE SCHEMA IF NOT EXISTS iceberg.${ISO_TRINO_SCHEMA}`);
   await dropTargets();
