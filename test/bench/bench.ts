@@ -151,7 +151,16 @@ function save(): Results {
 
 const previous = path.join(args.out, "latest.json");
 if (args.merge && existsSync(previous)) {
-  const prior = parseResults(JSON.parse(readFileSync(previous, "utf8")), SECTIONS, previous);
+  // The sections run now replace their earlier results, so those are not checked (an earlier
+  // run may hold a section's previous shape).
+  const raw: unknown = JSON.parse(readFileSync(previous, "utf8"));
+  if (typeof raw === "object" && raw !== null && "sections" in raw) {
+    const earlier = raw.sections;
+    if (typeof earlier === "object" && earlier !== null) {
+      for (const s of SECTIONS) if (wants(s.name)) Reflect.deleteProperty(earlier, s.name);
+    }
+  }
+  const prior = parseResults(raw, SECTIONS, previous);
   const kept = SECTIONS.filter((s) => !wants(s.name) && prior.sections[s.name] !== undefined);
   for (const s of kept) results.sections[s.name] = prior.sections[s.name];
   if (kept.length > 0) results.command = `${prior.command}; then ${results.command}`;
