@@ -11,6 +11,7 @@
  * as a secret: it is never logged, recorded or sent anywhere but to itself.
  */
 
+import { BackgroundDeliveries } from "../http/background.js";
 import { PostError, postJson } from "../http/post.js";
 import { type Logger, redact, registerSecret, registerUrlSecrets } from "../logger.js";
 import type { AlertDestinationPlan, AlertEvent } from "../plan.js";
@@ -71,9 +72,8 @@ export function wants(plan: AlertDestinationPlan, alert: Pick<Alert, "event" | "
 
 export class AlertDispatcher {
   private readonly destinations: Destination[];
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly deliveries = new BackgroundDeliveries();
   private readonly policy: AlertDeliveryPolicy;
-  private readonly stop = new AbortController();
 
   constructor(private readonly options: AlertDispatcherOptions) {
     this.policy = options.policy ?? DEFAULT_ALERT_DELIVERY;
@@ -122,16 +122,15 @@ export class AlertDispatcher {
   notify(alert: Alert): void {
     for (const destination of this.destinations) {
       if (!wants(destination.plan, alert)) continue;
-      const p = this.deliver(destination, alert)
-        .catch((e: unknown) =>
+      this.deliveries.track(
+        this.deliver(destination, alert).catch((e: unknown) =>
           this.options.logger.error("alert delivery could not be recorded", {
             destination: destination.plan.name,
             event: alert.event,
             error: e instanceof Error ? e.message : String(e),
           }),
-        )
-        .finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
+        ),
+      );
     }
   }
 
@@ -140,18 +139,7 @@ export class AlertDispatcher {
    * is stopped and recorded as failed (the process is about to end).
    */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    const settled = Promise.allSettled([...this.inFlight]).then(() => "done" as const);
-    const first = await Promise.race([settled, timedOut]);
-    clearTimeout(timer);
-    if (first === "timeout") {
-      this.stop.abort(new Error(`the process ended before delivery finished (${timeoutMs} ms)`));
-      await settled;
-    }
+    await this.deliveries.drain(timeoutMs);
   }
 
   private async deliver(destination: Destination, alert: Alert): Promise<void> {
@@ -188,12 +176,12 @@ export class AlertDispatcher {
           record = { ...record, attempts: attempt, updatedAt: now() };
           return postJson(destination.url, body, {
             timeoutMs: this.policy.timeoutMs,
-            stop: this.stop.signal,
+            stop: this.deliveries.stop,
           });
         },
         this.policy.retry,
         {
-          signal: this.stop.signal,
+          signal: this.deliveries.stop,
           classify: (e) => (e instanceof PostError && e.transient ? "transient" : "permanent"),
           onRetry: ({ attempt, delayMs, error }) =>
             logger.warn("alert delivery failed, retrying", {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AssetFinishedEvent, AssetStartedEvent, RunObserver } from "../executor/observer.js";
+import { BackgroundDeliveries } from "../http/background.js";
 import { PostError, postJson } from "../http/post.js";
 import type { RunRecord } from "../ledger/types.js";
 import { type Logger, registerSecret, registerUrlSecrets } from "../logger.js";
@@ -36,8 +37,7 @@ export class LineageObserver implements RunObserver {
   private readonly assetRuns = new Map<string, string>();
   /** dbt relations built in this process's runs, for the inputs of downstream models. */
   private readonly relations = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly stop = new AbortController();
+  private readonly deliveries = new BackgroundDeliveries();
 
   constructor(private readonly options: LineageObserverOptions) {
     const url = resolveValue(options.plan.url, options.env);
@@ -131,43 +131,31 @@ export class LineageObserver implements RunObserver {
     if (endpoint === null) return;
     const body = JSON.stringify(event);
     const { logger } = this.options;
-    const p = withRetry(
+    const delivery = withRetry(
       () =>
         postJson(endpoint, body, {
           timeoutMs: this.options.timeoutMs ?? 10_000,
-          stop: this.stop.signal,
+          stop: this.deliveries.stop,
           headers: this.headers,
         }),
       this.options.retry ?? { attempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 },
       {
-        signal: this.stop.signal,
+        signal: this.deliveries.stop,
         classify: (e) => (e instanceof PostError && e.transient ? "transient" : "permanent"),
       },
-    )
-      .then(
-        () => undefined,
-        (e: unknown) =>
-          logger.error("lineage event not delivered", {
-            eventType: event.eventType,
-            error: e instanceof Error ? e.message : String(e),
-          }),
-      )
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
+    ).then(
+      () => undefined,
+      (e: unknown) =>
+        logger.error("lineage event not delivered", {
+          eventType: event.eventType,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    );
+    this.deliveries.track(delivery);
   }
 
   /** Waits for the events in flight, at most `timeoutMs`; the rest are given up (and logged). */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    const settled = Promise.allSettled([...this.inFlight]).then(() => "done" as const);
-    if ((await Promise.race([settled, timedOut])) === "timeout") {
-      this.stop.abort(new Error(`the process ended before delivery finished (${timeoutMs} ms)`));
-      await settled;
-    }
-    clearTimeout(timer);
+    await this.deliveries.drain(timeoutMs);
   }
 }
