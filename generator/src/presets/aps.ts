@@ -1,10 +1,12 @@
 /**
- * The built-ins of the Dagster system this tool replaces (docs/migrating.md): the default
- * pipelines of its get_default_assets_config (used when a tenant declares no pipelines) and its
- * three per-pipeline jobs, fixed to name the pipelines that exist (it looked their transfer
- * assets up as aps_wip/cycle_time/equipment_utilization, which never existed).
+ * The `aps` preset (`preset: aps`, docs/config-reference.md#presets): the APS (advanced planning
+ * and scheduling) defaults of the Dagster system this tool replaces (docs/migrating.md). Its
+ * pipelines are that system's get_default_assets_config; its jobs are that system's three
+ * per-pipeline jobs, fixed to name the pipelines that exist (it looked their transfer assets up
+ * as aps_wip/cycle_time/equipment_utilization, which never existed).
  */
 import type { PipelineConfig } from "../config/schema.js";
+import type { Preset } from "./preset.js";
 
 type Columns = PipelineConfig["transfer"] extends infer T
   ? T extends { output: { columns: infer C } }
@@ -86,7 +88,7 @@ export const EQUIPMENT_COLUMNS: Columns = {
 };
 
 /** get_default_assets_config of the replaced system, with the transforms named explicitly. */
-export function defaultPipelines(): Record<string, PipelineConfig> {
+function apsPipelines(): Record<string, PipelineConfig> {
   return {
     equipment_event: builtin(
       "equipment_event",
@@ -131,15 +133,16 @@ export function defaultPipelines(): Record<string, PipelineConfig> {
   };
 }
 
-/** The replaced system's per-pipeline jobs: the pipeline they run and their description. */
-export const PIPELINE_JOBS: Readonly<Record<string, { pipeline: string; description: string }>> = {
-  wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
-  cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },
-  equipment_pipeline: {
-    pipeline: "equipment_event",
-    description: "Equipment Utilization Pipeline",
+/** The APS preset: three daily pipelines and one job per pipeline. */
+export const APS_PRESET: Preset = {
+  name: "aps",
+  pipelines: apsPipelines,
+  jobs: {
+    wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
+    cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },
+    equipment_pipeline: {
+      pipeline: "equipment_event",
+      description: "Equipment Utilization Pipeline",
+    },
   },
 };
-
-/** Default concurrency of a job: independent assets run two at a time. */
-export const DEFAULT_CONCURRENCY = 2;
