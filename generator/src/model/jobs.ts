@@ -15,7 +15,7 @@ import { canonicalZone } from "./partitions.js";
 import { checkId } from "./translate.js";
 
 /** Default concurrency of a job: independent assets run two at a time. */
-export const DEFAULT_CONCURRENCY = 2;
+const DEFAULT_CONCURRENCY = 2;
 
 const isBuiltin = (name: string) => (BUILTIN_JOBS as readonly string[]).includes(name);
 

@@ -20,7 +20,8 @@ const EXTRACT_DEFAULTS = {
   max_file_rows: 1_000_000,
 } as const;
 
-function builtin(
+/** One of the preset's daily pipelines: extract, transfer (its transform), load. */
+function apsPipeline(
   source: string,
   dateColumn: string,
   target: { table: string; schema: string; keys: string[] },
@@ -56,7 +57,7 @@ function builtin(
 }
 
 /** Output columns of the built-in WIP transform. */
-export const WIP_COLUMNS: Columns = {
+const WIP_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -66,7 +67,7 @@ export const WIP_COLUMNS: Columns = {
 };
 
 /** Output columns of the built-in cycle-time transform. */
-export const CYCLE_TIME_COLUMNS: Columns = {
+const CYCLE_TIME_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -78,7 +79,7 @@ export const CYCLE_TIME_COLUMNS: Columns = {
 };
 
 /** Output columns of the built-in equipment-utilisation transform. */
-export const EQUIPMENT_COLUMNS: Columns = {
+const EQUIPMENT_COLUMNS: Columns = {
   snapshot_date: "date",
   equipment_id: "varchar",
   run_minutes: "bigint",
@@ -90,7 +91,7 @@ export const EQUIPMENT_COLUMNS: Columns = {
 /** get_default_assets_config of the replaced system, with the transforms named explicitly. */
 function apsPipelines(): Record<string, PipelineConfig> {
   return {
-    equipment_event: builtin(
+    equipment_event: apsPipeline(
       "equipment_event",
       "event_time",
       {
@@ -105,7 +106,7 @@ function apsPipelines(): Record<string, PipelineConfig> {
         columns: EQUIPMENT_COLUMNS,
       },
     ),
-    lot_history: builtin(
+    lot_history: apsPipeline(
       "lot_history",
       "created_at",
       {
@@ -115,7 +116,7 @@ function apsPipelines(): Record<string, PipelineConfig> {
       },
       { module: "wip", export: "wip", inputs: null, columns: WIP_COLUMNS },
     ),
-    process_result: builtin(
+    process_result: apsPipeline(
       "process_result",
       "measured_at",
       {
