@@ -12,7 +12,7 @@ import pg from "pg";
 import { INTROSPECTION_FILE } from "./config/introspection.js";
 import { loadTenants } from "./config/load.js";
 import { introspectTenant } from "./introspect.js";
-import { defaultPipelines } from "./model/builtins.js";
+import { tenantPipelines } from "./presets/preset.js";
 import { formatProblems } from "./problems.js";
 import { findRoot } from "./root.js";
 
@@ -58,10 +58,7 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  const pipelines =
-    Object.keys(tenant.config.assets.pipelines).length > 0
-      ? tenant.config.assets.pipelines
-      : defaultPipelines();
+  const pipelines = tenantPipelines(tenant.config).configs;
   const client = new pg.Client({
     ...settings,
     connectionTimeoutMillis: 10_000,

@@ -69,7 +69,8 @@ function main(): number {
 
 next steps:
   1. edit tenants/${id}/config.yaml: source_database, storage.base_path, pipelines, jobs
-     (every key: docs/config-reference.md); set enabled: true when ready
+     (every key: docs/config-reference.md); for the APS domain's pipelines and jobs, add
+     preset: aps (docs/config-reference.md#presets); set enabled: true when ready
   2. write the transforms under tenants/${id}/transforms/ (and *.test.ts next to them)
   3. export ${envPrefix(id)}_DB_HOST/PORT/NAME/USER/PASSWORD and run
        npm run introspect -- --tenant ${id}      # typed rows from the live source schema

@@ -244,7 +244,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("removed-use-custom-code", () => {
     expect(report("removed-use-custom-code")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.use_custom_code: unknown key "use_custom_code"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, preset, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove it: each pipeline with has_transfer names its transform explicitly with transfer: {module, export, output}
 
       1 problem found; nothing was written.
@@ -364,7 +364,7 @@ describe("invalid tenants are refused with a pinned message", () => {
 
   it("unknown-top-level-key", () => {
     expect(report("unknown-top-level-key")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, source_database, storage, tags, target_database, target_naming, unmapped_types
+      "tenants/acme/config.yaml:4:3 tenant.owner: unknown key "owner"; expected one of: alerts, allowed_env, assets, dbt, enabled, environments, id, jobs, lineage, maintenance, name, partitions, preset, source_database, storage, tags, target_database, target_naming, unmapped_types
           fix: remove "owner"
 
       1 problem found; nothing was written.
@@ -382,9 +382,41 @@ describe("invalid tenants are refused with a pinned message", () => {
     `);
   });
 
+  it("preset-job-without-preset", () => {
+    expect(report("preset-job-without-preset")).toMatchInlineSnapshot(`
+      "tenants/acme/config.yaml:23:5 tenant.jobs.wip_pipeline: job "wip_pipeline" is a job of the aps preset, which tenant acme does not use, and has no selection
+          fix: add preset: aps to the tenant (docs/config-reference.md#presets), or add selection: [asset key globs]
+
+      1 problem found; nothing was written.
+      "
+    `);
+  });
+
+  it("preset-transform-missing", () => {
+    expect(report("preset-transform-missing")).toMatchInlineSnapshot(`
+      "tenants/acme/config.yaml:6:11 tenant.preset: pipeline "equipment_event" of the aps preset: transform module "equipment_utilization" not found: expected tenants/acme/transforms/equipment_utilization.ts
+          fix: create tenants/acme/transforms/equipment_utilization.ts
+      tenants/acme/config.yaml:6:11 tenant.preset: pipeline "process_result" of the aps preset: transform module "cycle_time" not found: expected tenants/acme/transforms/cycle_time.ts
+          fix: create tenants/acme/transforms/cycle_time.ts
+
+      2 problems found; nothing was written.
+      "
+    `);
+  });
+
+  it("unknown-preset", () => {
+    expect(report("unknown-preset")).toMatchInlineSnapshot(`
+      "tenants/acme/config.yaml:4:11 tenant.preset: expected "aps", got the string "apss"
+          fix: did you mean "aps"?
+
+      1 problem found; nothing was written.
+      "
+    `);
+  });
+
   it("user-job-without-selection", () => {
     expect(report("user-job-without-selection")).toMatchInlineSnapshot(`
-      "tenants/acme/config.yaml:24:5 tenant.jobs.daily_etll: job "daily_etll" is not a built-in job (daily_etl, master_sync, wip_pipeline, cycle_time_pipeline, equipment_pipeline, dbt_transform, maintenance) and has no selection
+      "tenants/acme/config.yaml:24:5 tenant.jobs.daily_etll: job "daily_etll" is not a built-in job (daily_etl, master_sync, dbt_transform, maintenance) and has no selection
           fix: did you mean the built-in job "daily_etl"? otherwise add selection: [asset key globs]
 
       1 problem found; nothing was written.

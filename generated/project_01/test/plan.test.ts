@@ -120,7 +120,7 @@ describe("plan of tenant project_01", () => {
     expect(graphProblems(environmentPlan(plan, env))).toEqual([]);
   });
 
-  it("registers a transform for exactly the pipelines with a transfer step", () => {
+  it("registers a transform for exactly the pipelines with a transfer stage", () => {
     expect(Object.keys(transforms).sort()).toEqual(["equipment_event", "lot_history", "process_result"]);
     expect(Object.values(transforms).filter((fn) => typeof fn !== "function")).toEqual([]);
   });

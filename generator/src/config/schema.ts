@@ -257,10 +257,16 @@ export const PartitionsSchema = z.strictObject({
   timezone: z.string().default("Asia/Seoul"),
 });
 
+/** extension: the presets a tenant may opt into (`preset: aps`; src/presets/). */
+export const PRESET_NAMES = ["aps"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
 export const TenantSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   enabled: z.boolean().default(true),
+  /** extension: a domain's pipelines and jobs the tenant builds on (src/presets/). */
+  preset: z.enum(PRESET_NAMES).optional(),
   environments: z
     .strictObject({
       dev: EnvironmentToggleSchema.default({ enabled: true }),
@@ -323,13 +329,13 @@ export type PipelineConfig = z.infer<typeof PipelineSchema>;
 export type JobConfig = z.infer<typeof JobSchema>;
 export type CheckConfig = z.infer<typeof CheckSchema>;
 
-/** The replaced system's built-in jobs, in its order. dbt_transform is off unless enabled. */
+/**
+ * The built-in jobs of every tenant, in their order; a preset's jobs come after master_sync
+ * (src/presets/). dbt_transform is off unless enabled.
+ */
 export const BUILTIN_JOBS = [
   "daily_etl",
   "master_sync",
-  "wip_pipeline",
-  "cycle_time_pipeline",
-  "equipment_pipeline",
   "dbt_transform",
   /** extension: Iceberg upkeep of the tenant's tables (maintenance:), weekly by default. */
   "maintenance",

@@ -70,7 +70,7 @@ export function emitPlanTest(m: TenantModel): string {
     expect(graphProblems(environmentPlan(plan, env))).toEqual([]);
   });
 
-  it("registers a transform for exactly the pipelines with a transfer step", () => {
+  it("registers a transform for exactly the pipelines with a transfer stage", () => {
     expect(Object.keys(transforms).sort()).toEqual(${transferList});
     expect(Object.values(transforms).filter((fn) => typeof fn !== "function")).toEqual([]);
   });

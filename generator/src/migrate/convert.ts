@@ -44,6 +44,7 @@ export function convertTenant(input: LegacyTenantInput, options: ConvertOptions)
   identity(ctx, tenant);
   tenant.name = ctx.plainString(["name"], t.name);
   tenant.enabled = t.enabled;
+  preset(ctx, tenant);
   tenant.environments = Object.fromEntries(
     ENVIRONMENTS.map((e) => [e, { enabled: t.environments[e].enabled }]),
   );
@@ -87,6 +88,23 @@ export function convertTenant(input: LegacyTenantInput, options: ConvertOptions)
     dbt: dbt !== null,
   };
   return { files: ctx.files, report };
+}
+
+/**
+ * `preset: aps` for an old tenant that declared no pipelines: it ran the old system's APS
+ * defaults, which are the aps preset here. Its pipelines and jobs are written out all the same
+ * (as the old system ran them), replacing the preset's of the same names; convertPipelines
+ * reports it.
+ */
+function preset(ctx: ConvertContext, tenant: Record<string, unknown>): void {
+  if (Object.keys(ctx.cfg.tenant.assets.pipelines).length > 0) {
+    return;
+  }
+  tenant.preset = "aps";
+  ctx.comments.push({
+    path: ["preset"],
+    text: " The old system's APS defaults (docs/config-reference.md#presets). Its pipelines and per-pipeline jobs are written out below as the old system ran them, and replace the preset's own.",
+  });
 }
 
 /** The id, and what the folder's name or shape says about how the old loader saw it. */

@@ -1,6 +1,6 @@
 /**
  * The old tenant package (`__init__.py`, `assets/*.py`) as the old TenantLoader saw it: its custom
- * extract queries, its registered transfer functions (resolved through the imports to the file and
+ * extract queries, its registered transform functions (resolved through the imports to the file and
  * line that defines them), and every function shaped like a transform.
  */
 import {

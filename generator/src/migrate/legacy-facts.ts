@@ -18,7 +18,7 @@ export const CUSTOM_CODE_VARIABLES = [
   "CUSTOM_LOAD_CONFIGS",
 ] as const;
 
-/** The two dicts searched, in this order, for a pipeline's transfer function. */
+/** The two dicts searched, in this order, for a pipeline's transform function. */
 export const TRANSFER_FUNCTION_DICTS = ["CUSTOM_TRANSFER_FUNCTIONS", "CUSTOM_TRANSFORM_FUNCTIONS"];
 
 /** Where the common transforms lived. */

@@ -19,7 +19,7 @@ export function convertPipelines(ctx: ConvertContext): PipelineOut[] {
   if (!declared) {
     ctx.converted.push({
       where: ctx.at(["assets"]),
-      text: `no pipelines declared: the old factories used the three built-in default pipelines (get_default_assets_config), written out here in their order (${entries.map(([n]) => n).join(", ")}), each with its transfer and load, as the old system ran them`,
+      text: `no pipelines declared: the old factories used the three built-in default pipelines (get_default_assets_config), written out here in their order (${entries.map(([n]) => n).join(", ")}), each with its transfer and load, as the old system ran them; they are the APS defaults, so the tenant gets preset: aps (docs/config-reference.md#presets), whose pipelines these replace`,
     });
   }
   const names = entries.map(([n]) => n);

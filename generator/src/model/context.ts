@@ -6,6 +6,7 @@
 import type { LoadedTenant } from "../config/load.js";
 import type { TenantConfig } from "../config/schema.js";
 import type { YamlPath } from "../config/yaml-locate.js";
+import { type TenantPipelines, tenantPipelines } from "../presets/preset.js";
 import type { Problem } from "../problems.js";
 import type { NameCheck } from "./translate.js";
 
@@ -15,8 +16,8 @@ export interface ModelContext {
   readonly config: TenantConfig;
   /** Every problem reported so far, in every file of the tenant. */
   readonly problems: Problem[];
-  /** Whether `assets.pipelines` spells out the pipelines (else the built-in ones apply). */
-  readonly pipelinesDeclared: boolean;
+  /** The tenant's pipelines: its own and its preset's (src/presets/). */
+  readonly pipelines: TenantPipelines;
   /**
    * Reports a problem of config.yaml at `path` (at its key rather than its value with `key`),
    * with the line and column of that node.
@@ -32,17 +33,37 @@ export function tenantPath(...path: (string | number)[]): YamlPath {
 }
 
 /**
- * The YAML path of a key of pipeline `name`; the built-in pipelines, which the config does not
- * spell out, are reported at `tenant.assets`.
+ * The YAML path of a key of pipeline `name`; a preset's pipeline, which the config does not
+ * spell out, is reported at `tenant.preset`.
  */
 export function pipelinePath(
   ctx: ModelContext,
   name: string,
   ...path: (string | number)[]
 ): YamlPath {
-  return ctx.pipelinesDeclared
-    ? tenantPath("assets", "pipelines", name, ...path)
-    : tenantPath("assets");
+  return ctx.pipelines.fromPreset.has(name)
+    ? tenantPath("preset")
+    : tenantPath("assets", "pipelines", name, ...path);
+}
+
+/**
+ * The context the phases of a preset's pipeline report through: every message names the
+ * pipeline and the preset, since its path (`tenant.preset`) does not.
+ */
+export function presetPipelineContext(ctx: ModelContext, name: string): ModelContext {
+  const preset = ctx.config.preset ?? "";
+  const report = (path: YamlPath, message: string, hint: string, key = false) =>
+    ctx.report(path, `pipeline "${name}" of the ${preset} preset: ${message}`, hint, key);
+  return {
+    ...ctx,
+    report,
+    checkName(path, check) {
+      if (!check.ok) {
+        report(path, check.message, check.hint);
+      }
+      return check.ok;
+    },
+  };
 }
 
 /** A fresh context for one loaded tenant. */
@@ -61,7 +82,7 @@ export function modelContext(tenant: LoadedTenant): ModelContext {
     tenant,
     config: tenant.config,
     problems,
-    pipelinesDeclared: Object.keys(tenant.config.assets.pipelines).length > 0,
+    pipelines: tenantPipelines(tenant.config),
     report,
     checkName(path, check) {
       if (!check.ok) {

@@ -1,30 +1,45 @@
 /**
- * Jobs: the built-in ones (all partitioned pipelines, all unpartitioned ones, the per-pipeline
- * ones, every dbt asset) and the config's own, each selecting assets by glob. The configs are
- * checked once; each environment's jobs are built from its assets.
+ * Jobs: the built-in ones (all partitioned pipelines, all unpartitioned ones, every dbt asset),
+ * the preset's (one per pipeline, src/presets/) and the config's own, each selecting assets by
+ * glob. The configs are checked once; each environment's jobs are built from its assets.
  */
 import { assetKey, parseCron, resolveZone, selectKeys } from "@etl/runtime/contract";
 import type { AssetPlan, JobPlan, PipelinePlan } from "@etl/runtime/plan";
 import { BUILTIN_JOBS, type TenantConfig } from "../config/schema.js";
 import { sortedEntries } from "../order.js";
+import { presetJobs, presetWithJob } from "../presets/preset.js";
 import { suggest } from "../problems.js";
-import { DEFAULT_CONCURRENCY, PIPELINE_JOBS } from "./builtins.js";
 import { type ModelContext, tenantPath } from "./context.js";
 import { cronHint } from "./contract-hints.js";
 import { canonicalZone } from "./partitions.js";
 import { checkId } from "./translate.js";
 
+/** Default concurrency of a job: independent assets run two at a time. */
+const DEFAULT_CONCURRENCY = 2;
+
 const isBuiltin = (name: string) => (BUILTIN_JOBS as readonly string[]).includes(name);
-const pipelineJob = (name: string) =>
-  Object.hasOwn(PIPELINE_JOBS, name) ? PIPELINE_JOBS[name] : undefined;
+
+/** The built-in jobs of a tenant in their order, its preset's among them. */
+function builtinJobs(config: TenantConfig): string[] {
+  const [daily, master, ...rest] = BUILTIN_JOBS;
+  return [daily, master, ...Object.keys(presetJobs(config)), ...rest];
+}
+
+/** The preset job of this name of the tenant's preset, if it has one. */
+function presetJob(config: TenantConfig, name: string) {
+  const jobs = presetJobs(config);
+  return Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+}
 
 /** Checks every job of the config: names, selections and schedules. */
 export function checkJobs(ctx: ModelContext): void {
+  const builtins = builtinJobs(ctx.config);
   for (const [name, job] of Object.entries(ctx.config.jobs)) {
     const at = (...path: (string | number)[]) => tenantPath("jobs", name, ...path);
-    const builtin = isBuiltin(name);
-    // The per-pipeline jobs may name their assets (a migrated tenant writes them out explicitly).
-    if (builtin && job.selection !== undefined && pipelineJob(name) === undefined) {
+    const fromPreset = presetJob(ctx.config, name) !== undefined;
+    const builtin = isBuiltin(name) || fromPreset;
+    // A preset's jobs may name their assets (a migrated tenant writes them out explicitly).
+    if (builtin && job.selection !== undefined && !fromPreset) {
       ctx.report(
         at("selection"),
         `built-in job "${name}" has a fixed selection`,
@@ -34,15 +49,7 @@ export function checkJobs(ctx: ModelContext): void {
     if (!builtin) {
       ctx.checkName(at(), checkId("job name", name));
       if (job.selection === undefined) {
-        const guess = suggest(name, BUILTIN_JOBS);
-        ctx.report(
-          at(),
-          `job "${name}" is not a built-in job (${BUILTIN_JOBS.join(", ")}) and has no selection`,
-          guess === undefined
-            ? "add selection: [asset key globs]"
-            : `did you mean the built-in job "${guess}"? otherwise add selection: [asset key globs]`,
-          true,
-        );
+        reportUnknownJob(ctx, name, builtins);
       }
     }
     if (job.schedule !== undefined && job.schedule !== null) {
@@ -53,6 +60,30 @@ export function checkJobs(ctx: ModelContext): void {
       canonicalZone(ctx, at("schedule", "timezone"), job.schedule.timezone);
     }
   }
+}
+
+/** A job that is not built in and has no selection: what it may have meant. */
+function reportUnknownJob(ctx: ModelContext, name: string, builtins: readonly string[]): void {
+  const at = tenantPath("jobs", name);
+  const preset = presetWithJob(name);
+  if (preset !== null) {
+    ctx.report(
+      at,
+      `job "${name}" is a job of the ${preset.name} preset, which tenant ${ctx.config.id} does not use, and has no selection`,
+      `add preset: ${preset.name} to the tenant (docs/config-reference.md#presets), or add selection: [asset key globs]`,
+      true,
+    );
+    return;
+  }
+  const guess = suggest(name, builtins);
+  ctx.report(
+    at,
+    `job "${name}" is not a built-in job (${builtins.join(", ")}) and has no selection`,
+    guess === undefined
+      ? "add selection: [asset key globs]"
+      : `did you mean the built-in job "${guess}"? otherwise add selection: [asset key globs]`,
+    true,
+  );
 }
 
 /** Every glob of a job's selection matches an asset of some environment (`keys`: all of them). */
@@ -135,7 +166,7 @@ export function environmentJobs(
     ...byPipeline(unpartitioned),
     ...dbtFor(unpartitioned),
   ]);
-  for (const [name, spec] of Object.entries(PIPELINE_JOBS)) {
+  for (const [name, spec] of Object.entries(presetJobs(config))) {
     const pipeline = pipelines.find((p) => p.name === spec.pipeline);
     if (pipeline === undefined || config.jobs[name]?.selection !== undefined) {
       continue;
@@ -152,9 +183,8 @@ export function environmentJobs(
     assets.filter((a) => a.stage === "dbt").map((a) => a.key),
   );
   for (const [name, job] of sortedEntries(config.jobs)) {
-    const spec = pipelineJob(name);
-    const fixed = isBuiltin(name) && spec === undefined;
-    if (fixed || job.selection === undefined) {
+    const spec = presetJob(config, name);
+    if (isBuiltin(name) || job.selection === undefined) {
       continue;
     }
     add(

@@ -5,13 +5,12 @@
 import type { PipelinePlan } from "@etl/runtime/plan";
 import type { PipelineConfig } from "../config/schema.js";
 import { fileProblem } from "../problems.js";
-import { defaultPipelines } from "./builtins.js";
 import { type ModelContext, pipelinePath } from "./context.js";
 import { buildPipeline } from "./pipeline/build.js";
 import type { PipelineModel } from "./types.js";
 
 export interface Pipelines {
-  /** The pipelines' configs by name (the built-in ones when the config declares none). */
+  /** The pipelines' configs by name (the preset's included). */
   configs: Readonly<Record<string, PipelineConfig>>;
   /** Plans before the environments' overrides, sorted by name. */
   plans: PipelinePlan[];
@@ -20,7 +19,7 @@ export interface Pipelines {
 
 /** Every pipeline's plan and model, with the problems between pipelines reported. */
 export function buildPipelines(ctx: ModelContext): Pipelines {
-  const configs = ctx.pipelinesDeclared ? ctx.config.assets.pipelines : defaultPipelines();
+  const configs = ctx.pipelines.configs;
   const names = Object.keys(configs).sort();
   const plans: PipelinePlan[] = [];
   const models: PipelineModel[] = [];

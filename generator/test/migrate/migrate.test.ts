@@ -132,6 +132,22 @@ describe("migrating the fixtures without dbt", () => {
     }
   }, 120_000);
 
+  it("writes preset: aps exactly for the old tenants that declared no pipelines (they ran the APS defaults)", () => {
+    const presets = Object.fromEntries(
+      noDbt.map((f) => {
+        const text = readFileSync(path.join(root, "tenants", f.id, "config.yaml"), "utf8");
+        const tenant = (parse(text) as { tenant: { preset?: string } }).tenant;
+        return [f.id, tenant.preset ?? null];
+      }),
+    );
+    expect(presets).toEqual({
+      legacy_com: "aps",
+      legacy_mods: null,
+      legacy_v0: "aps",
+      template: "aps",
+    });
+  });
+
   for (const f of noDbt) {
     describe(f.id, () => {
       it("migrates with a report and no problem", () => {

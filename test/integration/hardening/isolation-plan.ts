@@ -4,7 +4,7 @@
  * test schema: `lot_raw` (lot_history of a day, unchanged, replace_partition) and `aps_input_wip`
  * (each tenant's own WIP transform, merge on its keys). The two WIP transforms differ: project_01's
  * output has an extra column (high_priority_count), so the shared table also evolves while both
- * tenants write to it. Job `shared` extracts, transforms and loads both.
+ * tenants write to it. Job `shared` runs the extract, transfer and load of both.
  */
 import {
   type AssetPlan,

@@ -5,7 +5,7 @@
  */
 import { type PipelinePlan, schemaHashOf } from "@etl/runtime/plan";
 import type { PipelineConfig } from "../../config/schema.js";
-import { type ModelContext, pipelinePath } from "../context.js";
+import { type ModelContext, pipelinePath, presetPipelineContext } from "../context.js";
 import { checkId } from "../translate.js";
 import type { PipelineModel } from "../types.js";
 import { pipelineChecks } from "./checks.js";
@@ -24,11 +24,14 @@ export interface BuiltPipeline {
 
 /** The plan of one pipeline and what the emitters need of it. */
 export function buildPipeline(
-  ctx: ModelContext,
+  tenantCtx: ModelContext,
   name: string,
   config: PipelineConfig,
   pipelineNames: readonly string[],
 ): BuiltPipeline {
+  const ctx = tenantCtx.pipelines.fromPreset.has(name)
+    ? presetPipelineContext(tenantCtx, name)
+    : tenantCtx;
   ctx.checkName(pipelinePath(ctx, name), checkId("pipeline name", name));
   const scope = pipelineScope(ctx, name, config, pipelineNames);
   const source = pipelineSource(scope);

@@ -24,7 +24,8 @@ export function pipelineIncremental(scope: PipelineScope): PipelinePlan["increme
   );
   const kind = cursor === null ? null : (scope.columns?.typeOf(cursor)?.kind ?? null);
   const integer = kind === "int16" || kind === "int32" || kind === "int64";
-  if (cursor !== null && kind !== null && !integer && !isTemporal(kind)) {
+  const refusedType = cursor !== null && kind !== null && !integer && !isTemporal(kind);
+  if (refusedType) {
     ctx.report(
       cursorAt,
       `incremental.cursor_column "${cursor}" has type ${scope.snapshot?.find((c) => c.name === cursor)?.pgType ?? kind}; a cursor must be a date, timestamp, timestamptz or integer column`,
@@ -57,5 +58,5 @@ export function pipelineIncremental(scope: PipelineScope): PipelinePlan["increme
     );
     return null;
   }
-  return cursor === null ? null : { cursorColumn: cursor, lookbackSeconds: seconds };
+  return cursor === null || refusedType ? null : { cursorColumn: cursor, lookbackSeconds: seconds };
 }

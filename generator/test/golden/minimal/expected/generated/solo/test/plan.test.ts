@@ -48,7 +48,7 @@ describe("plan of tenant solo", () => {
     expect(graphProblems(environmentPlan(plan, env))).toEqual([]);
   });
 
-  it("registers a transform for exactly the pipelines with a transfer step", () => {
+  it("registers a transform for exactly the pipelines with a transfer stage", () => {
     expect(Object.keys(transforms).sort()).toEqual([]);
     expect(Object.values(transforms).filter((fn) => typeof fn !== "function")).toEqual([]);
   });

@@ -63,7 +63,7 @@ describe("plan of tenant legacy", () => {
     expect(graphProblems(environmentPlan(plan, env))).toEqual([]);
   });
 
-  it("registers a transform for exactly the pipelines with a transfer step", () => {
+  it("registers a transform for exactly the pipelines with a transfer stage", () => {
     expect(Object.keys(transforms).sort()).toEqual(["summary"]);
     expect(Object.values(transforms).filter((fn) => typeof fn !== "function")).toEqual([]);
   });

@@ -1,10 +1,12 @@
 /**
- * The built-ins of the Dagster system this tool replaces (docs/migrating.md): the default
- * pipelines of its get_default_assets_config (used when a tenant declares no pipelines) and its
- * three per-pipeline jobs, fixed to name the pipelines that exist (it looked their transfer
- * assets up as aps_wip/cycle_time/equipment_utilization, which never existed).
+ * The `aps` preset (`preset: aps`, docs/config-reference.md#presets): the APS (advanced planning
+ * and scheduling) defaults of the Dagster system this tool replaces (docs/migrating.md). Its
+ * pipelines are that system's get_default_assets_config; its jobs are that system's three
+ * per-pipeline jobs, fixed to name the pipelines that exist (it looked their transfer assets up
+ * as aps_wip/cycle_time/equipment_utilization, which never existed).
  */
 import type { PipelineConfig } from "../config/schema.js";
+import type { Preset } from "./preset.js";
 
 type Columns = PipelineConfig["transfer"] extends infer T
   ? T extends { output: { columns: infer C } }
@@ -18,7 +20,8 @@ const EXTRACT_DEFAULTS = {
   max_file_rows: 1_000_000,
 } as const;
 
-function builtin(
+/** One of the preset's daily pipelines: extract, transfer (its transform), load. */
+function apsPipeline(
   source: string,
   dateColumn: string,
   target: { table: string; schema: string; keys: string[] },
@@ -54,7 +57,7 @@ function builtin(
 }
 
 /** Output columns of the built-in WIP transform. */
-export const WIP_COLUMNS: Columns = {
+const WIP_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -64,7 +67,7 @@ export const WIP_COLUMNS: Columns = {
 };
 
 /** Output columns of the built-in cycle-time transform. */
-export const CYCLE_TIME_COLUMNS: Columns = {
+const CYCLE_TIME_COLUMNS: Columns = {
   snapshot_date: "date",
   process_step: "varchar",
   product_code: "varchar",
@@ -76,7 +79,7 @@ export const CYCLE_TIME_COLUMNS: Columns = {
 };
 
 /** Output columns of the built-in equipment-utilisation transform. */
-export const EQUIPMENT_COLUMNS: Columns = {
+const EQUIPMENT_COLUMNS: Columns = {
   snapshot_date: "date",
   equipment_id: "varchar",
   run_minutes: "bigint",
@@ -86,9 +89,9 @@ export const EQUIPMENT_COLUMNS: Columns = {
 };
 
 /** get_default_assets_config of the replaced system, with the transforms named explicitly. */
-export function defaultPipelines(): Record<string, PipelineConfig> {
+function apsPipelines(): Record<string, PipelineConfig> {
   return {
-    equipment_event: builtin(
+    equipment_event: apsPipeline(
       "equipment_event",
       "event_time",
       {
@@ -103,7 +106,7 @@ export function defaultPipelines(): Record<string, PipelineConfig> {
         columns: EQUIPMENT_COLUMNS,
       },
     ),
-    lot_history: builtin(
+    lot_history: apsPipeline(
       "lot_history",
       "created_at",
       {
@@ -113,7 +116,7 @@ export function defaultPipelines(): Record<string, PipelineConfig> {
       },
       { module: "wip", export: "wip", inputs: null, columns: WIP_COLUMNS },
     ),
-    process_result: builtin(
+    process_result: apsPipeline(
       "process_result",
       "measured_at",
       {
@@ -131,15 +134,16 @@ export function defaultPipelines(): Record<string, PipelineConfig> {
   };
 }
 
-/** The replaced system's per-pipeline jobs: the pipeline they run and their description. */
-export const PIPELINE_JOBS: Readonly<Record<string, { pipeline: string; description: string }>> = {
-  wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
-  cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },
-  equipment_pipeline: {
-    pipeline: "equipment_event",
-    description: "Equipment Utilization Pipeline",
+/** The APS preset: three daily pipelines and one job per pipeline. */
+export const APS_PRESET: Preset = {
+  name: "aps",
+  pipelines: apsPipelines,
+  jobs: {
+    wip_pipeline: { pipeline: "lot_history", description: "WIP Data Pipeline" },
+    cycle_time_pipeline: { pipeline: "process_result", description: "Cycle Time Pipeline" },
+    equipment_pipeline: {
+      pipeline: "equipment_event",
+      description: "Equipment Utilization Pipeline",
+    },
   },
 };
-
-/** Default concurrency of a job: independent assets run two at a time. */
-export const DEFAULT_CONCURRENCY = 2;
