@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     ownedDirs: result.ownedDirs,
     pruneStale: only === undefined,
     kept: new Set(result.kept),
+    keptDirs: new Set(result.keptDirs),
   };
   const fileCount = result.files.size + result.kept.length;
   const reused = result.tenants.length - result.compiled.length;

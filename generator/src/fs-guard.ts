@@ -4,7 +4,15 @@
  * is never entered through a link. Everything here reports a Problem naming the repository-relative
  * path instead of letting `EISDIR`, a blocking FIFO read or an outside file through.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
+import {
+  type Dirent,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import path from "node:path";
 import { fileProblem, type Problem } from "./problems.js";
 
@@ -144,12 +152,17 @@ export function readInput(
   }
 }
 
-/** The entry names of the input folder `rel`, sorted; null with a problem when it is refused. */
-export function listInputDir(
+/**
+ * The entries of the input folder `rel` with their types (sorted by name); null (with a problem
+ * naming it) when it is refused, not a folder or cannot be listed; `missing` when it does not
+ * exist. An entry that is a directory (not a link to one) needs no `inspect` of its own: the
+ * folder holding it was inspected here.
+ */
+export function listInputEntries(
   root: string,
   rel: string,
   problems: Problem[],
-): string[] | null | "missing" {
+): Dirent[] | null | "missing" {
   const entry = inspect(root, rel);
   if (entry.kind === "missing") {
     return "missing";
@@ -163,7 +176,9 @@ export function listInputDir(
     return null;
   }
   try {
-    return readdirSync(entry.abs).sort();
+    return readdirSync(entry.abs, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   } catch (e) {
     problems.push(
       problem(
@@ -174,6 +189,16 @@ export function listInputDir(
     );
     return null;
   }
+}
+
+/** The entry names of the input folder `rel`, sorted; null with a problem when it is refused. */
+export function listInputDir(
+  root: string,
+  rel: string,
+  problems: Problem[],
+): string[] | null | "missing" {
+  const entries = listInputEntries(root, rel, problems);
+  return entries === null || entries === "missing" ? entries : entries.map((e) => e.name);
 }
 
 /**

@@ -7,7 +7,7 @@
  * tenant at once (cross-tenant checks, generated/all/). Both paths produce the same result.
  */
 
-import { ownStoragePrefix, parseConfigValue, prefixesOverlap } from "@etl/runtime/contract";
+import { overlappingClaims, ownStoragePrefix, parseConfigValue } from "@etl/runtime/contract";
 import type { ConfigValue } from "@etl/runtime/plan";
 import { loadConfig, loadTenant, selectTenants, tenantDirs } from "./config/load.js";
 import type { TenantConfig } from "./config/schema.js";
@@ -40,6 +40,11 @@ export type GenerateResult =
       tenants: TenantSummary[];
       /** Files of tenants reused from the cache: already on disk exactly as a full run writes them. */
       kept: string[];
+      /**
+       * The folders of reused tenants: the cache verified each holds exactly its kept files, so
+       * the writer need not look into them (write.ts, `Output.keptDirs`).
+       */
+      keptDirs: string[];
       /** The tenants compiled by this run, each with its files and footprint (for the cache). */
       compiled: CompiledTenant[];
       ownedDirs: string[];
@@ -56,7 +61,10 @@ export interface CompiledTenant {
   files: FileMap;
   /** What the cross-tenant checks compare, when its config loaded (even with other problems). */
   footprint: Footprint | null;
-  /** Reused from the cache: its files, already on disk as this run would write them. */
+  /**
+   * Reused from the cache: its files, already on disk as this run would write them, and nothing
+   * else in its folder (generated/<dir>/) but build products.
+   */
   kept?: string[];
 }
 
@@ -114,6 +122,7 @@ export function assemble(
   const models: TenantModel[] = [];
   const tenants: TenantSummary[] = [];
   const kept: string[] = [];
+  const keptDirs: string[] = [];
   for (const c of compiled) {
     problems.push(...c.problems);
     if (c.model !== null) {
@@ -122,7 +131,10 @@ export function assemble(
     if (c.summary !== null) {
       tenants.push(c.summary);
     }
-    kept.push(...(c.kept ?? []));
+    if (c.kept !== undefined) {
+      kept.push(...c.kept);
+      keptDirs.push(`generated/${c.dir}`);
+    }
   }
   problems.push(...crossTenantProblems(footprints(options, compiled)));
   if (problems.length > 0) {
@@ -148,6 +160,7 @@ export function assemble(
     models,
     tenants,
     kept: kept.sort(),
+    keptDirs,
     compiled: compiled.filter((c) => c.kept === undefined),
     ownedDirs,
   };
@@ -215,9 +228,51 @@ function footprints(options: GenerateOptions, compiled: readonly CompiledTenant[
   return out.sort(byText((footprint) => footprint.id));
 }
 
-/** Whether two buckets are certainly different: both literals (no environment can change them). */
-function distinctBuckets(a: ConfigValue, b: ConfigValue): boolean {
-  return typeof a === "string" && typeof b === "string" && a !== b;
+/**
+ * The pairs of tenants (indexes i < j, sorted) that may clash: equal or nested storage prefixes in
+ * a bucket they may share (the contract's rule), one dbt target schema, a Kubernetes object name.
+ * Each is found through an index, so the checks stay O(n log n) in the tenants, not a comparison of
+ * every pair: 1,000 tenants are 500,000 pairs.
+ */
+function candidatePairs(
+  tenants: readonly Footprint[],
+  prefixes: readonly (string | null)[],
+): { pairs: [number, number][]; storage: Set<number> } {
+  const n = tenants.length;
+  const storage = new Set<number>();
+  const claimed = tenants.flatMap((t, i) => {
+    const prefix = prefixes[i];
+    // A bucket that is a reference may be any bucket: only two literals are certainly different.
+    const bucket = typeof t.bucket === "string" ? t.bucket : null;
+    return prefix === null || prefix === undefined ? [] : [{ index: i, claim: { bucket, prefix } }];
+  });
+  for (const [a, b] of overlappingClaims(claimed.map((c) => c.claim))) {
+    const i = claimed[a]?.index;
+    const j = claimed[b]?.index;
+    if (i !== undefined && j !== undefined) storage.add(Math.min(i, j) * n + Math.max(i, j));
+  }
+  const found = new Set(storage);
+  const sharing = (keys: (t: Footprint) => readonly string[]) => {
+    const holders = new Map<string, number[]>();
+    for (const [i, t] of tenants.entries()) {
+      for (const key of new Set(keys(t))) {
+        const list = holders.get(key);
+        if (list === undefined) holders.set(key, [i]);
+        else list.push(i);
+      }
+    }
+    for (const list of holders.values()) {
+      for (const [x, i] of list.entries()) {
+        for (const j of list.slice(x + 1)) found.add(i * n + j);
+      }
+    }
+  };
+  sharing((t) => (t.dbtSchema === null ? [] : [t.dbtSchema.toLowerCase()]));
+  sharing((t) => t.kubernetesNames);
+  const pairs = [...found]
+    .sort((x, y) => x - y)
+    .map((key): [number, number] => [Math.floor(key / n), key % n]);
+  return { pairs, storage };
 }
 
 /**
@@ -236,62 +291,64 @@ function crossTenantProblems(tenants: readonly Footprint[]): Problem[] {
       message,
       hint,
     });
-  for (const [i, a] of tenants.entries()) {
-    for (const b of tenants.slice(i + 1)) {
-      if (!a.compiled && !b.compiled) {
-        continue;
-      }
-      // Reported on the second of the pair this run compiles.
-      const on = b.compiled ? b : a;
-      const other = on === b ? a : b;
-      const pa = ownStoragePrefix(a.basePath);
-      const pb = ownStoragePrefix(b.basePath);
-      if (pa !== null && pb !== null && !distinctBuckets(a.bucket, b.bucket)) {
-        if (pa === pb) {
-          out.push(
-            at(
-              on,
-              "tenant.storage.base_path",
-              `tenants ${a.id} and ${b.id} share the same storage bucket and base_path; their files would overwrite each other`,
-              `use base_path: "project_id=${on.id}"`,
-            ),
-          );
-        } else if (prefixesOverlap(pa, pb)) {
-          out.push(
-            at(
-              on,
-              "tenant.storage.base_path",
-              `tenants ${a.id} and ${b.id} have nested storage prefixes "${pa}" and "${pb}" (base_path with its defaults); one tenant's files would land inside the other's`,
-              `give ${on.id} a prefix of its own beside ${other.id}'s, e.g. base_path: "project_id=${on.id}"`,
-            ),
-          );
-        }
-      }
-      if (
-        a.dbtSchema !== null &&
-        b.dbtSchema !== null &&
-        a.dbtSchema.toLowerCase() === b.dbtSchema.toLowerCase()
-      ) {
+  const prefixes = tenants.map((t) => ownStoragePrefix(t.basePath));
+  const { pairs, storage } = candidatePairs(tenants, prefixes);
+  for (const [i, j] of pairs) {
+    const a = tenants[i];
+    const b = tenants[j];
+    if (a === undefined || b === undefined || (!a.compiled && !b.compiled)) {
+      continue;
+    }
+    // Reported on the second of the pair this run compiles.
+    const on = b.compiled ? b : a;
+    const other = on === b ? a : b;
+    const pa = prefixes[i] ?? null;
+    const pb = prefixes[j] ?? null;
+    if (pa !== null && pb !== null && storage.has(i * tenants.length + j)) {
+      if (pa === pb) {
         out.push(
           at(
             on,
-            "dbt.target_schema",
-            `tenants ${a.id} and ${b.id} both build dbt models into schema "${on.dbtSchema}"; one tenant's dbt run would replace the other's models`,
-            `use target_schema: "analytics_${on.id}"`,
+            "tenant.storage.base_path",
+            `tenants ${a.id} and ${b.id} share the same storage bucket and base_path; their files would overwrite each other`,
+            `use base_path: "project_id=${on.id}"`,
           ),
         );
-      }
-      const shared = a.kubernetesNames.filter((name) => b.kubernetesNames.includes(name));
-      if (shared.length > 0) {
+      } else {
         out.push(
           at(
             on,
-            "tenant.id",
-            `tenants ${a.id} and ${b.id} both deploy Kubernetes objects named ${shared.map((n) => `"${n}"`).join(", ")} (names join the tenant id and the job name, "_" becoming "-"); one tenant's objects would replace the other's in a shared namespace`,
-            `rename a job of ${on.id} or of ${other.id} so that "etl-<tenant>-<job>" differs`,
+            "tenant.storage.base_path",
+            `tenants ${a.id} and ${b.id} have nested storage prefixes "${pa}" and "${pb}" (base_path with its defaults); one tenant's files would land inside the other's`,
+            `give ${on.id} a prefix of its own beside ${other.id}'s, e.g. base_path: "project_id=${on.id}"`,
           ),
         );
       }
+    }
+    if (
+      a.dbtSchema !== null &&
+      b.dbtSchema !== null &&
+      a.dbtSchema.toLowerCase() === b.dbtSchema.toLowerCase()
+    ) {
+      out.push(
+        at(
+          on,
+          "dbt.target_schema",
+          `tenants ${a.id} and ${b.id} both build dbt models into schema "${on.dbtSchema}"; one tenant's dbt run would replace the other's models`,
+          `use target_schema: "analytics_${on.id}"`,
+        ),
+      );
+    }
+    const shared = a.kubernetesNames.filter((name) => b.kubernetesNames.includes(name));
+    if (shared.length > 0) {
+      out.push(
+        at(
+          on,
+          "tenant.id",
+          `tenants ${a.id} and ${b.id} both deploy Kubernetes objects named ${shared.map((n) => `"${n}"`).join(", ")} (names join the tenant id and the job name, "_" becoming "-"); one tenant's objects would replace the other's in a shared namespace`,
+          `rename a job of ${on.id} or of ${other.id} so that "etl-<tenant>-<job>" differs`,
+        ),
+      );
     }
   }
   return out;

@@ -18,6 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import {
+  type Dirent,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -34,6 +35,7 @@ import { ConfigValueSchema } from "@etl/runtime/plan";
 import { z } from "zod";
 import type { CompiledTenant, Footprint, TenantSummary } from "./generate.js";
 import type { TenantInputs } from "./model/types.js";
+import { isBuildProduct } from "./write.js";
 
 /** Changes whenever an entry's shape does: older entries are then ignored. */
 const FORMAT = 1;
@@ -266,8 +268,8 @@ function fileMatches(root: string, record: FileRecord): boolean {
   return bytes !== null && sha256(bytes) === record.sha256;
 }
 
-/** Whether every recorded input is as recorded. */
-function inputsMatch(root: string, inputs: readonly InputRecord[]): boolean {
+/** Whether every recorded input is as recorded, each checked on its own (inputs outside the tenant folder). */
+function recordsMatch(root: string, inputs: readonly InputRecord[]): boolean {
   for (const input of inputs) {
     if (!noLinkOnTheWay(root, input.path)) return false;
     const abs = path.join(root, input.path);
@@ -289,6 +291,114 @@ function inputsMatch(root: string, inputs: readonly InputRecord[]): boolean {
     }
   }
   return true;
+}
+
+/** A folder's entries with their types, sorted by name, or null when it cannot be listed. */
+function entriesOf(abs: string): Dirent[] | null {
+  try {
+    return readdirSync(abs, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** A tree as recorded: each folder's entry names (sorted) and each file's record, by path. */
+interface Tree {
+  dirs: ReadonlyMap<string, readonly string[]>;
+  files: ReadonlyMap<string, FileRecord>;
+}
+
+/**
+ * Whether the folder `rel` holds exactly `tree`: every folder with the recorded entries (names
+ * `skip` accepts are not looked at), each a folder or a regular file as recorded, each file with
+ * its recorded content. One listing per folder and one lstat per file: walking down from `rel`
+ * (itself reached without a link) proves that no link is on the way to any of them, which
+ * checking each path on its own took a dozen lstats per file to prove.
+ */
+function treeMatches(
+  root: string,
+  rel: string,
+  tree: Tree,
+  skip: (name: string) => boolean = () => false,
+): boolean {
+  let dirs = 0;
+  let files = 0;
+  const walk = (dir: string): boolean => {
+    const want = tree.dirs.get(dir);
+    const entries = want === undefined ? null : entriesOf(path.join(root, dir));
+    if (want === undefined || entries === null) return false;
+    dirs += 1;
+    const kept = entries.filter((entry) => !skip(entry.name));
+    if (kept.length !== want.length) return false;
+    for (const [i, entry] of kept.entries()) {
+      if (entry.name !== want[i]) return false;
+      const child = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!walk(child)) return false;
+      } else if (entry.isFile()) {
+        const record = tree.files.get(child);
+        if (record === undefined || !fileMatches(root, record)) return false;
+        files += 1;
+      } else {
+        // A link, FIFO, device or socket: never recorded, so never as recorded.
+        return false;
+      }
+    }
+    return true;
+  };
+  const st = lstatSync(path.join(root, rel), { throwIfNoEntry: false });
+  return (
+    st?.isDirectory() === true &&
+    noLinkOnTheWay(root, rel) &&
+    walk(rel) &&
+    dirs === tree.dirs.size &&
+    files === tree.files.size
+  );
+}
+
+const within = (rel: string, file: string) => file === rel || file.startsWith(`${rel}/`);
+
+/**
+ * Whether every recorded input is as recorded: the tenant folder's snapshot as one tree, the
+ * inputs outside it (a dbt manifest elsewhere) one by one.
+ */
+function inputsMatch(root: string, tenantDir: string, inputs: readonly InputRecord[]): boolean {
+  const rel = `tenants/${tenantDir}`;
+  const dirs = new Map<string, readonly string[]>();
+  const files = new Map<string, FileRecord>();
+  const outside: InputRecord[] = [];
+  for (const input of inputs) {
+    if (!within(rel, input.path) || input.kind === "missing") outside.push(input);
+    else if (input.kind === "dir") dirs.set(input.path, input.names);
+    else files.set(input.path, input);
+  }
+  return treeMatches(root, rel, { dirs, files }) && recordsMatch(root, outside);
+}
+
+/**
+ * Whether `generated/<tenant folder>/` holds exactly the recorded outputs (build products such
+ * as node_modules/ and dist/ aside, which the writer never enters either): then the writer may
+ * leave the folder alone, as a full run would find nothing to write, change or delete in it.
+ */
+function outputsMatch(root: string, tenantDir: string, outputs: readonly FileRecord[]): boolean {
+  const rel = `generated/${tenantDir}`;
+  const names = new Map<string, Set<string>>([[rel, new Set()]]);
+  const files = new Map<string, FileRecord>();
+  for (const output of outputs) {
+    if (!output.path.startsWith(`${rel}/`)) return false;
+    files.set(output.path, output);
+    const parts = output.path.slice(rel.length + 1).split("/");
+    let dir = rel;
+    for (const part of parts) {
+      names.get(dir)?.add(part);
+      dir = `${dir}/${part}`;
+      if (dir !== output.path && !names.has(dir)) names.set(dir, new Set());
+    }
+  }
+  const dirs = new Map([...names].map(([dir, set]) => [dir, [...set].sort()]));
+  return treeMatches(root, rel, { dirs, files }, isBuildProduct);
 }
 
 /** Whether the recorded entry is one that changed since its stat was last trusted. */
@@ -395,8 +505,8 @@ export function openCache(
       body !== null &&
       body.key === keyOf(tenantDir) &&
       body.dir === tenantDir &&
-      inputsMatch(root, body.inputs) &&
-      body.outputs.every((o) => noLinkOnTheWay(root, o.path) && fileMatches(root, o));
+      inputsMatch(root, tenantDir, body.inputs) &&
+      outputsMatch(root, tenantDir, body.outputs);
     if (usable && body !== null) {
       if (hasUntrusted(body)) refreshes.set(tenantDir, refreshed(root, body, now));
       const footprint: Footprint = { ...body.footprint, compiled: true };

@@ -29,6 +29,12 @@ export interface Output {
    * disk exactly as it would write them (incremental.ts): neither compared, rewritten nor deleted.
    */
   kept?: ReadonlySet<string>;
+  /**
+   * Owned folders the cache verified hold exactly their kept files (besides build products), as
+   * regular files in real folders: a full run would find nothing to write, change or delete in
+   * them, so they are neither walked, compared nor pruned. Every file under them is in `kept`.
+   */
+  keptDirs?: ReadonlySet<string>;
 }
 
 export interface Change {
@@ -38,7 +44,15 @@ export interface Change {
   after: string;
 }
 
-const ignored = (name: string) => IGNORED.has(name) || name.endsWith(".tsbuildinfo");
+/** Whether an entry of a generated folder is a build product the writer never enters. */
+export const isBuildProduct = (name: string) => IGNORED.has(name) || name.endsWith(".tsbuildinfo");
+const ignored = isBuildProduct;
+
+/** The owned folders this run has to look into: all but those the cache verified. */
+function visitedDirs(out: Output): string[] {
+  const kept = out.keptDirs;
+  return kept === undefined ? out.ownedDirs : out.ownedDirs.filter((dir) => !kept.has(dir));
+}
 
 /** What is at `rel`, without following a link: "missing", "dir", "file" or the odd thing it is. */
 function kindAt(root: string, rel: string): "missing" | "dir" | "file" | "link" | "other" {
@@ -80,10 +94,11 @@ function staleDirs(root: string, out: Output): string[] {
   if (!out.pruneStale || kindAt(root, "generated") !== "dir") {
     return [];
   }
+  const owned = new Set(out.ownedDirs);
   return readdirSync(path.join(root, "generated"))
     .sort()
     .map((n) => `generated/${n}`)
-    .filter((rel) => !out.ownedDirs.includes(rel) && isGeneratedDir(root, rel));
+    .filter((rel) => !owned.has(rel) && isGeneratedDir(root, rel));
 }
 
 function problem(file: string, message: string, hint: string): Problem {
@@ -134,12 +149,12 @@ export function outputProblems(root: string, out: Output): Problem[] {
   if (generated === "dir") {
     if (out.pruneStale) {
       // Every entry of generated/ may be pruned: none may be a link to somewhere else.
-      for (const name of readdirSync(path.join(root, "generated")).sort()) {
-        const kind = kindAt(root, `generated/${name}`);
-        if (kind === "link" || kind === "other") add(odd(`generated/${name}`));
+      const entries = readdirSync(path.join(root, "generated"), { withFileTypes: true });
+      for (const entry of entries.sort(byText((e) => e.name))) {
+        if (!entry.isDirectory() && !entry.isFile()) add(odd(`generated/${entry.name}`));
       }
     }
-    for (const dir of [...out.ownedDirs, ...staleDirs(root, out)]) {
+    for (const dir of [...visitedDirs(out), ...staleDirs(root, out)]) {
       walk(dir);
     }
   }
@@ -165,7 +180,7 @@ export function outputProblems(root: string, out: Output): Problem[] {
       }
     }
   }
-  for (const dir of out.ownedDirs) {
+  for (const dir of visitedDirs(out)) {
     if (listFiles(root, dir).length > 0 && !isGeneratedDir(root, dir)) {
       add(
         problem(
@@ -194,7 +209,7 @@ export function changes(root: string, out: Output): Change[] {
   const result: Change[] = [];
   const expected = out.files;
   const present = new Set<string>();
-  for (const dir of [...out.ownedDirs, ...staleDirs(root, out)]) {
+  for (const dir of [...visitedDirs(out), ...staleDirs(root, out)]) {
     for (const f of listFiles(root, dir)) {
       present.add(f);
     }
@@ -210,8 +225,11 @@ export function changes(root: string, out: Output): Change[] {
     }
   }
   const kept = out.kept ?? new Set<string>();
+  const keptDirs = out.keptDirs ?? new Set<string>();
+  const inKeptDir = (file: string) => keptDirs.has(file.split("/", 2).join("/"));
   for (const p of kept) {
-    if (kindAt(root, p) !== "file") {
+    // Those in a verified folder were each found a regular file by the cache a moment ago.
+    if (!inKeptDir(p) && kindAt(root, p) !== "file") {
       throw new Error(
         `${p} changed while the generator ran (the cache had just verified it); run the generator again`,
       );
@@ -272,7 +290,7 @@ export function write(root: string, out: Output): Change[] {
       rmSync(path.join(root, dir), { recursive: true, force: true });
     }
   }
-  removeEmptyDirs(root, out.ownedDirs);
+  removeEmptyDirs(root, visitedDirs(out));
   return list;
 }
 

@@ -6,10 +6,16 @@
  */
 import { spawnSync } from "node:child_process";
 import {
+  lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -25,7 +31,9 @@ function snapshot(root: string): Map<string, string> {
   const walk = (rel: string) => {
     for (const name of readdirSync(path.join(root, rel)).sort()) {
       const child = `${rel}/${name}`;
-      if (statSync(path.join(root, child)).isDirectory()) walk(child);
+      const st = lstatSync(path.join(root, child));
+      if (st.isSymbolicLink()) out.set(child, `link to ${readlinkSync(path.join(root, child))}`);
+      else if (st.isDirectory()) walk(child);
       else out.set(child, readFileSync(path.join(root, child), "utf8"));
     }
   };
@@ -146,9 +154,13 @@ describe("incremental generation", () => {
       writeFileSync(file, `${readFileSync(file, "utf8")}// edited\n`);
       writeFileSync(path.join(root, "generated/project_02/extra.txt"), "not generated\n");
     }
-    // project_01's files no longer match its entry: compiled; project_02's do: reused, and the
-    // stray file is deleted as a full run deletes it.
-    expect(generateBoth(p).reused).toBe("2 of 3");
+    // Neither folder is as its entry recorded it (an edited file; a file the entry does not name):
+    // both are compiled, so the writer rewrites the one and deletes the other as a full run does.
+    // A reused tenant's folder is never looked into by the writer (keptDirs), so the cache must
+    // not vouch for a folder holding anything it did not write.
+    expect(generateBoth(p).reused).toBe("1 of 3");
+    await settle();
+    expect(generateBoth(p).reused).toBe("3 of 3");
   });
 
   it("ignores a damaged or tampered entry", async () => {
@@ -185,6 +197,98 @@ describe("incremental generation", () => {
     expect(plain.status).toBe(1);
     expect(plain.stderr).toContain("share the same storage bucket and base_path");
     generateBoth(p);
+  });
+
+  it("removes a removed tenant's folder as the full run does, and compiles the rest once", async () => {
+    const p = pair();
+    generateBoth(p);
+    await settle();
+    for (const root of [p.cached, p.plain]) {
+      rmSync(path.join(root, "tenants/project_02"), { recursive: true });
+    }
+    // The tenant list is in every key (a tenant's checks name the others): all compiled, once.
+    expect(generateBoth(p).reused).toBe("0 of 2");
+    expect(readdirSync(path.join(p.cached, "generated"))).not.toContain("project_02");
+    await settle();
+    expect(generateBoth(p).reused).toBe("2 of 2");
+  });
+
+  it("compiles a tenant whose dbt manifest changed, inside its folder or outside it", async () => {
+    const p = pair();
+    // project_02's dbt project moved outside its folder: its manifest is then an outside input.
+    for (const root of [p.cached, p.plain]) {
+      mkdirSync(path.join(root, "shared"));
+      renameSync(path.join(root, "tenants/project_02/dbt"), path.join(root, "shared/dbt_02"));
+    }
+    editBoth(p, "tenants/project_02/config.yaml", (t) =>
+      t.replace("    target: dev\n", '    target: dev\n    project_dir: "shared/dbt_02"\n'),
+    );
+    generateBoth(p);
+    await settle();
+    expect(generateBoth(p).reused).toBe("3 of 3");
+    const describe = (text: string) =>
+      text.replace(
+        '"Item master enriched: priority category and manufactured flag"',
+        '"Item master enriched, described anew"',
+      );
+    editBoth(p, "shared/dbt_02/target/manifest.json", describe);
+    expect(generateBoth(p).reused).toBe("2 of 3");
+    expect(readFileSync(path.join(p.cached, "generated/project_02/src/plan.ts"), "utf8")).toContain(
+      "described anew",
+    );
+    await settle();
+    expect(generateBoth(p).reused).toBe("3 of 3");
+    // And a manifest inside the tenant's own folder.
+    editBoth(p, "tenants/project_01/dbt/target/manifest.json", (t) =>
+      t.replace(/"description": "([^"]+)"/, '"description": "$1, described anew"'),
+    );
+    expect(generateBoth(p).reused).toBe("2 of 3");
+  });
+
+  it("reports a nested storage prefix the changed tenant introduces against a reused one", async () => {
+    const p = pair();
+    generateBoth(p);
+    await settle();
+    const base = /base_path: "([^"]*)"/.exec(
+      readFileSync(path.join(p.plain, "tenants/project_01/config.yaml"), "utf8"),
+    )?.[1];
+    expect(base).toBeDefined();
+    editBoth(p, "tenants/project_02/config.yaml", (t) =>
+      t.replace(/base_path: "[^"]*"/, `base_path: "${base}/inside"`),
+    );
+    const plain = cli(p.plain, p.cacheDir, "--no-cache");
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toContain("nested storage prefixes");
+    generateBoth(p);
+  });
+
+  it("never reuses a tenant whose generated folder holds a link, and refuses it as the full run does", async () => {
+    const p = pair();
+    generateBoth(p);
+    await settle();
+    for (const root of [p.cached, p.plain]) {
+      symlinkSync(os.tmpdir(), path.join(root, "generated/project_02/src/elsewhere"));
+    }
+    const cached = cli(p.cached, p.cacheDir);
+    expect(cached.status).toBe(1);
+    expect(cached.stderr).toContain("generated/project_02/src/elsewhere is a symbolic link");
+    generateBoth(p);
+  });
+
+  it("leaves build products in a reused tenant's folder alone, as the full run does", async () => {
+    const p = pair();
+    generateBoth(p);
+    await settle();
+    for (const root of [p.cached, p.plain]) {
+      mkdirSync(path.join(root, "generated/project_02/node_modules/.bin"), { recursive: true });
+      symlinkSync(os.tmpdir(), path.join(root, "generated/project_02/node_modules/.bin/tool"));
+      mkdirSync(path.join(root, "generated/project_02/dist"));
+      writeFileSync(path.join(root, "generated/project_02/dist/main.js"), "built\n");
+    }
+    expect(generateBoth(p).reused).toBe("3 of 3");
+    expect(readFileSync(path.join(p.cached, "generated/project_02/dist/main.js"), "utf8")).toBe(
+      "built\n",
+    );
   });
 
   it("compiles every tenant again when the generator's code changed", async () => {

@@ -5,7 +5,13 @@
  */
 import { isUtf8 } from "node:buffer";
 import { LineCounter, parseDocument } from "yaml";
-import { inspect, listInputDir, readInput, repoPathProblem } from "../fs-guard.js";
+import {
+  inspect,
+  listInputDir,
+  listInputEntries,
+  readInput,
+  repoPathProblem,
+} from "../fs-guard.js";
 import { fileProblem, type Problem } from "../problems.js";
 import { hasUnsafeChar, showText } from "../text.js";
 import { INTROSPECTION_FILE, type Introspection, IntrospectionSchema } from "./introspection.js";
@@ -54,16 +60,18 @@ const TENANT_DIR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
  */
 function scanTenantDirs(root: string): { dirs: string[]; problems: Problem[] } {
   const problems: Problem[] = [];
-  const names = listInputDir(root, "tenants", problems);
-  if (names === null || names === "missing") {
+  const entries = listInputEntries(root, "tenants", problems);
+  if (entries === null || entries === "missing") {
     return { dirs: [], problems };
   }
   const dirs: string[] = [];
-  for (const name of names) {
+  for (const entry of entries) {
+    const name = entry.name;
     if (name.startsWith("_") || name.startsWith(".")) {
       continue;
     }
-    const kind = inspect(root, `tenants/${name}`).kind;
+    // A real folder is one; anything else (a link, say) is inspected on its own.
+    const kind = entry.isDirectory() ? "dir" : inspect(root, `tenants/${name}`).kind;
     if (kind !== "dir" && kind !== "refused") {
       continue;
     }

@@ -11,8 +11,10 @@ import {
   checkEnvReference,
   envVarOwner,
   isWithinPrefix,
+  overlappingClaims,
   ownStoragePrefix,
   prefixesOverlap,
+  type StorageClaim,
   storageOverlaps,
 } from "./tenancy.js";
 
@@ -135,6 +137,82 @@ describe("storage prefixes", () => {
     expect(isWithinPrefix("p/acme", "p/acme")).toBe(true);
     expect(isWithinPrefix("p/acme", "p/acme-eu")).toBe(false);
     expect(isWithinPrefix("p/acme", "p")).toBe(false);
+  });
+
+  const claims: [string, StorageClaim[], [number, number][]][] = [
+    ["none", [], []],
+    [
+      "equal and nested in one bucket",
+      [
+        { bucket: "lake", prefix: "p/a" },
+        { bucket: "lake", prefix: "p/a/sub" },
+        { bucket: "lake", prefix: "p/a" },
+        { bucket: "lake", prefix: "p/ab" },
+      ],
+      [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+    ],
+    [
+      "distinct literal buckets never meet",
+      [
+        { bucket: "lake", prefix: "x" },
+        { bucket: "other", prefix: "x" },
+      ],
+      [],
+    ],
+    [
+      "an unknown bucket meets every bucket",
+      [
+        { bucket: "lake", prefix: "x/a" },
+        { bucket: null, prefix: "x" },
+        { bucket: "other", prefix: "x/b" },
+        { bucket: null, prefix: "y" },
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    ],
+    [
+      "the empty prefix holds all, found from either side",
+      [
+        { bucket: "lake", prefix: "a/b/c" },
+        { bucket: "lake", prefix: "" },
+        { bucket: "lake", prefix: "d" },
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    ],
+  ];
+  it.each(claims)("overlapping claims: %s", (_, given, want) => {
+    expect(overlappingClaims(given)).toEqual(want);
+  });
+
+  it("finds exactly the pairs a comparison of every pair finds", () => {
+    // A fixed pseudo-random corpus: short segment alphabets make equal and nested prefixes common.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const given: StorageClaim[] = Array.from({ length: 300 }, () => ({
+      bucket: [null, "lake", "other"][next(3)] ?? null,
+      prefix: Array.from({ length: next(4) }, () => ["a", "b", "ab"][next(3)]).join("/"),
+    }));
+    const want: [number, number][] = [];
+    for (const [i, a] of given.entries()) {
+      for (const [j, b] of given.entries()) {
+        const distinct = a.bucket !== null && b.bucket !== null && a.bucket !== b.bucket;
+        if (i < j && !distinct && prefixesOverlap(a.prefix, b.prefix)) want.push([i, j]);
+      }
+    }
+    expect(want.length).toBeGreaterThan(100);
+    expect(overlappingClaims(given)).toEqual(want);
   });
 
   it("reports every overlapping pair, in one bucket only", () => {

@@ -187,6 +187,94 @@ export function isWithinPrefix(prefix: string, path: string): boolean {
   return want.length <= have.length && want.every((s, i) => have[i] === s);
 }
 
+/**
+ * One tenant's claim on storage for the overlap rule: its prefix (segments joined by "/", as
+ * `ownStoragePrefix` gives it) and its bucket, or null when the bucket is not known for certain
+ * (a reference some environment may set): such a claim may share a bucket with any other.
+ */
+export interface StorageClaim {
+  bucket: string | null;
+  prefix: string;
+}
+
+/** A node of the segment trie: the claims whose prefix ends here, and the longer prefixes. */
+interface PrefixNode {
+  here: number[];
+  below: Map<string, PrefixNode>;
+}
+
+function prefixTrie(): PrefixNode {
+  return { here: [], below: new Map() };
+}
+
+function insertClaim(trie: PrefixNode, segs: readonly string[], index: number): void {
+  let node = trie;
+  for (const seg of segs) {
+    let next = node.below.get(seg);
+    if (next === undefined) {
+      next = prefixTrie();
+      node.below.set(seg, next);
+    }
+    node = next;
+  }
+  node.here.push(index);
+}
+
+/** The claims of `trie` equal to, holding, or held by the prefix `segs`. */
+function overlapping(trie: PrefixNode, segs: readonly string[]): number[] {
+  const out: number[] = [];
+  let node: PrefixNode | undefined = trie;
+  for (const seg of segs) {
+    out.push(...node.here);
+    node = node.below.get(seg);
+    if (node === undefined) return out;
+  }
+  const stack = [node];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    out.push(...next.here);
+    stack.push(...next.below.values());
+  }
+  return out;
+}
+
+/**
+ * The storage rule across tenants: every pair of claims in one bucket (a null bucket may be any)
+ * whose prefixes are equal or nested segment by segment ("" holds every prefix), as index pairs
+ * [i, j] with i < j, sorted. Built on segment tries (one over every claim, one per literal
+ * bucket), so it takes O(n * depth + pairs found), not a comparison of every pair.
+ */
+export function overlappingClaims(claims: readonly StorageClaim[]): [number, number][] {
+  const segs = claims.map((claim) => segments(claim.prefix));
+  const every = prefixTrie();
+  const byBucket = new Map<string, PrefixNode>();
+  for (const [i, claim] of claims.entries()) {
+    const own = segs[i] ?? [];
+    insertClaim(every, own, i);
+    if (claim.bucket !== null) {
+      let trie = byBucket.get(claim.bucket);
+      if (trie === undefined) {
+        trie = prefixTrie();
+        byBucket.set(claim.bucket, trie);
+      }
+      insertClaim(trie, own, i);
+    }
+  }
+  const n = claims.length;
+  const found = new Set<number>();
+  for (const [i, claim] of claims.entries()) {
+    // A claim of unknown bucket meets every claim; one of a literal bucket meets that bucket's
+    // (and the unknown ones, found from their side).
+    const trie = claim.bucket === null ? every : byBucket.get(claim.bucket);
+    if (trie === undefined) continue;
+    for (const j of overlapping(trie, segs[i] ?? [])) {
+      if (j !== i) found.add(Math.min(i, j) * n + Math.max(i, j));
+    }
+  }
+  return [...found]
+    .sort((a, b) => a - b)
+    .map((key): [number, number] => [Math.floor(key / n), key % n]);
+}
+
 /** One tenant's resolved storage location. */
 export interface TenantStorage {
   tenant: string;
@@ -196,16 +284,14 @@ export interface TenantStorage {
 
 /** Every pair of tenants whose resolved storage is in one bucket under equal or nested prefixes. */
 export function storageOverlaps(storages: readonly TenantStorage[]): string[] {
-  const out: string[] = [];
   const sorted = [...storages].sort((a, b) => (a.tenant < b.tenant ? -1 : 1));
-  for (const [i, a] of sorted.entries()) {
-    for (const b of sorted.slice(i + 1)) {
-      if (a.bucket === b.bucket && prefixesOverlap(a.basePath, b.basePath)) {
-        out.push(
-          `tenants ${a.tenant} and ${b.tenant} resolve to overlapping storage: bucket "${a.bucket}", prefixes "${a.basePath}" and "${b.basePath}"; one tenant's files would land in the other's`,
-        );
-      }
-    }
-  }
-  return out;
+  const claims = sorted.map((s) => ({ bucket: s.bucket, prefix: s.basePath }));
+  return overlappingClaims(claims).flatMap(([i, j]) => {
+    const a = sorted[i];
+    const b = sorted[j];
+    if (a === undefined || b === undefined) return [];
+    return [
+      `tenants ${a.tenant} and ${b.tenant} resolve to overlapping storage: bucket "${a.bucket}", prefixes "${a.basePath}" and "${b.basePath}"; one tenant's files would land in the other's`,
+    ];
+  });
 }

@@ -32,6 +32,8 @@ export interface BenchContext {
   int(name: string, full: number, quick: number): number;
   /** A boolean option (false when absent). */
   flag(name: string): boolean;
+  /** A string option, or null when absent. */
+  text(name: string): string | null;
   log(line: string): void;
   /** Results of a section that ran earlier in this invocation, validated by `schema`, else null. */
   earlier<T>(section: string, schema: z.ZodType<T>): T | null;
@@ -90,6 +92,10 @@ export function createContext(inputs: {
       return n;
     },
     flag: (name) => values[name] === true,
+    text: (name) => {
+      const raw = values[name];
+      return typeof raw === "string" && raw !== "" ? raw : null;
+    },
     log: inputs.log,
     earlier(section, schema) {
       const value = inputs.earlier(section);

@@ -63,6 +63,32 @@ export interface Measured {
   peakRssBytes: number;
   /** Most processes seen alive in the group at one sample. */
   peakProcesses: number;
+  /**
+   * CPU seconds (user + system) of the command and every descendant it waited for, from this
+   * process's cumulative children's times in /proc/self/stat (10 ms ticks); null off Linux. Wall
+   * minus this is time the command spent not running: waiting for a core or for I/O.
+   */
+  cpuSeconds: number | null;
+}
+
+/** USER_HZ: /proc reports times in these ticks per second on every Linux architecture. */
+const TICKS_PER_SECOND = 100;
+
+/** User + system seconds of this process's waited-for children so far (cutime + cstime). */
+export function childrenCpuSeconds(): number | null {
+  const stat = readProc("/proc/self/stat");
+  if (stat === null) return null;
+  const close = stat.lastIndexOf(")");
+  // After "(comm)": state is field 3, so cutime (16) and cstime (17) are at offsets 13 and 14.
+  const fields = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  const cutime = Number(fields[13]);
+  const cstime = Number(fields[14]);
+  return Number.isFinite(cutime) && Number.isFinite(cstime)
+    ? (cutime + cstime) / TICKS_PER_SECOND
+    : null;
 }
 
 export interface RunOptions {
@@ -78,6 +104,7 @@ export async function runMeasured(
   options: RunOptions = {},
 ): Promise<Measured> {
   const started = performance.now();
+  const cpuBefore = childrenCpuSeconds();
   const child = spawn(command, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -109,10 +136,12 @@ export async function runMeasured(
   });
   clearInterval(timer);
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = childrenCpuSeconds();
+  const cpuSeconds = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   if (code !== 0) {
     throw new Error(
       `${command} ${args.join(" ")} exited with ${code}:\n${stderr.slice(-4000)}${stdout.slice(-2000)}`,
     );
   }
-  return { code, stdout, stderr, seconds, peakRssBytes, peakProcesses };
+  return { code, stdout, stderr, seconds, peakRssBytes, peakProcesses, cpuSeconds };
 }

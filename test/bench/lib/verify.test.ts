@@ -90,6 +90,17 @@ describe("/proc parsing", () => {
     expect(m.peakRssBytes).toBeGreaterThan(64 * 1024 * 1024);
   });
 
+  it("counts the CPU of a grandchild, and not the time it slept", async () => {
+    // bash starts node, which burns a fixed amount of CPU and then sleeps a second.
+    const m = await runMeasured("bash", [
+      "-c",
+      `${process.execPath} -e "let x = 0; for (let i = 0; i < 3e8; i++) x += i; setTimeout(() => {}, 1000)"; true`,
+    ]);
+    expect(m.cpuSeconds).not.toBeNull();
+    expect(m.cpuSeconds ?? 0).toBeGreaterThan(0);
+    expect(m.cpuSeconds ?? 0).toBeLessThan(m.seconds - 0.5);
+  });
+
   it("fails loudly with the command's stderr", async () => {
     await expect(runMeasured("bash", ["-c", "echo boom >&2; exit 3"])).rejects.toThrow(
       /exited with 3:\nboom/,

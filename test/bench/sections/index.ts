@@ -6,6 +6,7 @@ import type { Section } from "../lib/section.js";
 import { consoleSection } from "./console.js";
 import { extractSection } from "./extract.js";
 import { generateSection } from "./generate.js";
+import { generateIncrementalSection } from "./generate-incremental.js";
 import { loadSection } from "./load.js";
 import { memorySection } from "./memory.js";
 import { parallelSection } from "./parallel.js";
@@ -15,6 +16,7 @@ export const SECTIONS: readonly Section[] = [
   parallelSection,
   memorySection,
   generateSection,
+  generateIncrementalSection,
   loadSection,
   consoleSection,
 ];
