@@ -94,13 +94,14 @@ const COMMANDS: Readonly<Record<string, CommandDef>> = {
   },
   backfill: {
     usage:
-      "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N | --workers N [--lease-seconds S]] [--force]",
+      "backfill <job> --from YYYY-MM-DD --to YYYY-MM-DD [--concurrency N] [--chunk K] | --workers N [--lease-seconds S]] [--force]",
     summary:
-      "run a job over a range of partitions, skipping those already materialised; --workers queues them in the PostgreSQL ledger for workers on any machine",
+      "run a job over a range of partitions, skipping those already materialised; K partitions at a time (default 31) whose loads go as one statement per pipeline (--chunk 1: one by one); --workers queues them in the PostgreSQL ledger for workers on any machine",
     options: {
       from: "string",
       to: "string",
       concurrency: "string",
+      chunk: "string",
       workers: "string",
       "lease-seconds": "string",
       force: "boolean",

@@ -1,6 +1,8 @@
 /** `run`, `backfill`, `status` and `serve`: the commands that execute jobs or report on them. */
 import path from "node:path";
 import { parseListenPort } from "../contract/port.js";
+import { ChunkLoads, Slots, slottedHandlers } from "../executor/chunk.js";
+import type { RunObserver } from "../executor/observer.js";
 import { type AssetSummary, type RunOutcome, runJob } from "../executor/run.js";
 import { defaultStageHandlers } from "../executor/stages.js";
 import type { StageHandlers } from "../executor/types.js";
@@ -13,6 +15,7 @@ import {
   openLedger,
 } from "../ledger/index.js";
 import { recordRunLogs } from "../ledger/run-log.js";
+import { EnsuredObjects } from "../load/ensured.js";
 import { Logger, type LogSink, parseLevel } from "../logger.js";
 import {
   latestCompletePartition,
@@ -170,6 +173,8 @@ export async function executeOne(
     handlers?: StageHandlers;
     /** Stops the run besides the session's signal (a worker's lost lease). */
     signal?: AbortSignal;
+    /** Observers besides the session's (a backfill chunk's batched loads). */
+    observers?: readonly RunObserver[];
   },
 ): Promise<RunOutcome> {
   return runJob({
@@ -188,7 +193,11 @@ export async function executeOne(
     signal: extra.signal === undefined ? ctx.signal : AbortSignal.any([ctx.signal, extra.signal]),
     trigger,
     tty: progressOnTerminal(ctx) ? ctx.io.err : null,
-    observers: [new RunHistoryObserver(s.history), ...s.operations.observers],
+    observers: [
+      new RunHistoryObserver(s.history),
+      ...s.operations.observers,
+      ...(extra.observers ?? []),
+    ],
     ...(extra.wait === undefined ? {} : { wait: extra.wait }),
     ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
   });
@@ -247,7 +256,22 @@ export async function backfillTodo(
   return { todo, done: partitions.length - todo.length };
 }
 
-/** Runs a backfill's partitions, `concurrency` at once, until done or the signal aborts. */
+/** Partitions a chunked backfill takes at once by default (`backfill --chunk`): a month. */
+export const DEFAULT_BACKFILL_CHUNK = 31;
+
+/** One partition's line of a backfill's results. */
+export interface BackfillResult {
+  partition: string;
+  ok: boolean;
+  line: string;
+}
+
+/**
+ * Runs a backfill's partitions until done or the signal aborts: `concurrency` runs at once, or,
+ * with `chunk` above 1 and the runtime's own stage handlers, `chunk` partitions at a time whose
+ * work goes `concurrency` runs' worth at once and whose partitioned loads go as one batch per
+ * pipeline (executor/chunk.ts). Chunks run one after the other, in date order.
+ */
 export async function backfillPartitions(
   ctx: SelectedContext,
   s: Session,
@@ -255,20 +279,62 @@ export async function backfillPartitions(
   todo: readonly string[],
   concurrency: number,
   onOutcome: (partition: string, outcome: RunOutcome) => void,
-): Promise<{ partition: string; ok: boolean; line: string }[]> {
-  const results: { partition: string; ok: boolean; line: string }[] = [];
+  chunk = 1,
+): Promise<BackfillResult[]> {
+  const results: BackfillResult[] = [];
+  const record = (p: string, outcome: RunOutcome) => {
+    onOutcome(p, outcome);
+    results.push(
+      outcome.kind === "completed"
+        ? { partition: p, ok: outcome.run.status === "succeeded", line: outcome.run.status }
+        : { partition: p, ok: false, line: outcome.message },
+    );
+  };
+  if (chunk > 1 && ctx.stageHandlers === null) {
+    // One set of table checks for the whole backfill; the rest of the handlers' state per chunk.
+    const ensured = new EnsuredObjects();
+    const sorted = [...todo].sort();
+    for (let i = 0; i < sorted.length && !ctx.signal.aborted; i += chunk) {
+      const part = sorted.slice(i, i + chunk);
+      const slots = new Slots(concurrency * Math.max(1, job.concurrency));
+      const loads = new ChunkLoads(part, slots, s.logger);
+      const handlers = slottedHandlers(defaultStageHandlers({ ensured, chunk: loads }), slots);
+      s.logger.info("backfill chunk started", {
+        job: job.name,
+        from: part[0],
+        to: part[part.length - 1],
+        partitions: part.length,
+      });
+      await Promise.all(
+        part.map(async (p) => {
+          try {
+            const outcome = await executeOne(ctx, s, job, p, "backfill", {
+              handlers,
+              // Every asset may wait for its batch without holding up the rest: the slots bound the work.
+              concurrency: Math.max(1, job.assets.length),
+              observers: [loads],
+            });
+            record(p, outcome);
+          } finally {
+            loads.runEnded(p);
+          }
+        }),
+      );
+      s.logger.info("backfill chunk finished", {
+        job: job.name,
+        from: part[0],
+        to: part[part.length - 1],
+        batchLoads: loads.batchCount,
+      });
+    }
+    return results;
+  }
   const queue = [...todo];
   // One handler set for every run of the backfill: their loads check each table once.
   const handlers = ctx.stageHandlers ?? defaultStageHandlers();
   const worker = async () => {
     for (let p = queue.shift(); p !== undefined && !ctx.signal.aborted; p = queue.shift()) {
-      const outcome = await executeOne(ctx, s, job, p, "backfill", { handlers });
-      onOutcome(p, outcome);
-      results.push(
-        outcome.kind === "completed"
-          ? { partition: p, ok: outcome.run.status === "succeeded", line: outcome.run.status }
-          : { partition: p, ok: false, line: outcome.message },
-      );
+      record(p, await executeOne(ctx, s, job, p, "backfill", { handlers }));
     }
   };
   await Promise.all(
@@ -296,6 +362,12 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
     return EXIT_USAGE;
   }
   const workers = ctx.args.strings.get("workers");
+  if (workers !== undefined && ctx.args.strings.has("chunk")) {
+    ctx.io.err(
+      "error: --workers and --chunk exclude each other (workers claim partitions one at a time)\n",
+    );
+    return EXIT_USAGE;
+  }
   if (workers !== undefined) {
     return queuedBackfill(ctx, job, { from, to, partitions: range.partitions }, workers);
   }
@@ -309,6 +381,16 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
     }
     concurrency = p.value;
   }
+  let chunk = DEFAULT_BACKFILL_CHUNK;
+  const k = ctx.args.strings.get("chunk");
+  if (k !== undefined) {
+    const p = parsePositiveInt(k, "chunk");
+    if (!p.ok) {
+      ctx.io.err(`error: ${p.error}\n`);
+      return EXIT_USAGE;
+    }
+    chunk = p.value;
+  }
   const s = openSession(ctx);
   if (s === null) return EXIT_USAGE;
   try {
@@ -320,12 +402,20 @@ export async function backfillCommand(ctx: SelectedContext): Promise<number> {
       ctx.args.flags.has("force"),
     );
     ctx.io.out(
-      `backfill ${job.name} ${from}..${to}: ${range.partitions.length} partitions, ${done} already materialised${done > 0 ? " (skipped; --force to redo)" : ""}, ${todo.length} to run, ${concurrency} at once\n`,
+      `backfill ${job.name} ${from}..${to}: ${range.partitions.length} partitions, ${done} already materialised${done > 0 ? " (skipped; --force to redo)" : ""}, ${todo.length} to run, ${concurrency} at once${chunk > 1 ? `, in chunks of ${chunk} whose loads go as one statement per pipeline` : ""}\n`,
     );
-    const results = await backfillPartitions(ctx, s, job, todo, concurrency, (p, outcome) => {
-      if (outcome.kind === "completed") ctx.io.out(formatSummary(outcome));
-      else ctx.io.err(`error: ${p}: ${outcome.message}\n`);
-    });
+    const results = await backfillPartitions(
+      ctx,
+      s,
+      job,
+      todo,
+      concurrency,
+      (p, outcome) => {
+        if (outcome.kind === "completed") ctx.io.out(formatSummary(outcome));
+        else ctx.io.err(`error: ${p}: ${outcome.message}\n`);
+      },
+      chunk,
+    );
     const failed = results
       .filter((r) => !r.ok)
       .map((r) => r.partition)

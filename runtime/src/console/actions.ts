@@ -10,6 +10,7 @@ import type { CliIo, SelectedContext } from "../cli/io.js";
 import {
   backfillPartitions,
   backfillTodo,
+  DEFAULT_BACKFILL_CHUNK,
   executeOne,
   openSession,
   type Session,
@@ -240,7 +241,15 @@ export async function startBackfill(
     toRun: todo.length,
   });
   void track(
-    backfillPartitions(ctx, s, job, todo, request.concurrency ?? 1, () => {})
+    backfillPartitions(
+      ctx,
+      s,
+      job,
+      todo,
+      request.concurrency ?? 1,
+      () => {},
+      DEFAULT_BACKFILL_CHUNK,
+    )
       .then((results) =>
         a.logger.info("console backfill ended", {
           job: job.name,

@@ -7,9 +7,16 @@ import { type CheckResult, type CheckScope, loadedScope, runChecks } from "../ch
 import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { advanceWatermark, extractPartition } from "../extract/extract.js";
+import { batchProblem, loadPartitions } from "../load/batch.js";
 import { stagedFromManifest } from "../load/committed.js";
 import { EnsuredObjects } from "../load/ensured.js";
-import { loadPartition, TRANSFER_DATE_COLUMN, trinoPartitionPredicate } from "../load/load.js";
+import {
+  type LoadResult,
+  loadPartition,
+  type StagedData,
+  TRANSFER_DATE_COLUMN,
+  trinoPartitionPredicate,
+} from "../load/load.js";
 import {
   createStagingTable,
   dropStagingTable,
@@ -31,6 +38,7 @@ import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
 import { quoteTrinoColumn } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
+import type { ChunkLoads } from "./chunk.js";
 import type {
   AssetOutcome,
   AssetRunContext,
@@ -159,6 +167,8 @@ interface StageState {
   swept: boolean;
   /** Schema and table checks made by these handlers' loads (per run, or per backfill). */
   ensured: EnsuredObjects;
+  /** The chunk of a backfill whose partitioned loads go as one batch per pipeline; else null. */
+  chunk: ChunkLoads | null;
 }
 
 /** Staging tables older than this are orphans of killed processes (no load runs that long). */
@@ -412,18 +422,52 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
         });
       });
   }
-  const result = await loadPartition({
-    client,
-    tenantId: ctx.plan.tenant.id,
-    pipeline: p,
-    catalog: catalog.value,
-    staged,
-    partition,
-    logger: ctx.logger,
-    runId: ctx.runId,
-    staging,
-    ensured: pending.ensured,
-  });
+  const single = () =>
+    loadPartition({
+      client,
+      tenantId: ctx.plan.tenant.id,
+      pipeline: p,
+      catalog: catalog.value,
+      staged,
+      partition,
+      logger: ctx.logger,
+      runId: ctx.runId,
+      staging,
+      ensured: pending.ensured,
+    });
+  const chunk = pending.chunk;
+  // In a chunk the first try of a partitioned load joins its pipeline's batch; a retry, and a load
+  // a batch cannot take, goes alone (through the chunk's slots).
+  const batched =
+    chunk !== null &&
+    partition !== null &&
+    ctx.attempt === 1 &&
+    chunk.has(partition.date) &&
+    batchProblem(p, [{ staged }]) === null;
+  const result: LoadResult | BatchedLoad = batched
+    ? batchedLoadResult(
+        staged,
+        partition.date,
+        await chunk.load(
+          p.name,
+          { staged, partition, runId: ctx.runId },
+          (items) =>
+            loadPartitions({
+              client,
+              tenantId: ctx.plan.tenant.id,
+              pipeline: p,
+              catalog: catalog.value,
+              items,
+              logger: ctx.logger,
+              staging,
+              ensured: pending.ensured,
+            }),
+          ctx.signal,
+        ),
+      )
+    : chunk === null
+      ? await single()
+      : await chunk.slots.use(single);
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);
   let checks: CheckOutcome[] = [];
@@ -443,20 +487,85 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
           )
         : null;
     const scope = loadedScope(p, catalog.value, ctx.plan.tenant.id, partitionWhere);
-    checks = checkOutcomes(await runChecks(client, p.checks, scope, ctx.logger));
+    const run = () => runChecks(client, p.checks, scope, ctx.logger);
+    checks = checkOutcomes(await (chunk === null ? run() : chunk.slots.use(run)));
   }
   return { metadata: { ...result }, checks, rows: result.rowsStaged };
+}
+
+/**
+ * A partition's part of a chunk's batch load, as its materialisation records it: its own staged
+ * rows, and the batch's statement with what it wrote over all of the batch's days (a merge's
+ * inserts and updates are counted per statement, not per day).
+ */
+interface BatchedLoad {
+  target: string;
+  writeMode: string;
+  partition: string;
+  runId: string;
+  rowsStaged: number;
+  snapshotId: string | null;
+  tableCreated: boolean;
+  columnsAdded: string[];
+  queryId: string;
+  elapsedMs: number;
+  batch: {
+    partitions: number;
+    first: string;
+    last: string;
+    rowsStaged: number;
+    rowsInserted: number;
+    rowsUpdated: number;
+    rowsDeleted: number;
+  };
+}
+
+function batchedLoadResult(
+  staged: StagedData,
+  date: string,
+  b: Awaited<ReturnType<typeof loadPartitions>>,
+): BatchedLoad {
+  const at = b.partitions.indexOf(date);
+  return {
+    target: b.target,
+    writeMode: b.writeMode,
+    partition: date,
+    runId: staged.runId,
+    rowsStaged: b.rowsStagedByPartition[at] ?? staged.rowCount ?? 0,
+    snapshotId: b.snapshotId,
+    tableCreated: b.tableCreated,
+    columnsAdded: b.columnsAdded,
+    queryId: b.queryId,
+    elapsedMs: b.elapsedMs,
+    batch: {
+      partitions: b.partitions.length,
+      first: b.partitions[0] ?? date,
+      last: b.partitions[b.partitions.length - 1] ?? date,
+      rowsStaged: b.rowsStaged,
+      rowsInserted: b.rowsInserted,
+      rowsUpdated: b.rowsUpdated,
+      rowsDeleted: b.rowsDeleted,
+    },
+  };
 }
 
 /**
  * The runtime's handlers of every stage (extract, transfer, load, dbt). A backfill gives one set
  * to all of its runs, so their loads share the schema and table checks (load/ensured.ts).
  */
-export function defaultStageHandlers(): StageHandlers {
+export function defaultStageHandlers(
+  options: {
+    /** Checks shared with other handler sets (a backfill's chunks); absent: these handlers' own. */
+    ensured?: EnsuredObjects;
+    /** The chunk whose runs these handlers serve (its loads batch); absent: none. */
+    chunk?: ChunkLoads;
+  } = {},
+): StageHandlers {
   const pending: StageState = {
     watermarks: new Map(),
     swept: false,
-    ensured: new EnsuredObjects(),
+    ensured: options.ensured ?? new EnsuredObjects(),
+    chunk: options.chunk ?? null,
   };
   return {
     extract: (ctx) => extractStage(ctx, pending),

@@ -1,3 +1,4 @@
+export * from "./batch.js";
 export * from "./columns.js";
 export * from "./committed.js";
 export * from "./ensured.js";

@@ -228,7 +228,7 @@ const SnapshotRow = z.object({
  * committed none, the table's current one with no summary. A statement that wrote no row commits
  * no snapshot, so its lookup goes straight to the current one.
  */
-async function snapshotOf(
+export async function snapshotOf(
   client: TrinoClient,
   t: TargetTable,
   queryId: string,
@@ -287,7 +287,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     });
     return result;
   };
-  return withStagingTable(opts.client, place, staging, logger, () =>
+  return withStagingTables(opts.client, place, [staging], logger, () =>
     load().catch((error: unknown) => {
       known.forgetTarget(pl.target);
       throw asLoadError(opts, pl, error);
@@ -296,7 +296,7 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
 }
 
 /** Creates the target table when missing, or adds the staged data's new columns. */
-async function ensureTarget(
+export async function ensureTarget(
   client: TrinoClient,
   pl: LoadPlan,
   known: EnsuredObjects,
@@ -364,7 +364,13 @@ async function stageAndWrite(
     range === null || counted === undefined || counted === null
       ? source
       : guardedSource(pl, staging, opts.tenantId, range, outsideMessage(opts, range));
-  const statement = loadStatement(pl, targetName(pl.target), rows, range, opts.tenantId);
+  const statement = loadStatement(
+    pl,
+    targetName(pl.target),
+    rows,
+    range === null ? [] : [range],
+    opts.tenantId,
+  );
   const outcome = await client.execute(statement, { session });
   const written = outcome.updateCount ?? 0;
   const snapshot = await snapshotOf(client, pl.target, outcome.queryId, written);
@@ -372,7 +378,12 @@ async function stageAndWrite(
 }
 
 /** What the write statement fails with when a staged row lies outside the partition's day. */
-function outsideMessage(opts: LoadPartitionOptions, range: PartitionRange): string {
+export function outsideMessage(
+  opts: Pick<LoadPartitionOptions, "pipeline" | "tenantId"> & {
+    staged: Pick<StagedData, "stage">;
+  },
+  range: PartitionRange,
+): string {
   return `cannot load pipeline ${opts.pipeline.name} (${opts.tenantId}) partition ${range.partition.date}: ${opts.staged.stage} rows have ${range.column.name} outside that day in ${range.partition.timeZone}`;
 }
 
@@ -418,7 +429,11 @@ function loadResult(
 }
 
 /** A failure of the load as a LoadError naming the pipeline, tenant and target. */
-function asLoadError(opts: LoadPartitionOptions, pl: LoadPlan, error: unknown): LoadError {
+export function asLoadError(
+  opts: Pick<LoadPartitionOptions, "pipeline" | "tenantId">,
+  pl: LoadPlan,
+  error: unknown,
+): LoadError {
   if (error instanceof LoadError) {
     return error;
   }
@@ -429,18 +444,20 @@ function asLoadError(opts: LoadPartitionOptions, pl: LoadPlan, error: unknown): 
 }
 
 /**
- * Runs `load` and drops the staging table after it, also when it failed. A failed drop leaves the
+ * Runs `load` and drops the staging tables after it, also when it failed. A failed drop leaves the
  * table to the staging sweep: after a failed load it is logged (the load's error is the one to
  * see); after a committed one it is an error too, since a leaked table must not pass silently.
  */
-async function withStagingTable<T>(
+export async function withStagingTables<T>(
   client: TrinoClient,
   place: StagingPlace,
-  table: string,
+  tables: readonly string[],
   logger: Logger,
   load: () => Promise<T>,
 ): Promise<T> {
-  const drop = (): Promise<{ dropped: true } | { dropped: false; error: unknown }> =>
+  const drop = async (
+    table: string,
+  ): Promise<{ dropped: true } | { dropped: false; error: unknown }> =>
     dropStagingTable(client, place, table).then(
       () => ({ dropped: true }),
       (error: unknown) => {
@@ -451,18 +468,41 @@ async function withStagingTable<T>(
         return { dropped: false, error };
       },
     );
+  const dropAll = () => inBatches(tables, STAGING_STATEMENTS_AT_ONCE, drop);
   let result: T;
   try {
     result = await load();
   } catch (error) {
-    await drop();
+    await dropAll();
     throw error;
   }
-  const dropped = await drop();
-  if (!dropped.dropped) {
-    throw new LoadError(`load committed but dropping staging table ${table} failed`, {
-      cause: dropped.error,
-    });
+  const failed = (await dropAll()).find((d) => !d.dropped);
+  if (failed !== undefined && !failed.dropped) {
+    throw new LoadError(
+      `load committed but dropping a staging table failed (${tables.join(", ")})`,
+      {
+        cause: failed.error,
+      },
+    );
   }
   return result;
+}
+
+/**
+ * Staging DDL statements a batch sends at once: each is a metastore round trip, so a chunk of 31
+ * partitions waits for 8 of them, not 31, without flooding the coordinator.
+ */
+export const STAGING_STATEMENTS_AT_ONCE = 4;
+
+/** `fn` over `items`, at most `width` at once, results in the items' order. */
+export async function inBatches<I, O>(
+  items: readonly I[],
+  width: number,
+  fn: (item: I) => Promise<O>,
+): Promise<O[]> {
+  const out: O[] = [];
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import {
   rowCounts,
   sourceSelect,
   trinoPartitionPredicate,
+  trinoPartitionsPredicate,
 } from "./statements.js";
 
 function loadPlan(mode: WriteMode): LoadPlan {
@@ -85,13 +86,110 @@ describe("loadStatement", () => {
   ];
   for (const { mode, range, want } of cases) {
     it(`${mode} ${range === null ? "of the whole table" : "of one day"}`, () => {
-      expect(loadStatement(loadPlan(mode), "TGT", "SRC", range, "t1")).toBe(want);
+      expect(loadStatement(loadPlan(mode), "TGT", "SRC", range === null ? [] : [range], "t1")).toBe(
+        want,
+      );
     });
   }
   it("quotes the tenant id as a string literal in every scope", () => {
-    expect(loadStatement(loadPlan("full_refresh"), "TGT", "SRC", null, "o'brien")).toContain(
+    expect(loadStatement(loadPlan("full_refresh"), "TGT", "SRC", [], "o'brien")).toContain(
       `IF(t."tenant_id" = 'o''brien', 'D')`,
     );
+  });
+});
+
+describe("loadStatement of a batch of days", () => {
+  const days = (...dates: string[]): PartitionRange[] =>
+    dates.map((date) => ({ ...DAY, partition: { ...DAY.partition, date } }));
+  it("replace_partition deletes the tenant's rows of every day of the batch", () => {
+    expect(
+      loadStatement(
+        loadPlan("replace_partition"),
+        "TGT",
+        "SRC",
+        days("2026-01-03", "2026-01-02"),
+        "t1",
+      ),
+    ).toContain(
+      `ON s."__etl_op" = IF(t."tenant_id" = 't1' AND t."day" IN (DATE '2026-01-02', DATE '2026-01-03'), 'D') AND t."tenant_id" = 't1' AND t."day" IN (DATE '2026-01-02', DATE '2026-01-03')`,
+    );
+  });
+  it("merge keeps the latest partition's row of a key before the other columns", () => {
+    expect(
+      loadStatement(
+        loadPlan("merge"),
+        "TGT",
+        "SRC",
+        days("2026-01-02", "2026-01-03"),
+        "t1",
+        '"__etl_seq"',
+      ),
+    ).toContain(`ORDER BY "__etl_seq" DESC, "amount" DESC NULLS LAST, "day" DESC NULLS LAST)`);
+  });
+  it("append takes away what the tenant has in any day of the batch", () => {
+    expect(
+      loadStatement(loadPlan("append"), "TGT", "SRC", days("2026-01-02", "2026-01-05"), "t1"),
+    ).toBe(
+      `INSERT INTO TGT ("id", "amount", "day", "tenant_id") SRC EXCEPT ALL SELECT t."id", t."amount", t."day", t."tenant_id" FROM TGT AS t WHERE t."tenant_id" = 't1' AND t."day" IN (DATE '2026-01-02', DATE '2026-01-05')`,
+    );
+  });
+  it("refuses partitions of different zones in one statement", () => {
+    const [a] = days("2026-01-02");
+    expect(() =>
+      loadStatement(
+        loadPlan("replace_partition"),
+        "TGT",
+        "SRC",
+        [
+          ...(a === undefined ? [] : [a]),
+          { ...DAY, partition: { date: "2026-01-03", timeZone: "UTC" } },
+        ],
+        "t1",
+      ),
+    ).toThrow(/different columns or zones/);
+  });
+});
+
+describe("trinoPartitionsPredicate", () => {
+  const ts = { name: "c", type: "timestamp(6)" };
+  it("is trinoPartitionPredicate for one day", () => {
+    expect(trinoPartitionsPredicate("c", ts, ["2026-03-08"], "UTC")).toBe(
+      trinoPartitionPredicate("c", ts, { date: "2026-03-08", timeZone: "UTC" }),
+    );
+  });
+  it("joins consecutive days of a timestamp into one window, and keeps gaps apart", () => {
+    expect(
+      trinoPartitionsPredicate(
+        "c",
+        ts,
+        ["2026-03-10", "2026-03-08", "2026-03-09", "2026-03-12"],
+        "UTC",
+      ),
+    ).toBe(
+      `(c >= TIMESTAMP '2026-03-08 00:00:00' AND c < TIMESTAMP '2026-03-11 00:00:00') OR (c >= TIMESTAMP '2026-03-12 00:00:00' AND c < TIMESTAMP '2026-03-13 00:00:00')`,
+    );
+  });
+  it("gives one window for a run of days across a month's end, in the zone", () => {
+    expect(
+      trinoPartitionsPredicate(
+        "c",
+        { name: "c", type: "timestamp(6) with time zone" },
+        ["2026-01-31", "2026-02-01"],
+        "Asia/Seoul",
+      ),
+    ).toBe(
+      `c >= TIMESTAMP '2026-01-31 00:00:00 Asia/Seoul' AND c < TIMESTAMP '2026-02-02 00:00:00 Asia/Seoul'`,
+    );
+  });
+  it("refuses a day that is no calendar day", () => {
+    expect(() =>
+      trinoPartitionsPredicate(
+        "c",
+        { name: "c", type: "date" },
+        ["2026-01-02", "2026-02-30"],
+        "UTC",
+      ),
+    ).toThrow(/"2026-02-30" is not a partition date/);
   });
 });
 

@@ -2,7 +2,9 @@
  * The SQL of a load, as pure functions of its plan: the SELECT over the staging table (guarded
  * against rows outside the partition), the count of staged rows (and of rows outside the
  * partition) for data whose manifest does not count them, and the one DML statement per write mode
- * (INSERT for append, MERGE for the others), each a single Iceberg commit.
+ * (INSERT for append, MERGE for the others), each a single Iceberg commit. A batch of partitions
+ * (a chunked backfill, batch.ts) is the same statement over the UNION ALL of its partitions' guarded
+ * sources, scoped to all of their days.
  */
 import { addDays, parseCalendarDate } from "../contract/calendar.js";
 import { resolveZone } from "../contract/zone.js";
@@ -50,20 +52,66 @@ export function trinoPartitionPredicate(
   column: LoadColumn,
   partition: { date: string; timeZone: string },
 ): string {
-  const from = partition.date;
-  const date = parseCalendarDate(from);
-  if (!date.ok) {
-    throw new InvalidIdentifierError(`"${from}" is not a partition date: ${date.problem}`);
-  }
+  const from = checkedDate(partition.date);
   if (column.type === "date") {
     return `${ref} = DATE ${stringLiteral(from)}`;
   }
-  const to = addDays(from, 1);
+  return windowPredicate(ref, column, from, addDays(from, 1), partition.timeZone);
+}
+
+function checkedDate(text: string): string {
+  const date = parseCalendarDate(text);
+  if (!date.ok) {
+    throw new InvalidIdentifierError(`"${text}" is not a partition date: ${date.problem}`);
+  }
+  return text;
+}
+
+/** `ref` in [from 00:00, to 00:00) of the zone (timestamp with time zone) or as written. */
+function windowPredicate(
+  ref: string,
+  column: LoadColumn,
+  from: string,
+  to: string,
+  timeZone: string,
+): string {
   if (column.type.endsWith("with time zone")) {
-    const z = zoneLiteralPart(partition.timeZone);
+    const z = zoneLiteralPart(timeZone);
     return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00 ${z}`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00 ${z}`)}`;
   }
   return `${ref} >= TIMESTAMP ${stringLiteral(`${from} 00:00:00`)} AND ${ref} < TIMESTAMP ${stringLiteral(`${to} 00:00:00`)}`;
+}
+
+/**
+ * Predicate selecting several daily partitions on `ref`: for a date column one `=` or an `IN`
+ * list, for a timestamp the OR of one half-open window per run of consecutive days. One date gives
+ * exactly trinoPartitionPredicate's text.
+ */
+export function trinoPartitionsPredicate(
+  ref: string,
+  column: LoadColumn,
+  dates: readonly string[],
+  timeZone: string,
+): string {
+  const sorted = [...new Set(dates.map(checkedDate))].sort();
+  const first = sorted[0];
+  if (first === undefined) {
+    throw new Error("internal: a partition predicate over no partition");
+  }
+  if (sorted.length === 1) {
+    return trinoPartitionPredicate(ref, column, { date: first, timeZone });
+  }
+  if (column.type === "date") {
+    return `${ref} IN (${sorted.map((d) => `DATE ${stringLiteral(d)}`).join(", ")})`;
+  }
+  const runs: { from: string; to: string }[] = [];
+  for (const d of sorted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && addDays(last.to, 1) === d) last.to = d;
+    else runs.push({ from: d, to: d });
+  }
+  const windows = runs.map((r) => windowPredicate(ref, column, r.from, addDays(r.to, 1), timeZone));
+  return windows.length === 1 ? (windows[0] ?? "") : windows.map((w) => `(${w})`).join(" OR ");
 }
 
 /** SELECT over the staging table producing the target's columns (tenant column included). */
@@ -87,6 +135,8 @@ export function guardedSource(
   tenantId: string,
   range: PartitionRange,
   message: string,
+  /** Columns added after the target's (a batch's precedence ordinal). */
+  extra: readonly string[] = [],
 ): string {
   const cols = pl.dataColumns.map((c) => {
     const value = stagedExpr(quoteTrinoColumn(c.name), c.type);
@@ -97,6 +147,7 @@ export function guardedSource(
     return `IF(coalesce(${inside}, false), ${value}, CAST(fail(${stringLiteral(message)}) AS ${c.type})) AS ${quoteTrinoColumn(c.name)}`;
   });
   cols.push(`CAST(${stringLiteral(tenantId)} AS varchar) AS ${quoteTrinoColumn(pl.tenantColumn)}`);
+  cols.push(...extra);
   return `SELECT ${cols.join(", ")} FROM ${staging}`;
 }
 
@@ -132,16 +183,26 @@ function replaceStatement(pl: LoadPlan, target: string, source: string, scope: s
   ].join("\n");
 }
 
-/** One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. */
-function mergeStatement(pl: LoadPlan, target: string, source: string, tenantId: string): string {
+/**
+ * One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. With
+ * `precedence` (a batch's partition ordinal, later partitions greater), a key staged by several
+ * partitions keeps the latest partition's row, as loading them one by one in order would.
+ */
+function mergeStatement(
+  pl: LoadPlan,
+  target: string,
+  source: string,
+  tenantId: string,
+  precedence: string | null,
+): string {
   const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
   // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
   const orderable = others.filter((c) => !c.type.startsWith("array("));
-  const order =
-    orderable.length === 0
-      ? "1"
-      : orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`).join(", ");
+  const order = [
+    ...(precedence === null ? [] : [`${precedence} DESC`]),
+    ...orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`),
+  ];
   const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
   const on = keys.map((k) => `t.${k} IS NOT DISTINCT FROM s.${k}`).join(" AND ");
   const changed = others
@@ -150,7 +211,7 @@ function mergeStatement(pl: LoadPlan, target: string, source: string, tenantId: 
   const cols = allColumns(pl);
   const lines = [
     `MERGE INTO ${target} AS t`,
-    `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
+    `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order.length === 0 ? "1" : order.join(", ")}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
     // The constant tenant predicate is pushed into the target's scan (file statistics prune the
     // other tenants' files); the join on the column keeps the key match itself.
     `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,
@@ -176,19 +237,28 @@ export function countStatement(source: string, range: PartitionRange | null): st
   return `SELECT CAST(count(*) AS varchar), CAST(${outside} AS varchar) FROM (${source}) AS s`;
 }
 
-/** The one DML statement writing `source` (the staged rows) into `target` for the plan's mode. */
+/** The column of a batch's source that orders its partitions (see mergeStatement). */
+export const BATCH_SEQUENCE_COLUMN = quoteTrinoIdent(`${RESERVED_PREFIX}seq`);
+
+/**
+ * The one DML statement writing `source` (the staged rows) into `target` for the plan's mode,
+ * scoped to the partitions of `ranges` (none: the load is unpartitioned). `precedence` names the
+ * source's column ordering a batch's partitions (merge keeps the latest partition's row of a key).
+ */
 export function loadStatement(
   pl: LoadPlan,
   target: string,
   source: string,
-  range: PartitionRange | null,
+  ranges: readonly PartitionRange[],
   tenantId: string,
+  precedence: string | null = null,
 ): string {
   const tenantScope = `t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)}`;
+  const first = ranges[0];
   const partitionScope =
-    range === null
+    first === undefined
       ? null
-      : `${tenantScope} AND ${trinoPartitionPredicate(`t.${quoteTrinoColumn(range.column.name)}`, range.column, range.partition)}`;
+      : `${tenantScope} AND ${rangesPredicate(`t.${quoteTrinoColumn(first.column.name)}`, ranges)}`;
   switch (pl.mode) {
     case "append": {
       // Multiset difference against what this tenant already has in the partition: a rerun of
@@ -197,7 +267,7 @@ export function loadStatement(
       return `INSERT INTO ${target} (${cols.join(", ")}) ${source} EXCEPT ALL SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${target} AS t WHERE ${partitionScope ?? tenantScope}`;
     }
     case "merge":
-      return mergeStatement(pl, target, source, tenantId);
+      return mergeStatement(pl, target, source, tenantId, precedence);
     case "replace_partition":
       if (partitionScope === null) {
         throw new Error(
@@ -208,6 +278,33 @@ export function loadStatement(
     case "full_refresh":
       return replaceStatement(pl, target, source, tenantScope);
   }
+}
+
+/** The days of `ranges` (one column and zone: one batch's) as one predicate on `ref`. */
+function rangesPredicate(ref: string, ranges: readonly PartitionRange[]): string {
+  const first = ranges[0];
+  if (first === undefined) {
+    throw new Error("internal: a partition scope over no partition");
+  }
+  const column = first.column;
+  const zone = first.partition.timeZone;
+  for (const r of ranges) {
+    if (
+      r.column.name !== column.name ||
+      r.column.type !== column.type ||
+      r.partition.timeZone !== zone
+    ) {
+      throw new Error(
+        `internal: one statement over partitions of different columns or zones (${column.name} ${column.type} ${zone}, ${r.column.name} ${r.column.type} ${r.partition.timeZone})`,
+      );
+    }
+  }
+  return trinoPartitionsPredicate(
+    ref,
+    column,
+    ranges.map((r) => r.partition.date),
+    zone,
+  );
 }
 
 /**

@@ -203,6 +203,7 @@ afterAll(async () => {
 
 describe.sequential("orchestration on the real stack", () => {
   it("backfills three days; SIGKILLed after the first, a re-run finishes without redoing it or duplicating rows", async () => {
+    // One partition at a time (--chunk 1), so that the kill falls between two partitions.
     const child = spawnCli([
       "backfill",
       "daily_etl",
@@ -210,6 +211,8 @@ describe.sequential("orchestration on the real stack", () => {
       DAYS[0] ?? "",
       "--to",
       DAYS[2] ?? "",
+      "--chunk",
+      "1",
     ]);
     // Kill mid-way: the first partition is done and the second one's run is under way.
     const deadline = Date.now() + 300_000;
@@ -241,6 +244,8 @@ describe.sequential("orchestration on the real stack", () => {
       DAYS[0] ?? "",
       "--to",
       DAYS[2] ?? "",
+      "--chunk",
+      "1",
     ]);
     const code = await exited(again);
     expect(code, again.output()).toBe(0);
@@ -274,6 +279,49 @@ describe.sequential("orchestration on the real stack", () => {
     expect(names).toContain(`${TENANT}/load/process_result range_avg_cycle_time`);
     expect(names).toContain(`${TENANT}/load/equipment_event range_utilization_rate`);
   }, 900_000);
+
+  it("re-runs the three days as one chunk: the same tables, one batched load per pipeline, no retry", async () => {
+    const tables = ["lot_raw", "aps_input_wip", "equipment_utilization", "aps_input_cycle_time"];
+    const contents = async () => {
+      const out: Record<string, string[]> = {};
+      for (const t of tables) {
+        const rows = await trino.rows(
+          `SELECT * FROM iceberg.${TRINO_SCHEMA}.${t} WHERE project_id = '${TENANT}'`,
+        );
+        out[t] = rows.map((r) => JSON.stringify(r)).sort();
+      }
+      return out;
+    };
+    const dayByDay = await contents();
+    const startedAt = new Date().toISOString();
+    const r = await cli([
+      "backfill",
+      "daily_etl",
+      "--from",
+      DAYS[0] ?? "",
+      "--to",
+      DAYS[2] ?? "",
+      "--force",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("in chunks of 31");
+    expect(await contents()).toEqual(dayByDay);
+    const loads = (await ledger().materializations(TENANT)).filter(
+      (m) => m.startedAt >= startedAt && m.assetKey.includes("/load/"),
+    );
+    const loadKeys = DAILY.filter((k) => k.includes("/load/"));
+    expect(loads).toHaveLength(loadKeys.length * DAYS.length);
+    for (const key of loadKeys) {
+      const mine = loads.filter((m) => m.assetKey === key);
+      expect(mine.map((m) => m.partition).sort()).toEqual(DAYS);
+      // Every partition's load was the first try, and all three were the same statement.
+      expect(mine.map((m) => [m.status, m.attempts])).toEqual(DAYS.map(() => ["succeeded", 1]));
+      expect(new Set(mine.map((m) => m.metadata.queryId)).size, key).toBe(1);
+      expect(mine.map((m) => (m.metadata.batch as { partitions?: number }).partitions)).toEqual(
+        DAYS.map(() => DAYS.length),
+      );
+    }
+  }, 600_000);
 
   it("rides out an S3 server stopped for a few seconds by retrying", async () => {
     await stack("stop", "s3");
