@@ -4,7 +4,8 @@ import type { LoadColumn } from "../load/columns.js";
 import { Logger } from "../logger.js";
 import type { AssetPlan } from "../plan.js";
 import { runRecord } from "../test-fixtures.js";
-import { ChunkLoads, Slots } from "./chunk.js";
+import { ChunkLoads, Slots, slottedHandlers } from "./chunk.js";
+import type { AssetOutcome, AssetRunContext, StageHandler } from "./types.js";
 
 const logger = new Logger({}, { write: () => {}, isTTY: false }, "error");
 const COLUMNS: LoadColumn[] = [
@@ -208,5 +209,39 @@ describe("Slots", () => {
     const slots = new Slots(1);
     await expect(slots.use(async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
     await expect(slots.use(async () => 1)).resolves.toBe(1);
+  });
+});
+
+describe("slottedHandlers", () => {
+  /** A handler counting how many of its calls run at once. */
+  function counting() {
+    const seen = { running: 0, most: 0 };
+    const handler: StageHandler = async (): Promise<AssetOutcome> => {
+      seen.running += 1;
+      seen.most = Math.max(seen.most, seen.running);
+      await settled();
+      seen.running -= 1;
+      return { metadata: {}, checks: [] };
+    };
+    return { seen, handler };
+  }
+  // The handlers read nothing of the context here.
+  const ctx = {} as AssetRunContext;
+
+  it("runs extracts up to the slots, dbt builds one at a time, and loads outside the slots", async () => {
+    const extract = counting();
+    const dbt = counting();
+    const load = counting();
+    const h = slottedHandlers(
+      { extract: extract.handler, dbt: dbt.handler, load: load.handler },
+      new Slots(2),
+    );
+    const calls = (stage: "extract" | "dbt" | "load") =>
+      [1, 2, 3, 4].map(() => h[stage]?.(ctx) ?? Promise.reject(new Error(`no ${stage}`)));
+    await Promise.all([...calls("extract"), ...calls("dbt"), ...calls("load")]);
+    expect(extract.seen.most).toBe(2);
+    expect(dbt.seen.most).toBe(1);
+    expect(load.seen.most).toBe(4);
+    expect(h.transfer).toBeUndefined();
   });
 });

@@ -210,18 +210,21 @@ export class ChunkLoads implements RunObserver {
 
 /**
  * `handlers` for the runs of a chunk: every stage but load through `slots` (the load handler
- * takes a slot itself for what it does outside a batch).
+ * takes a slot itself for what it does outside a batch), and dbt builds one at a time: runs of
+ * one tenant building dbt models at once share its source views, each pointing them at its own
+ * partition (docs/reliability.md, known gap 5), so a chunk's partitions build one after another.
  */
 export function slottedHandlers(handlers: StageHandlers, slots: Slots): StageHandlers {
   const slotted =
     (h: StageHandler): StageHandler =>
     (ctx) =>
       slots.use(() => h(ctx));
+  const oneBuild = new Slots(1);
   const { extract, transfer, load, dbt } = handlers;
   return {
     ...(extract === undefined ? {} : { extract: slotted(extract) }),
     ...(transfer === undefined ? {} : { transfer: slotted(transfer) }),
     ...(load === undefined ? {} : { load }),
-    ...(dbt === undefined ? {} : { dbt: slotted(dbt) }),
+    ...(dbt === undefined ? {} : { dbt: (ctx) => oneBuild.use(() => slotted(dbt)(ctx)) }),
   };
 }
