@@ -4,7 +4,7 @@ import type { LoadColumn } from "../load/columns.js";
 import { Logger } from "../logger.js";
 import type { AssetPlan } from "../plan.js";
 import { runRecord } from "../test-fixtures.js";
-import { ChunkLoads, Slots, slottedHandlers } from "./chunk.js";
+import { BatchFailedError, ChunkLoads, Slots, slottedHandlers } from "./chunk.js";
 import type { AssetOutcome, AssetRunContext, StageHandler } from "./types.js";
 
 const logger = new Logger({}, { write: () => {}, isTTY: false }, "error");
@@ -144,7 +144,7 @@ describe("ChunkLoads", () => {
     expect(batches).toEqual([["2026-01-01"], ["2026-01-02", "2026-01-03"]]);
   });
 
-  it("fails every partition of a failed batch with its error", async () => {
+  it("fails every day of a failed batch, as a BatchFailedError each day may retry alone", async () => {
     const chunk = new ChunkLoads(["2026-01-01", "2026-01-02"], new Slots(1), logger);
     const boom = async (): Promise<BatchLoadResult> => {
       throw new Error("a row outside its day");
@@ -153,10 +153,24 @@ describe("ChunkLoads", () => {
       chunk.load("p", item("2026-01-01"), boom, never),
       chunk.load("p", item("2026-01-02"), boom, never),
     ]);
-    expect(results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok"))).toEqual([
-      "Error: a row outside its day",
-      "Error: a row outside its day",
-    ]);
+    for (const r of results) {
+      expect(r.status).toBe("rejected");
+      const reason = r.status === "rejected" ? r.reason : null;
+      expect(reason).toBeInstanceOf(BatchFailedError);
+      expect(reason instanceof BatchFailedError ? reason.partitions : []).toEqual([
+        "2026-01-01",
+        "2026-01-02",
+      ]);
+      expect(String(reason)).toContain("a row outside its day");
+    }
+  });
+
+  it("fails a batch of one day with the load's own error", async () => {
+    const chunk = new ChunkLoads(["2026-01-01"], new Slots(1), logger);
+    const boom = async (): Promise<BatchLoadResult> => {
+      throw new Error("a bad value");
+    };
+    await expect(chunk.load("p", item("2026-01-01"), boom, never)).rejects.toThrow(/^a bad value$/);
   });
 
   it("lets a stopped run stop waiting, and sends the rest without it", async () => {

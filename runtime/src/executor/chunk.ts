@@ -43,6 +43,23 @@ export class Slots {
   }
 }
 
+/**
+ * A batch of several days failed: each of its days may load alone (one bad day then fails by
+ * itself, the others commit). Carries the batch's error.
+ */
+export class BatchFailedError extends Error {
+  override readonly name = "BatchFailedError";
+  constructor(
+    readonly partitions: readonly string[],
+    options: { cause: unknown },
+  ) {
+    super(
+      `the batch load of ${partitions.length} partitions (${partitions[0]}..${partitions[partitions.length - 1]}) failed: ${errorText(options.cause)}`,
+      options,
+    );
+  }
+}
+
 /** How one pipeline's batch is loaded: given by the first load of the chunk that submits. */
 export type BatchLoader = (items: BatchItem[]) => Promise<BatchLoadResult>;
 
@@ -202,7 +219,14 @@ export class ChunkLoads implements RunObserver {
         const result = await loader(group);
         for (const m of members) m.resolve(result);
       } catch (error) {
-        for (const m of members) m.reject(error);
+        const failed =
+          members.length > 1
+            ? new BatchFailedError(
+                group.map((i) => i.partition.date),
+                { cause: error },
+              )
+            : error;
+        for (const m of members) m.reject(failed);
       }
     }
   }

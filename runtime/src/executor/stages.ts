@@ -28,7 +28,7 @@ import {
 } from "../load/staging.js";
 import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
-import { StageError } from "../retry/index.js";
+import { classifyError, StageError } from "../retry/index.js";
 import { runtimeObjects } from "../runtime-objects.js";
 import { createStorage } from "../storage/index.js";
 import { readManifest } from "../storage/layout.js";
@@ -38,7 +38,7 @@ import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
 import { quoteTrinoColumn } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
-import type { ChunkLoads } from "./chunk.js";
+import { BatchFailedError, type ChunkLoads } from "./chunk.js";
 import type {
   AssetOutcome,
   AssetRunContext,
@@ -444,27 +444,48 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     ctx.attempt === 1 &&
     chunk.has(partition.date) &&
     batchProblem(p, [{ staged }]) === null;
+  const joinBatch = async (c: ChunkLoads, date: string): Promise<LoadResult | BatchedLoad> => {
+    try {
+      const b = await c.load(
+        p.name,
+        {
+          staged,
+          partition: { date, timeZone: ctx.envPlan.partitions.timezone },
+          runId: ctx.runId,
+        },
+        (items) =>
+          loadPartitions({
+            client,
+            tenantId: ctx.plan.tenant.id,
+            pipeline: p,
+            catalog: catalog.value,
+            items,
+            logger: ctx.logger,
+            staging,
+            ensured: pending.ensured,
+          }),
+        ctx.signal,
+      );
+      return batchedLoadResult(staged, date, b);
+    } catch (error) {
+      // A batch of several days that failed for good (a row outside its day, a bad value): each
+      // day loads alone, so only the day at fault fails, with its own message. A transient failure
+      // is the executor's to retry (its retry loads alone too).
+      if (
+        !(error instanceof BatchFailedError) ||
+        classifyError(error.cause) === "transient" ||
+        ctx.signal.aborted
+      ) {
+        throw error;
+      }
+      ctx.logger.warn("batch load failed; loading this partition alone", {
+        error: error.message,
+      });
+      return c.slots.use(single);
+    }
+  };
   const result: LoadResult | BatchedLoad = batched
-    ? batchedLoadResult(
-        staged,
-        partition.date,
-        await chunk.load(
-          p.name,
-          { staged, partition, runId: ctx.runId },
-          (items) =>
-            loadPartitions({
-              client,
-              tenantId: ctx.plan.tenant.id,
-              pipeline: p,
-              catalog: catalog.value,
-              items,
-              logger: ctx.logger,
-              staging,
-              ensured: pending.ensured,
-            }),
-          ctx.signal,
-        ),
-      )
+    ? await joinBatch(chunk, partition.date)
     : chunk === null
       ? await single()
       : await chunk.slots.use(single);
