@@ -69,6 +69,19 @@ describe("checkStatement", () => {
     expect(checkStatement(check, SCOPE)).toBe(want);
   });
 
+  it("groups by the day for a batch: one row per day, led by the day", () => {
+    expect(
+      checkStatement({ type: "not_null", name: "n", column: "lot", severity: "error" }, SCOPE, "D"),
+    ).toBe(
+      `SELECT CAST(D AS varchar), CAST(count_if("lot" IS NULL) AS varchar), CAST(ARRAY[] AS array(varchar)) FROM T WHERE W GROUP BY 1`,
+    );
+    expect(
+      checkStatement({ type: "unique", name: "u", columns: ["id"], severity: "error" }, SCOPE, "D"),
+    ).toBe(
+      `SELECT g, CAST(count(*) AS varchar), slice(array_agg(k), 1, 5) FROM (SELECT CAST(D AS varchar) AS g, coalesce(CAST("id" AS varchar), 'NULL') AS k FROM T WHERE W GROUP BY 1, "id" HAVING count(*) > 1) GROUP BY g`,
+    );
+  });
+
   it("refuses a column the target cannot hold before any query", () => {
     expect(() =>
       checkStatement({ type: "not_null", name: "n", column: "Lot", severity: "error" }, SCOPE),

@@ -54,21 +54,29 @@ function text(expr: string): string {
 
 /**
  * The one query of a check over `scope`: a row of the failing count (row_count: the row count) as
- * varchar and up to SAMPLE_SIZE offending values as array(varchar).
+ * varchar and up to SAMPLE_SIZE offending values as array(varchar). With `group` (an expression
+ * naming each row's day, for a batch of partitions), one such row per group, led by the group's
+ * value as varchar; a group without rows has no row (its count is 0).
  */
-export function checkStatement(check: CheckPlan, scope: CheckScope): string {
+export function checkStatement(
+  check: CheckPlan,
+  scope: CheckScope,
+  group: string | null = null,
+): string {
   const base = `FROM ${scope.from} WHERE ${scope.where}`;
+  const g = group === null ? "" : `CAST(${group} AS varchar), `;
+  const by = group === null ? "" : " GROUP BY 1";
   const sample = (bad: string, value: string) =>
     `CAST(count_if(${bad}) AS varchar), slice(array_distinct(array_agg(${text(value)}) FILTER (WHERE ${bad})), 1, ${SAMPLE_SIZE})`;
   switch (check.type) {
     case "not_null": {
       const c = quoteTrinoColumn(check.column, "check column");
-      return `SELECT CAST(count_if(${c} IS NULL) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}`;
+      return `SELECT ${g}CAST(count_if(${c} IS NULL) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}${by}`;
     }
     case "accepted_values": {
       const c = quoteTrinoColumn(check.column, "check column");
       const bad = `${c} IS NOT NULL AND CAST(${c} AS varchar) NOT IN (${check.values.map(stringLiteral).join(", ")})`;
-      return `SELECT ${sample(bad, c)} ${base}`;
+      return `SELECT ${g}${sample(bad, c)} ${base}${by}`;
     }
     case "range": {
       const c = quoteTrinoColumn(check.column, "check column");
@@ -76,21 +84,25 @@ export function checkStatement(check: CheckPlan, scope: CheckScope): string {
       if (check.min !== null) parts.push(`${c} < ${numberLiteral(check.min)}`);
       if (check.max !== null) parts.push(`${c} > ${numberLiteral(check.max)}`);
       const bad = parts.length === 0 ? "false" : `(${parts.join(" OR ")})`;
-      return `SELECT ${sample(bad, c)} ${base}`;
+      return `SELECT ${g}${sample(bad, c)} ${base}${by}`;
     }
     case "regex": {
       const c = quoteTrinoColumn(check.column, "check column");
       const bad = `${c} IS NOT NULL AND NOT regexp_like(CAST(${c} AS varchar), ${stringLiteral(check.pattern)})`;
-      return `SELECT ${sample(bad, c)} ${base}`;
+      return `SELECT ${g}${sample(bad, c)} ${base}${by}`;
     }
     case "unique": {
       const cols = check.columns.map((c) => quoteTrinoColumn(c, "check column"));
       const key =
         cols.length === 1 ? text(cols[0] ?? "") : `concat_ws('|', ${cols.map(text).join(", ")})`;
-      return `SELECT CAST(count(*) AS varchar), slice(array_agg(k), 1, ${SAMPLE_SIZE}) FROM (SELECT ${key} AS k ${base} GROUP BY ${cols.join(", ")} HAVING count(*) > 1)`;
+      if (group === null) {
+        return `SELECT CAST(count(*) AS varchar), slice(array_agg(k), 1, ${SAMPLE_SIZE}) FROM (SELECT ${key} AS k ${base} GROUP BY ${cols.join(", ")} HAVING count(*) > 1)`;
+      }
+      // A key is duplicated within its day: the same key on two days is two partitions' rows.
+      return `SELECT g, CAST(count(*) AS varchar), slice(array_agg(k), 1, ${SAMPLE_SIZE}) FROM (SELECT CAST(${group} AS varchar) AS g, ${key} AS k ${base} GROUP BY 1, ${cols.join(", ")} HAVING count(*) > 1) GROUP BY g`;
     }
     case "row_count":
-      return `SELECT CAST(count(*) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}`;
+      return `SELECT ${g}CAST(count(*) AS varchar), CAST(ARRAY[] AS array(varchar)) ${base}${by}`;
   }
 }
 
@@ -124,29 +136,66 @@ export async function runChecks(
       checkStatement(check, scope),
       scope.session === undefined ? {} : { session: scope.session },
     );
-    const row = out.rows[0] ?? [];
-    const sample = Array.isArray(row[1]) ? row[1].map((v) => String(v)) : [];
-    const { passed, failing } = checkVerdict(check, Number(row[0] ?? 0));
-    const result: CheckResult = {
-      name: check.name,
-      type: check.type,
-      severity: check.severity,
-      passed,
-      failing,
-      sample,
-      queryId: out.queryId,
-    };
-    if (!result.passed) {
-      logger[check.severity === "error" ? "error" : "warn"]("data check failed", {
-        check: check.name,
-        type: check.type,
-        failing,
-        sample,
-      });
-    }
-    results.push(result);
+    results.push(checkResult(check, out.rows[0] ?? [], out.queryId, logger));
   }
   return results;
+}
+
+/**
+ * Every check over the rows of several days at once (a batch's), one query per check grouped by
+ * `day` (an expression giving each row's day as YYYY-MM-DD): each day's results, as `runChecks`
+ * over that day alone gives them (`row_count` and the others count a day without rows as 0).
+ */
+export async function runChecksByDay(
+  client: TrinoClient,
+  checks: readonly CheckPlan[],
+  scope: CheckScope,
+  day: string,
+  days: readonly string[],
+  logger: Logger = rootLogger,
+): Promise<Map<string, CheckResult[]>> {
+  const byDay = new Map<string, CheckResult[]>(days.map((d) => [d, []]));
+  for (const check of checks) {
+    const out = await client.execute(
+      checkStatement(check, scope, day),
+      scope.session === undefined ? {} : { session: scope.session },
+    );
+    const rows = new Map(out.rows.map((r) => [String(r[0] ?? ""), r.slice(1)]));
+    for (const d of days) {
+      const dayLogger = logger.child({ partition: d });
+      byDay.get(d)?.push(checkResult(check, rows.get(d) ?? [], out.queryId, dayLogger));
+    }
+  }
+  return byDay;
+}
+
+/** A check's result from its query's row (count, sample), logged when it failed. */
+function checkResult(
+  check: CheckPlan,
+  row: readonly unknown[],
+  queryId: string,
+  logger: Logger,
+): CheckResult {
+  const sample = Array.isArray(row[1]) ? row[1].map((v) => String(v)) : [];
+  const { passed, failing } = checkVerdict(check, Number(row[0] ?? 0));
+  const result: CheckResult = {
+    name: check.name,
+    type: check.type,
+    severity: check.severity,
+    passed,
+    failing,
+    sample,
+    queryId,
+  };
+  if (!result.passed) {
+    logger[check.severity === "error" ? "error" : "warn"]("data check failed", {
+      check: check.name,
+      type: check.type,
+      failing,
+      sample,
+    });
+  }
+  return result;
 }
 
 /** Throws CheckFailedError when any error-severity check failed. */

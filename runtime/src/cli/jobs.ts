@@ -291,42 +291,7 @@ export async function backfillPartitions(
     );
   };
   if (chunk > 1 && ctx.stageHandlers === null) {
-    // One set of table checks for the whole backfill; the rest of the handlers' state per chunk.
-    const ensured = new EnsuredObjects();
-    const sorted = [...todo].sort();
-    for (let i = 0; i < sorted.length && !ctx.signal.aborted; i += chunk) {
-      const part = sorted.slice(i, i + chunk);
-      const slots = new Slots(concurrency * Math.max(1, job.concurrency));
-      const loads = new ChunkLoads(part, slots, s.logger);
-      const handlers = slottedHandlers(defaultStageHandlers({ ensured, chunk: loads }), slots);
-      s.logger.info("backfill chunk started", {
-        job: job.name,
-        from: part[0],
-        to: part[part.length - 1],
-        partitions: part.length,
-      });
-      await Promise.all(
-        part.map(async (p) => {
-          try {
-            const outcome = await executeOne(ctx, s, job, p, "backfill", {
-              handlers,
-              // Every asset may wait for its batch without holding up the rest: the slots bound the work.
-              concurrency: Math.max(1, job.assets.length),
-              observers: [loads],
-            });
-            record(p, outcome);
-          } finally {
-            loads.runEnded(p);
-          }
-        }),
-      );
-      s.logger.info("backfill chunk finished", {
-        job: job.name,
-        from: part[0],
-        to: part[part.length - 1],
-        batchLoads: loads.batchCount,
-      });
-    }
+    await chunkedBackfill(ctx, s, job, todo, concurrency, chunk, record);
     return results;
   }
   const queue = [...todo];
@@ -341,6 +306,60 @@ export async function backfillPartitions(
     Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker),
   );
   return results;
+}
+
+/**
+ * The chunks of a backfill, in date order, two in flight: once a chunk's loads go (its
+ * extracts and transfers are done), the next one starts, so its extracts run while those commit. The work of both goes through one set of slots (the backfill's
+ * concurrency), a chunk's batch of a pipeline goes after the previous chunk's (ChunkLoads), and a
+ * third chunk starts only once the first has ended.
+ */
+async function chunkedBackfill(
+  ctx: SelectedContext,
+  s: Session,
+  job: JobPlan,
+  todo: readonly string[],
+  concurrency: number,
+  chunk: number,
+  record: (p: string, outcome: RunOutcome) => void,
+): Promise<void> {
+  // One set of table checks and slots for the whole backfill; the rest of the handlers' state per
+  // chunk.
+  const ensured = new EnsuredObjects();
+  const slots = new Slots(concurrency * Math.max(1, job.concurrency));
+  const sorted = [...todo].sort();
+  let previous: { loads: ChunkLoads; done: Promise<void> } | null = null;
+  for (let i = 0; i < sorted.length && !ctx.signal.aborted; i += chunk) {
+    const part = sorted.slice(i, i + chunk);
+    const loads: ChunkLoads = new ChunkLoads(part, slots, s.logger, previous?.loads ?? null);
+    const handlers = slottedHandlers(defaultStageHandlers({ ensured, chunk: loads }), slots);
+    const range = { job: job.name, from: part[0], to: part[part.length - 1] };
+    s.logger.info("backfill chunk started", { ...range, partitions: part.length });
+    const done = Promise.all(
+      part.map(async (p) => {
+        try {
+          const outcome = await executeOne(ctx, s, job, p, "backfill", {
+            handlers,
+            // Every asset may wait for its batch without holding up the rest: the slots bound the work.
+            concurrency: Math.max(1, job.assets.length),
+            observers: [loads],
+          });
+          record(p, outcome);
+        } finally {
+          loads.runEnded(p);
+        }
+      }),
+    ).then(() => {
+      s.logger.info("backfill chunk finished", { ...range, batchLoads: loads.batchCount });
+    });
+    // Awaited below (a failure of the ledger ends the backfill there); until then not unhandled.
+    done.catch(() => {});
+    if (previous !== null) await previous.done;
+    // The next chunk's work queues behind this one's: it starts once this one's loads go.
+    await Promise.race([loads.loading, done]);
+    previous = { loads, done };
+  }
+  if (previous !== null) await previous.done;
 }
 
 export async function backfillCommand(ctx: SelectedContext): Promise<number> {

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { BatchItem, BatchLoadResult } from "../load/batch.js";
+import type { BatchItem } from "../load/batch.js";
 import type { LoadColumn } from "../load/columns.js";
 import { Logger } from "../logger.js";
 import type { AssetPlan } from "../plan.js";
 import { runRecord } from "../test-fixtures.js";
-import { BatchFailedError, ChunkLoads, Slots, slottedHandlers } from "./chunk.js";
+import {
+  BatchFailedError,
+  type BatchOutcome,
+  ChunkLoads,
+  Slots,
+  slottedHandlers,
+} from "./chunk.js";
 import type { AssetOutcome, AssetRunContext, StageHandler } from "./types.js";
 
 const logger = new Logger({}, { write: () => {}, isTTY: false }, "error");
@@ -30,23 +36,26 @@ function item(date: string, columns: LoadColumn[] = COLUMNS): BatchItem {
 /** A loader that records each batch's days and answers with them. */
 function recordingLoader() {
   const batches: string[][] = [];
-  const loader = async (items: BatchItem[]): Promise<BatchLoadResult> => {
+  const loader = async (items: BatchItem[]): Promise<BatchOutcome> => {
     const partitions = items.map((i) => i.partition.date);
     batches.push(partitions);
     return {
-      target: "iceberg.s.t",
-      writeMode: "merge",
-      partitions,
-      rowsStagedByPartition: items.map(() => 10),
-      rowsStaged: 10 * items.length,
-      rowsInserted: 10 * items.length,
-      rowsUpdated: 0,
-      rowsDeleted: 0,
-      snapshotId: "1",
-      tableCreated: false,
-      columnsAdded: [],
-      queryId: `q${batches.length}`,
-      elapsedMs: 1,
+      checks: null,
+      load: {
+        target: "iceberg.s.t",
+        writeMode: "merge",
+        partitions,
+        rowsStagedByPartition: items.map(() => 10),
+        rowsStaged: 10 * items.length,
+        rowsInserted: 10 * items.length,
+        rowsUpdated: 0,
+        rowsDeleted: 0,
+        snapshotId: "1",
+        tableCreated: false,
+        columnsAdded: [],
+        queryId: `q${batches.length}`,
+        elapsedMs: 1,
+      },
     };
   };
   return { batches, loader };
@@ -95,14 +104,21 @@ describe("ChunkLoads", () => {
   it("sends one batch once every partition of the chunk submitted, in date order", async () => {
     const chunk = new ChunkLoads(["2026-01-01", "2026-01-02", "2026-01-03"], new Slots(1), logger);
     const { batches, loader } = recordingLoader();
+    let loading = false;
+    void chunk.loading.then(() => {
+      loading = true;
+    });
     const a = chunk.load("p", item("2026-01-03"), loader, never);
     const b = chunk.load("p", item("2026-01-01"), loader, never);
     await settled();
     expect(batches).toEqual([]);
+    expect(loading).toBe(false);
     const c = chunk.load("p", item("2026-01-02"), loader, never);
     const results = await Promise.all([a, b, c]);
     expect(batches).toEqual([["2026-01-01", "2026-01-02", "2026-01-03"]]);
-    expect(new Set(results.map((r) => r.queryId))).toEqual(new Set(["q1"]));
+    // Its first batch went: the backfill may start the next chunk.
+    expect(loading).toBe(true);
+    expect(new Set(results.map((r) => r.load.queryId))).toEqual(new Set(["q1"]));
     expect(chunk.batchCount).toBe(1);
   });
 
@@ -146,7 +162,7 @@ describe("ChunkLoads", () => {
 
   it("fails every day of a failed batch, as a BatchFailedError each day may retry alone", async () => {
     const chunk = new ChunkLoads(["2026-01-01", "2026-01-02"], new Slots(1), logger);
-    const boom = async (): Promise<BatchLoadResult> => {
+    const boom = async (): Promise<BatchOutcome> => {
       throw new Error("a row outside its day");
     };
     const results = await Promise.allSettled([
@@ -167,7 +183,7 @@ describe("ChunkLoads", () => {
 
   it("fails a batch of one day with the load's own error", async () => {
     const chunk = new ChunkLoads(["2026-01-01"], new Slots(1), logger);
-    const boom = async (): Promise<BatchLoadResult> => {
+    const boom = async (): Promise<BatchOutcome> => {
       throw new Error("a bad value");
     };
     await expect(chunk.load("p", item("2026-01-01"), boom, never)).rejects.toThrow(/^a bad value$/);
@@ -195,6 +211,30 @@ describe("ChunkLoads", () => {
     );
     void chunk.load("p", item("2026-01-01"), loader, never);
     await expect(chunk.load("p", item("2026-01-01"), loader, never)).rejects.toThrow(/twice/);
+  });
+});
+
+describe("ChunkLoads of two chunks in flight", () => {
+  it("sends a chunk's batch of a pipeline only after the previous chunk's", async () => {
+    const slots = new Slots(1);
+    const first = new ChunkLoads(["2026-01-01", "2026-01-02"], slots, logger);
+    const second = new ChunkLoads(["2026-01-03"], slots, logger, first);
+    const { batches, loader } = recordingLoader();
+    const later = second.load("p", item("2026-01-03"), loader, never);
+    const otherPipeline = second.load("q", item("2026-01-03"), loader, never);
+    await settled();
+    expect(batches).toEqual([]);
+    const early = first.load("p", item("2026-01-01"), loader, never);
+    await settled();
+    expect(batches).toEqual([]);
+    // The first chunk's q never comes: its runs end, and the second chunk's q goes.
+    const early2 = first.load("p", item("2026-01-02"), loader, never);
+    await Promise.all([early, early2, later]);
+    expect(batches).toEqual([["2026-01-01", "2026-01-02"], ["2026-01-03"]]);
+    first.runEnded("2026-01-01");
+    first.runEnded("2026-01-02");
+    await otherPipeline;
+    expect(batches).toEqual([["2026-01-01", "2026-01-02"], ["2026-01-03"], ["2026-01-03"]]);
   });
 });
 

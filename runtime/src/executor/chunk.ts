@@ -11,6 +11,7 @@
  * work itself (extract, transfer, dbt, loads outside a batch, checks) goes through `Slots`, the
  * backfill's concurrency: a waiting load holds no slot, and every run can reach every load.
  */
+import type { CheckResult } from "../checks/checks.js";
 import type { BatchItem, BatchLoadResult } from "../load/batch.js";
 import { batchGroups } from "../load/batch.js";
 import type { Logger } from "../logger.js";
@@ -60,12 +61,18 @@ export class BatchFailedError extends Error {
   }
 }
 
+/** What one batch did: its load, and its pipeline's checks per day (null: none were run). */
+export interface BatchOutcome {
+  load: BatchLoadResult;
+  checks: ReadonlyMap<string, CheckResult[]> | null;
+}
+
 /** How one pipeline's batch is loaded: given by the first load of the chunk that submits. */
-export type BatchLoader = (items: BatchItem[]) => Promise<BatchLoadResult>;
+export type BatchLoader = (items: BatchItem[]) => Promise<BatchOutcome>;
 
 interface Waiter {
   item: BatchItem;
-  resolve: (result: BatchLoadResult) => void;
+  resolve: (result: BatchOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -78,14 +85,49 @@ export class ChunkLoads implements RunObserver {
   private readonly settled = new Map<string, Set<string>>();
   private readonly ended = new Set<string>();
   private readonly loaders = new Map<string, BatchLoader>();
+  /** Per pipeline, resolved once this chunk has no batch of it left to send. */
+  private readonly finishes = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  private allEnded = false;
   private batches = 0;
+  private markLoading = () => {};
+  /**
+   * Resolves when the chunk's first batch goes (its extracts and transfers are then behind it) or
+   * every run of it ended: the backfill starts the next chunk then.
+   */
+  readonly loading = new Promise<void>((resolve) => {
+    this.markLoading = resolve;
+  });
 
+  /**
+   * `previous`: the chunk before this one, when both are in flight: a batch of this chunk goes
+   * only after the previous chunk's batch of the same pipeline (days in order, as day-by-day
+   * loads go; and two batches of one table never commit at once).
+   */
   constructor(
     partitions: readonly string[],
     readonly slots: Slots,
     private readonly logger: Logger,
+    private readonly previous: ChunkLoads | null = null,
   ) {
     this.partitions = new Set(partitions);
+  }
+
+  /** Resolves once this chunk has sent (or will never send) its batch of `pipeline`. */
+  finished(pipeline: string): Promise<void> {
+    if (this.allEnded) return Promise.resolve();
+    return this.finishOf(pipeline).done;
+  }
+
+  private finishOf(pipeline: string): { done: Promise<void>; resolve: () => void } {
+    const known = this.finishes.get(pipeline);
+    if (known !== undefined) return known;
+    let resolve = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const created = { done, resolve };
+    this.finishes.set(pipeline, created);
+    return created;
   }
 
   /** Whether `partition` is one of the chunk's (its loads may wait for the others). */
@@ -107,7 +149,7 @@ export class ChunkLoads implements RunObserver {
     item: BatchItem,
     loader: BatchLoader,
     signal: AbortSignal,
-  ): Promise<BatchLoadResult> {
+  ): Promise<BatchOutcome> {
     const date = item.partition.date;
     if (!this.partitions.has(date)) {
       return Promise.reject(new Error(`internal: partition ${date} is not in this chunk`));
@@ -119,7 +161,7 @@ export class ChunkLoads implements RunObserver {
       );
     }
     if (!this.loaders.has(pipeline)) this.loaders.set(pipeline, loader);
-    const done = new Promise<BatchLoadResult>((resolve, reject) => {
+    const done = new Promise<BatchOutcome>((resolve, reject) => {
       const onAbort = () => this.giveUp(pipeline, date, signal.reason);
       const off = () => signal.removeEventListener("abort", onAbort);
       waiting.set(date, {
@@ -147,6 +189,11 @@ export class ChunkLoads implements RunObserver {
   runEnded(partition: string): void {
     this.ended.add(partition);
     for (const pipeline of [...this.waiting.keys()]) this.flushReady(pipeline);
+    if ([...this.partitions].every((p) => this.ended.has(p))) {
+      this.allEnded = true;
+      for (const f of this.finishes.values()) f.resolve();
+      this.markLoading();
+    }
   }
 
   /** A load asset of the chunk ended (also one skipped, which never submits). */
@@ -197,6 +244,7 @@ export class ChunkLoads implements RunObserver {
     const waiters = [...waiting.values()];
     waiting.clear();
     for (const w of waiters) settled.add(w.item.partition.date);
+    this.markLoading();
     const loader = this.loaders.get(pipeline);
     if (loader === undefined) {
       for (const w of waiters) w.reject(new Error(`internal: no loader for ${pipeline}`));
@@ -207,6 +255,7 @@ export class ChunkLoads implements RunObserver {
 
   /** The waiters' batches in date order (one per run of days of one shape), each settled. */
   private async send(pipeline: string, waiters: readonly Waiter[], loader: BatchLoader) {
+    if (this.previous !== null) await this.previous.finished(pipeline);
     const byDate = new Map(waiters.map((w) => [w.item.partition.date, w]));
     for (const group of batchGroups(waiters.map((w) => w.item))) {
       const members = group.flatMap((i) => byDate.get(i.partition.date) ?? []);
@@ -229,6 +278,7 @@ export class ChunkLoads implements RunObserver {
         for (const m of members) m.reject(failed);
       }
     }
+    this.finishOf(pipeline).resolve();
   }
 }
 

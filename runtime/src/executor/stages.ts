@@ -3,11 +3,17 @@
  * this file only adapts their entry points to `StageHandler`. The executor takes any subset of
  * handlers (tests give their own), and fails an asset whose stage has none with an error saying so.
  */
-import { type CheckResult, type CheckScope, loadedScope, runChecks } from "../checks/checks.js";
+import {
+  type CheckResult,
+  type CheckScope,
+  loadedScope,
+  runChecks,
+  runChecksByDay,
+} from "../checks/checks.js";
 import type { RunDbtResult } from "../dbt/run.js";
 import { buildDbtAssets, dbtAssetRecord } from "../dbt/stage.js";
 import { advanceWatermark, extractPartition } from "../extract/extract.js";
-import { batchProblem, loadPartitions } from "../load/batch.js";
+import { type BatchItem, batchProblem, loadPartitions } from "../load/batch.js";
 import { stagedFromManifest } from "../load/committed.js";
 import { EnsuredObjects } from "../load/ensured.js";
 import {
@@ -15,7 +21,6 @@ import {
   loadPartition,
   type StagedData,
   TRANSFER_DATE_COLUMN,
-  trinoPartitionPredicate,
 } from "../load/load.js";
 import {
   createStagingTable,
@@ -26,6 +31,7 @@ import {
   stagingTableName,
   sweepStagingTables,
 } from "../load/staging.js";
+import { trinoDayOf, trinoPartitionsPredicate } from "../load/statements.js";
 import type { AssetPlan, PipelinePlan, Stage } from "../plan.js";
 import { tenantEnv } from "../resources.js";
 import { classifyError, StageError } from "../retry/index.js";
@@ -38,7 +44,7 @@ import { runTransfer } from "../transfer/run.js";
 import { TrinoClient } from "../trino/client.js";
 import { quoteTrinoColumn } from "../trino/sql.js";
 import { resolveValue } from "../values.js";
-import { BatchFailedError, type ChunkLoads } from "./chunk.js";
+import { BatchFailedError, type BatchOutcome, type ChunkLoads } from "./chunk.js";
 import type {
   AssetOutcome,
   AssetRunContext,
@@ -444,7 +450,63 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
     ctx.attempt === 1 &&
     chunk.has(partition.date) &&
     batchProblem(p, [{ staged }]) === null;
-  const joinBatch = async (c: ChunkLoads, date: string): Promise<LoadResult | BatchedLoad> => {
+  // The rows a load is responsible for, for its checks: this tenant's rows of its days.
+  const dateName = (
+    staged.partitionColumn ??
+    (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
+  ).toLowerCase();
+  const stagedDate = staged.columns.find((c) => c.name.toLowerCase() === dateName);
+  const dateCol =
+    p.dateColumn === null || stagedDate === undefined
+      ? null
+      : { name: dateName, type: stagedDate.type };
+  const scopeOf = (days: readonly string[]) =>
+    loadedScope(
+      p,
+      catalog.value,
+      ctx.plan.tenant.id,
+      dateCol === null || days.length === 0
+        ? null
+        : trinoPartitionsPredicate(
+            quoteTrinoColumn(dateName),
+            dateCol,
+            days,
+            ctx.envPlan.partitions.timezone,
+          ),
+    );
+  const loadBatch = async (items: BatchItem[]): Promise<BatchOutcome> => {
+    const load = await loadPartitions({
+      client,
+      tenantId: ctx.plan.tenant.id,
+      pipeline: p,
+      catalog: catalog.value,
+      items,
+      logger: ctx.logger,
+      staging,
+      ensured: pending.ensured,
+    });
+    if (p.checks.length === 0 || dateCol === null) return { load, checks: null };
+    // The checks of every day of the batch, one query per check grouped by day. If they cannot
+    // run, each day runs its own after the load, as it would alone.
+    const checks = await runChecksByDay(
+      client,
+      p.checks,
+      scopeOf(load.partitions),
+      trinoDayOf(quoteTrinoColumn(dateName), dateCol, ctx.envPlan.partitions.timezone),
+      load.partitions,
+      ctx.logger,
+    ).catch((error: unknown) => {
+      ctx.logger.warn("the batch's checks failed to run; each day runs its own", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return null;
+    });
+    return { load, checks };
+  };
+  const joinBatch = async (
+    c: ChunkLoads,
+    date: string,
+  ): Promise<{ result: LoadResult | BatchedLoad; checks: CheckResult[] | null }> => {
     try {
       const b = await c.load(
         p.name,
@@ -453,20 +515,13 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
           partition: { date, timeZone: ctx.envPlan.partitions.timezone },
           runId: ctx.runId,
         },
-        (items) =>
-          loadPartitions({
-            client,
-            tenantId: ctx.plan.tenant.id,
-            pipeline: p,
-            catalog: catalog.value,
-            items,
-            logger: ctx.logger,
-            staging,
-            ensured: pending.ensured,
-          }),
+        loadBatch,
         ctx.signal,
       );
-      return batchedLoadResult(staged, date, b);
+      return {
+        result: batchedLoadResult(staged, date, b.load),
+        checks: b.checks?.get(date) ?? null,
+      };
     } catch (error) {
       // A batch of several days that failed for good (a row outside its day, a bad value): each
       // day loads alone, so only the day at fault fails, with its own message. A transient failure
@@ -481,35 +536,20 @@ async function loadStage(ctx: AssetRunContext, pending: StageState): Promise<Ass
       ctx.logger.warn("batch load failed; loading this partition alone", {
         error: error.message,
       });
-      return c.slots.use(single);
+      return { result: await c.slots.use(single), checks: null };
     }
   };
-  const result: LoadResult | BatchedLoad = batched
+  const done = batched
     ? await joinBatch(chunk, partition.date)
-    : chunk === null
-      ? await single()
-      : await chunk.slots.use(single);
+    : { result: chunk === null ? await single() : await chunk.slots.use(single), checks: null };
+  const result = done.result;
   ctx.progress.update({ rows: result.rowsStaged });
   await advancePendingWatermark(ctx, p, pending);
   let checks: CheckOutcome[] = [];
   if (p.checks.length > 0) {
-    // The rows this load is responsible for: this tenant's rows of the partition.
-    const dateName = (
-      staged.partitionColumn ??
-      (fromStage === "transfer" ? TRANSFER_DATE_COLUMN : (p.dateColumn ?? ""))
-    ).toLowerCase();
-    const dateCol = staged.columns.find((c) => c.name.toLowerCase() === dateName);
-    const partitionWhere =
-      partition !== null && p.dateColumn !== null && dateCol !== undefined
-        ? trinoPartitionPredicate(
-            quoteTrinoColumn(dateName),
-            { name: dateName, type: dateCol.type },
-            partition,
-          )
-        : null;
-    const scope = loadedScope(p, catalog.value, ctx.plan.tenant.id, partitionWhere);
+    const scope = scopeOf(partition === null ? [] : [partition.date]);
     const run = () => runChecks(client, p.checks, scope, ctx.logger);
-    checks = checkOutcomes(await (chunk === null ? run() : chunk.slots.use(run)));
+    checks = checkOutcomes(done.checks ?? (await (chunk === null ? run() : chunk.slots.use(run))));
   }
   return { metadata: { ...result }, checks, rows: result.rowsStaged };
 }

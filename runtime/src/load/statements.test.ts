@@ -8,6 +8,7 @@ import {
   type PartitionRange,
   rowCounts,
   sourceSelect,
+  trinoDayOf,
   trinoPartitionPredicate,
   trinoPartitionsPredicate,
 } from "./statements.js";
@@ -147,6 +148,16 @@ describe("loadStatement of a batch of days", () => {
         "t1",
       ),
     ).toThrow(/different columns or zones/);
+  });
+});
+
+describe("trinoDayOf", () => {
+  it.each([
+    ["date", "c"],
+    ["timestamp(6)", "CAST(c AS date)"],
+    ["timestamp(6) with time zone", "CAST(c AT TIME ZONE 'Asia/Seoul' AS date)"],
+  ])("%s", (type, want) => {
+    expect(trinoDayOf("c", { name: "c", type }, "Asia/Seoul")).toBe(want);
   });
 });
 

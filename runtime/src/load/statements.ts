@@ -83,6 +83,19 @@ function windowPredicate(
 }
 
 /**
+ * The day (a Trino date) a row's partition column `ref` puts it in: the date itself, a timestamp's
+ * calendar date, a timestamp with time zone's date in the tenant's zone; equal to D exactly when
+ * trinoPartitionPredicate of D holds.
+ */
+export function trinoDayOf(ref: string, column: LoadColumn, timeZone: string): string {
+  if (column.type === "date") return ref;
+  if (column.type.endsWith("with time zone")) {
+    return `CAST(${ref} AT TIME ZONE ${stringLiteral(zoneLiteralPart(timeZone))} AS date)`;
+  }
+  return `CAST(${ref} AS date)`;
+}
+
+/**
  * Predicate selecting several daily partitions on `ref`: for a date column one `=` or an `IN`
  * list, for a timestamp the OR of one half-open window per run of consecutive days. One date gives
  * exactly trinoPartitionPredicate's text.

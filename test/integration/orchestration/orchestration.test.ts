@@ -294,6 +294,21 @@ describe.sequential("orchestration on the real stack", () => {
     };
     const dayByDay = await contents();
     const startedAt = new Date().toISOString();
+    /** Each check's verdict per asset and day, from the records of `when` (before or since). */
+    const verdicts = async (since: boolean) => {
+      const out = new Map<string, string>();
+      const all = (await ledger().checks(TENANT))
+        .filter((c) => c.checkedAt >= startedAt === since && DAYS.includes(c.partition ?? ""))
+        .sort((a, b) => (a.checkedAt < b.checkedAt ? -1 : 1));
+      for (const c of all) {
+        out.set(
+          `${c.assetKey} ${c.partition} ${c.checkName}`,
+          `${c.passed} ${String(c.metadata.failing)}`,
+        );
+      }
+      return out;
+    };
+    const checksDayByDay = await verdicts(false);
     const r = await cli([
       "backfill",
       "daily_etl",
@@ -306,6 +321,9 @@ describe.sequential("orchestration on the real stack", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("in chunks of 31");
     expect(await contents()).toEqual(dayByDay);
+    // The checks, run once per pipeline for the three days, gave each day the day-by-day verdict.
+    expect(checksDayByDay.size).toBeGreaterThan(0);
+    expect(await verdicts(true)).toEqual(checksDayByDay);
     const loads = (await ledger().materializations(TENANT)).filter(
       (m) => m.startedAt >= startedAt && m.assetKey.includes("/load/"),
     );
