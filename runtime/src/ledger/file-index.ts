@@ -52,6 +52,9 @@ interface CheckEntry {
 
 type Kind = "runs" | "materializations" | "checks";
 
+/** How old a directory's mtime must be before an unchanged one is taken as "nothing new". */
+const MTIME_TRUSTED_AFTER_MS = 1000;
+
 /** Files read at once while (re)building the index. */
 const READ_BATCH = 128;
 
@@ -149,8 +152,12 @@ export class FileLedgerIndex {
       throw new Error(`cannot inspect ledger directory ${dir}`, { cause: e });
     });
     if (st === null) return [];
-    // The directory's mtime changes with every file created or renamed into it.
-    if (this.mtimes.get(kind) === st.mtimeMs) return null;
+    // The directory's mtime changes with every file created or renamed into it. A file created in
+    // the same clock tick as the last listing would not change it again: an mtime that recent is
+    // not trusted, and the directory is listed again.
+    if (this.mtimes.get(kind) === st.mtimeMs && Date.now() - st.mtimeMs > MTIME_TRUSTED_AFTER_MS) {
+      return null;
+    }
     const names = await readdir(dir).catch((e: unknown) => {
       throw new Error(`cannot list ledger directory ${dir}`, { cause: e });
     });
@@ -313,6 +320,17 @@ export class FileLedgerIndex {
       }
     }
     return this.readChecks([...latest.values()]);
+  }
+
+  /**
+   * Every run record, in run id order (the file ledger's `runs`): the runs read once, and on each
+   * call only the new files and those last read as running (the only ones that still change).
+   */
+  async allRuns(): Promise<RunRecord[]> {
+    await this.refresh();
+    return [...this.runs.values()].sort((a, b) =>
+      a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0,
+    );
   }
 
   async findRuns(query: RunQuery): Promise<RunRecord[]> {

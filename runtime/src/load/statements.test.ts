@@ -127,6 +127,16 @@ describe("loadStatement of a batch of days", () => {
       ),
     ).toContain(`ORDER BY "__etl_seq" DESC, "amount" DESC NULLS LAST, "day" DESC NULLS LAST)`);
   });
+  it("merge reads the target for the batch's days only when the key holds the partition column", () => {
+    const keyed: LoadPlan = { ...loadPlan("merge"), keyColumns: ["id", "day", "tenant_id"] };
+    expect(loadStatement(keyed, "TGT", "SRC", days("2026-01-02", "2026-01-03"), "t1")).toContain(
+      `ON t."tenant_id" = 't1' AND t."day" IN (DATE '2026-01-02', DATE '2026-01-03') AND t."tenant_id" = s."tenant_id"`,
+    );
+    // Without the partition column in the key a row may move between days: the whole history.
+    expect(loadStatement(loadPlan("merge"), "TGT", "SRC", days("2026-01-02"), "t1")).toContain(
+      `ON t."tenant_id" = 't1' AND t."tenant_id" = s."tenant_id"`,
+    );
+  });
   it("append takes away what the tenant has in any day of the batch", () => {
     expect(
       loadStatement(loadPlan("append"), "TGT", "SRC", days("2026-01-02", "2026-01-05"), "t1"),

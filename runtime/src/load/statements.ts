@@ -207,6 +207,12 @@ function mergeStatement(
   source: string,
   tenantId: string,
   precedence: string | null,
+  /**
+   * The load's days on the target (t), when the key holds the partition column: a staged row can
+   * then only match a row of its own day, so the target is read for those days only, not for the
+   * tenant's whole history (which grows with every day loaded).
+   */
+  days: string | null,
 ): string {
   const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
@@ -227,7 +233,7 @@ function mergeStatement(
     `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order.length === 0 ? "1" : order.join(", ")}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
     // The constant tenant predicate is pushed into the target's scan (file statistics prune the
     // other tenants' files); the join on the column keeps the key match itself.
-    `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,
+    `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)}${days === null ? "" : ` AND ${days}`} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,
   ];
   if (others.length > 0) {
     lines.push(
@@ -279,8 +285,13 @@ export function loadStatement(
       const cols = allColumns(pl).map((c) => quoteTrinoColumn(c));
       return `INSERT INTO ${target} (${cols.join(", ")}) ${source} EXCEPT ALL SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${target} AS t WHERE ${partitionScope ?? tenantScope}`;
     }
-    case "merge":
-      return mergeStatement(pl, target, source, tenantId, precedence);
+    case "merge": {
+      const keyed = first !== undefined && pl.keyColumns.includes(first.column.name);
+      const days = keyed
+        ? rangesPredicate(`t.${quoteTrinoColumn(first.column.name)}`, ranges)
+        : null;
+      return mergeStatement(pl, target, source, tenantId, precedence, days);
+    }
     case "replace_partition":
       if (partitionScope === null) {
         throw new Error(
