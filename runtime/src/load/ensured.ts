@@ -37,6 +37,16 @@ export class EnsuredObjects {
     return pending;
   }
 
+  /** Whether `target` was already ensured (or is being) for this wanted shape. */
+  knows(target: TargetTable, wanted: readonly LoadColumn[]): boolean {
+    return this.targets.has(targetKey(target, wanted));
+  }
+
+  /** Records `target` as holding `wanted`, as this run made it (created with its first rows). */
+  remember(target: TargetTable, wanted: readonly LoadColumn[], result: EnsureResult): void {
+    this.targets.set(targetKey(target, wanted), Promise.resolve(result));
+  }
+
   /** Forgets every shape ensured of `target`: the next load checks the table again. */
   forgetTarget(target: TargetTable): void {
     const prefix = `${tableKey(target)}|`;

@@ -4,6 +4,9 @@
  * A Hive external table is laid over the run's prefix (no data is copied), then exactly one DML
  * statement writes the Iceberg table (INSERT for append, MERGE for the other modes), so each load
  * is a single Iceberg commit: readers see the old partition or the new one, never a half state.
+ * A target that does not exist yet is created with its first rows by one `CREATE TABLE ... AS`
+ * (one commit instead of a CREATE and a MERGE into the empty table); when another load creates it
+ * at the same moment, this one writes into it as usual.
  * When the manifest gives the row count, no statement counts the staged rows: the write statement
  * itself refuses rows outside the partition (statements.ts, `guardedSource`). Checks of the schema
  * and the target table are done once per run or backfill (ensured.ts).
@@ -16,6 +19,7 @@ import { targetColumnProblem } from "../contract/naming.js";
 import { type Logger, rootLogger } from "../logger.js";
 import { type PipelinePlan, TRANSFER_DATE_COLUMN } from "../plan.js";
 import { isTransient, type TrinoClient } from "../trino/client.js";
+import { objectExists } from "../trino/ensure.js";
 import { quoteTrinoIdent, stringLiteral } from "../trino/sql.js";
 import type { LoadColumn } from "./columns.js";
 import { EnsuredObjects } from "./ensured.js";
@@ -31,6 +35,7 @@ import {
 } from "./staging.js";
 import {
   countStatement,
+  createSelect,
   guardedSource,
   type LoadPlan,
   loadStatement,
@@ -38,7 +43,13 @@ import {
   rowCounts,
   sourceSelect,
 } from "./statements.js";
-import { ensureTargetTable, type TargetTable, targetName } from "./target.js";
+import {
+  createTableAs,
+  ensureTargetTable,
+  type TargetTable,
+  targetMissing,
+  targetName,
+} from "./target.js";
 
 export { trinoPartitionPredicate } from "./statements.js";
 /** Column the transfer stage writes the partition date into (the partition column of its table). */
@@ -268,31 +279,66 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     schema: DEFAULT_STAGING_SCHEMA,
   };
   const known = opts.ensured ?? new EnsuredObjects();
-  const ensured = await ensureTarget(opts.client, pl, known, logger);
+  const wanted = targetColumns(pl);
+  // A target no load of this run has seen, and that does not exist yet, is created with its rows.
+  const create = !known.knows(pl.target, wanted) && (await targetMissing(opts.client, pl.target));
   await known.stagingSchema(place, () => ensureStagingSchema(opts.client, place));
-  const staging = stagingTableName(
-    `${opts.tenantId}_${opts.pipeline.name}`,
-    new Date(),
-    opts.runId,
-  );
-  const load = async (): Promise<LoadResult> => {
-    const written = await stageAndWrite(opts, pl, place, staging);
-    const result = loadResult(opts, pl, ensured, written, performance.now() - started);
-    logger.info("load committed", {
-      queryId: result.queryId,
-      rowsInserted: result.rowsInserted,
-      rowsUpdated: result.rowsUpdated,
-      rowsDeleted: result.rowsDeleted,
-      snapshotId: result.snapshotId,
-    });
-    return result;
+  const attempt = (how: WriteHow, ensured: { created: boolean; columnsAdded: string[] }) => {
+    const staging = stagingTableName(
+      `${opts.tenantId}_${opts.pipeline.name}`,
+      new Date(),
+      opts.runId,
+    );
+    const load = async (): Promise<LoadResult> => {
+      const written = await stageAndWrite(opts, pl, place, staging, how);
+      const result = loadResult(opts, pl, ensured, written, performance.now() - started);
+      logger.info(
+        how === "create" ? "target table created with its first rows" : "load committed",
+        {
+          queryId: result.queryId,
+          rowsInserted: result.rowsInserted,
+          rowsUpdated: result.rowsUpdated,
+          rowsDeleted: result.rowsDeleted,
+          snapshotId: result.snapshotId,
+        },
+      );
+      return result;
+    };
+    return withStagingTables(opts.client, place, [staging], logger, () =>
+      load().catch((error: unknown) => {
+        known.forgetTarget(pl.target);
+        throw asLoadError(opts, pl, error);
+      }),
+    );
   };
-  return withStagingTables(opts.client, place, [staging], logger, () =>
-    load().catch((error: unknown) => {
-      known.forgetTarget(pl.target);
-      throw asLoadError(opts, pl, error);
-    }),
-  );
+  if (create) {
+    const made = await attempt("create", { created: true, columnsAdded: [] }).then(
+      (result) => {
+        known.remember(pl.target, wanted, { created: true, columnsAdded: [], columns: wanted });
+        return result;
+      },
+      async (error: unknown) => {
+        // Another load created the table in the meantime: this one writes into it as usual.
+        // (A CREATE TABLE AS that failed on its own rows leaves no table, and fails here.)
+        if (await objectExists(opts.client, pl.target)) {
+          logger.info("the target table was created by another load meanwhile; writing into it");
+          return null;
+        }
+        throw error;
+      },
+    );
+    if (made !== null) return made;
+  }
+  const ensured = await ensureTarget(opts.client, pl, known, logger);
+  return attempt("write", ensured);
+}
+
+/** How a load writes: into its existing target, or creating it with its first rows. */
+type WriteHow = "write" | "create";
+
+/** The target's columns a load wants: the staged data's, then the tenant column. */
+function targetColumns(pl: LoadPlan): LoadColumn[] {
+  return [...pl.dataColumns, { name: pl.tenantColumn, type: "varchar" }];
 }
 
 /** Creates the target table when missing, or adds the staged data's new columns. */
@@ -302,7 +348,7 @@ export async function ensureTarget(
   known: EnsuredObjects,
   logger: Logger,
 ) {
-  const wanted: LoadColumn[] = [...pl.dataColumns, { name: pl.tenantColumn, type: "varchar" }];
+  const wanted = targetColumns(pl);
   const ensured = await known.target(pl.target, wanted, () =>
     ensureTargetTable(
       client,
@@ -340,6 +386,7 @@ async function stageAndWrite(
   pl: LoadPlan,
   place: StagingPlace,
   stagingTable: string,
+  how: WriteHow,
 ): Promise<Written> {
   const { client } = opts;
   const session = stagingSession(place);
@@ -364,17 +411,30 @@ async function stageAndWrite(
     range === null || counted === undefined || counted === null
       ? source
       : guardedSource(pl, staging, opts.tenantId, range, outsideMessage(opts, range));
-  const statement = loadStatement(
-    pl,
-    targetName(pl.target),
-    rows,
-    range === null ? [] : [range],
-    opts.tenantId,
-  );
-  const outcome = await client.execute(statement, { session });
-  const written = outcome.updateCount ?? 0;
-  const snapshot = await snapshotOf(client, pl.target, outcome.queryId, written);
-  return { rowsStaged, written, queryId: outcome.queryId, snapshot };
+  const outcome =
+    how === "create"
+      ? await createTableAs(
+          client,
+          pl.target,
+          createSelect(pl, rows),
+          pl.partitionColumn === null ? null : pl.partitionColumn.name,
+          pl.tenantColumn,
+          session,
+        )
+      : await client
+          .execute(
+            loadStatement(
+              pl,
+              targetName(pl.target),
+              rows,
+              range === null ? [] : [range],
+              opts.tenantId,
+            ),
+            { session },
+          )
+          .then((out) => ({ written: out.updateCount ?? 0, queryId: out.queryId }));
+  const snapshot = await snapshotOf(client, pl.target, outcome.queryId, outcome.written);
+  return { rowsStaged, written: outcome.written, queryId: outcome.queryId, snapshot };
 }
 
 /** What the write statement fails with when a staged row lies outside the partition's day. */

@@ -197,6 +197,32 @@ function replaceStatement(pl: LoadPlan, target: string, source: string, scope: s
 }
 
 /**
+ * The staged rows of a merge, one per key (tenant column included): among rows sharing a key, the
+ * latest partition's with `precedence` (a batch's), then the greatest by every other scalar column
+ * (deterministic).
+ */
+function onePerKey(pl: LoadPlan, source: string, precedence: string | null): string {
+  const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
+  const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
+  const orderable = others.filter((c) => !c.type.startsWith("array("));
+  const order = [
+    ...(precedence === null ? [] : [`${precedence} DESC`]),
+    ...orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`),
+  ];
+  const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
+  const cols = allColumns(pl);
+  return `SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order.length === 0 ? "1" : order.join(", ")}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1`;
+}
+
+/**
+ * The rows a load into a table that does not exist yet writes (its CREATE TABLE AS): every staged
+ * row, and for merge one per key, as the mode's statement would leave them in an empty table.
+ */
+export function createSelect(pl: LoadPlan, source: string): string {
+  return pl.mode === "merge" ? onePerKey(pl, source, null) : source;
+}
+
+/**
  * One MERGE upserting on the key (tenant column included); unchanged rows are not rewritten. With
  * `precedence` (a batch's partition ordinal, later partitions greater), a key staged by several
  * partitions keeps the latest partition's row, as loading them one by one in order would.
@@ -216,21 +242,13 @@ function mergeStatement(
 ): string {
   const keys = pl.keyColumns.map((k) => quoteTrinoColumn(k));
   const others = pl.dataColumns.filter((c) => !pl.keyColumns.includes(c.name));
-  // Deterministic dedupe: among rows sharing a key keep the greatest by every other scalar column.
-  const orderable = others.filter((c) => !c.type.startsWith("array("));
-  const order = [
-    ...(precedence === null ? [] : [`${precedence} DESC`]),
-    ...orderable.map((c) => `${quoteTrinoColumn(c.name)} DESC NULLS LAST`),
-  ];
-  const rn = quoteTrinoIdent(`${RESERVED_PREFIX}rn`);
   const on = keys.map((k) => `t.${k} IS NOT DISTINCT FROM s.${k}`).join(" AND ");
   const changed = others
     .map((c) => `t.${quoteTrinoColumn(c.name)} IS DISTINCT FROM s.${quoteTrinoColumn(c.name)}`)
     .join(" OR ");
-  const cols = allColumns(pl);
   const lines = [
     `MERGE INTO ${target} AS t`,
-    `USING (SELECT ${cols.map((c) => quoteTrinoColumn(c)).join(", ")} FROM (SELECT src.*, row_number() OVER (PARTITION BY ${keys.map((k) => `src.${k}`).join(", ")} ORDER BY ${order.length === 0 ? "1" : order.join(", ")}) AS ${rn} FROM (${source}) AS src) WHERE ${rn} = 1) AS s`,
+    `USING (${onePerKey(pl, source, precedence)}) AS s`,
     // The constant tenant predicate is pushed into the target's scan (file statistics prune the
     // other tenants' files); the join on the column keeps the key match itself.
     `ON t.${quoteTrinoColumn(pl.tenantColumn)} = ${stringLiteral(tenantId)}${days === null ? "" : ` AND ${days}`} AND t.${quoteTrinoColumn(pl.tenantColumn)} = s.${quoteTrinoColumn(pl.tenantColumn)} AND ${on}`,

@@ -113,6 +113,39 @@ async function createTable(
   tenantColumn: string | null,
 ): Promise<boolean> {
   const cols = wanted.map((c) => `${quoteTrinoColumn(c.name)} ${c.type}`).join(", ");
+  const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${tableProperties(partitionColumn, tenantColumn)})`;
+  return (await ensureCreated(client, t, sql)).created;
+}
+
+/**
+ * A missing target created with its first rows in one statement, `CREATE TABLE ... AS <select>`
+ * (the select gives the wanted columns in order, with their types): one commit instead of a
+ * CREATE and a MERGE into the empty table. Same properties as createTable. Returns the rows
+ * written and the statement's query id.
+ */
+export async function createTableAs(
+  client: TrinoClient,
+  t: TargetTable,
+  select: string,
+  partitionColumn: string | null,
+  tenantColumn: string | null,
+  session: Record<string, string>,
+): Promise<{ written: number; queryId: string }> {
+  const out = await client.execute(
+    `CREATE TABLE ${targetName(t)} WITH (${tableProperties(partitionColumn, tenantColumn)}) AS ${select}`,
+    { session },
+  );
+  return { written: out.updateCount ?? 0, queryId: out.queryId };
+}
+
+/** Whether the target's schema exists and the table does not (a load may create it with data). */
+export async function targetMissing(client: TrinoClient, t: TargetTable): Promise<boolean> {
+  await ensureSchema(client, t);
+  return (await describeTable(client, t)) === null;
+}
+
+/** The WITH properties of a target table: Parquet, partitioned by tenant, then by day. */
+function tableProperties(partitionColumn: string | null, tenantColumn: string | null): string {
   const props = ["format = 'PARQUET'"];
   // Each transform is a string property holding the quoted column name (Iceberg parses
   // `day("order date")`); stringLiteral then doubles any single quote of it.
@@ -127,8 +160,7 @@ async function createTable(
   if (partitioning.length > 0) {
     props.push(`partitioning = ARRAY[${partitioning.join(", ")}]`);
   }
-  const sql = `CREATE TABLE IF NOT EXISTS ${targetName(t)} (${cols}) WITH (${props.join(", ")})`;
-  return (await ensureCreated(client, t, sql)).created;
+  return props.join(", ");
 }
 
 function checkTypes(

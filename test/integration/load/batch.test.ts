@@ -191,9 +191,11 @@ describe("batched loads of several partitions", () => {
       const want = await rows(`${mode}_single`);
       expect(want.length).toBeGreaterThan(0);
       expect(await rows(`${mode}_batch`)).toEqual(want);
-      // One commit for the five days (the table's creation is the other snapshot of each).
+      // One commit for the five days; the other snapshot is the table's creation. (The single
+      // loads made five: the first created its table with its rows.)
       const made = await snapshots(`${mode}_batch`);
-      expect(await snapshots(`${mode}_single`)).toBe(made + DAYS.length - 1);
+      expect(made).toBe(2);
+      expect(await snapshots(`${mode}_single`)).toBe(DAYS.length);
 
       const again = await loadPartitions({
         client: trino,

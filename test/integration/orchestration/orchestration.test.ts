@@ -195,6 +195,8 @@ beforeAll(async () => {
 }, 600_000);
 
 let s3Stopped = false;
+/** Runs the SIGKILLed chunked backfill left open (recorded interrupted by the re-run). */
+let chunkInterrupted = 0;
 
 afterAll(async () => {
   // Never leave the S3 server down for the suites that follow.
@@ -341,6 +343,74 @@ describe.sequential("orchestration on the real stack", () => {
     }
   }, 600_000);
 
+  it("a chunked backfill SIGKILLed while its loads wait or run: a re-run converges, nothing doubled", async () => {
+    const startedAt = new Date().toISOString();
+    const child = spawnCli([
+      "backfill",
+      "daily_etl",
+      "--from",
+      DAYS[0] ?? "",
+      "--to",
+      DAYS[2] ?? "",
+      "--force",
+    ]);
+    // Kill once every day's raw extract has succeeded: the chunk's loads wait for each other or
+    // are being written, with three runs open.
+    const deadline = Date.now() + 300_000;
+    let extracted = false;
+    while (!extracted && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+      const recs = (await ledger().materializations(TENANT)).filter(
+        (m) => m.startedAt >= startedAt,
+      );
+      extracted = DAYS.every((d) =>
+        recs.some(
+          (m) =>
+            m.assetKey === `${TENANT}/extract/lot_raw` &&
+            m.partition === d &&
+            m.status === "succeeded",
+        ),
+      );
+    }
+    expect(child.exitCode, child.output()).toBeNull();
+    expect(extracted).toBe(true);
+    child.kill("SIGKILL");
+    await exited(child);
+    const open = (await ledger().runs(TENANT)).filter(
+      (r) => r.startedAt >= startedAt && r.status === "running",
+    );
+    expect(open.length).toBeGreaterThan(0);
+    chunkInterrupted = open.length;
+
+    const again = spawnCli([
+      "backfill",
+      "daily_etl",
+      "--from",
+      DAYS[0] ?? "",
+      "--to",
+      DAYS[2] ?? "",
+    ]);
+    const code = await exited(again);
+    expect(code, again.output()).toBe(0);
+    const after = await ledger().materializations(TENANT);
+    for (const d of DAYS) {
+      expect([...succeededFor(after, d)].sort()).toEqual([...DAILY].sort());
+      const want = await pgDay(d);
+      expect(
+        await trinoCount(
+          "lot_raw",
+          `created_at >= TIMESTAMP '${d} 00:00:00' AND created_at < TIMESTAMP '${d} 00:00:00' + INTERVAL '1' DAY`,
+        ),
+      ).toBe(want.rows);
+      expect(await trinoCount("aps_input_wip", `snapshot_date = DATE '${d}'`)).toBe(want.wipGroups);
+    }
+    // The killed runs were recorded as interrupted by the re-run's runs of their days.
+    const runs = await ledger().runs(TENANT);
+    for (const r of open) {
+      expect(runs.find((x) => x.runId === r.runId)?.status).toBe("failed");
+    }
+  }, 900_000);
+
   it("rides out an S3 server stopped for a few seconds by retrying", async () => {
     await stack("stop", "s3");
     s3Stopped = true;
@@ -456,7 +526,8 @@ describe.sequential("orchestration on the real stack", () => {
     expect(s.recentRuns.filter((x) => x.status === "running")).toEqual([]);
     const runs = await ledger().runs(TENANT);
     const interrupted = runs.filter((x) => x.error?.startsWith("interrupted") === true);
-    expect(interrupted).toHaveLength(1);
+    // The day-by-day backfill's SIGKILLed run, and the chunked backfill's.
+    expect(interrupted).toHaveLength(1 + chunkInterrupted);
     expect(interrupted[0]?.status).toBe("failed");
   }, 120_000);
 });
