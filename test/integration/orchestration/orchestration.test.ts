@@ -382,6 +382,8 @@ describe.sequential("orchestration on the real stack", () => {
     expect(open.length).toBeGreaterThan(0);
     chunkInterrupted = open.length;
 
+    // --force: the days' earlier loads still count as materialised (the killed run's loads had
+    // not recorded anything), and the killed runs are closed by the next runs of their days.
     const again = spawnCli([
       "backfill",
       "daily_etl",
@@ -389,6 +391,7 @@ describe.sequential("orchestration on the real stack", () => {
       DAYS[0] ?? "",
       "--to",
       DAYS[2] ?? "",
+      "--force",
     ]);
     const code = await exited(again);
     expect(code, again.output()).toBe(0);
