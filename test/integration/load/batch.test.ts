@@ -14,7 +14,6 @@ import {
   loadPartitions,
   type PipelinePlan,
   readManifest,
-  S3Storage,
   STAGING_PREFIX,
   stagedFromManifest,
   stringLiteral,
@@ -23,6 +22,7 @@ import {
 } from "@etl/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStackEnv, stackStorage } from "../../src/stack-env.js";
 
 const env = process.env;
 const TENANT = "project_01";
@@ -46,16 +46,7 @@ const trino = TrinoClient.create({
   password: null,
   scheme: "http",
 });
-const storage = new S3Storage({
-  bucket: env.S3_BUCKET_NAME ?? "data-lake",
-  basePath: `it-batch-${process.pid}/project_id=${TENANT}`,
-  endpoint: env.S3_ENDPOINT_URL ?? "http://127.0.0.1:59000",
-  region: env.AWS_REGION ?? "us-east-1",
-  accessKeyId: env.AWS_ACCESS_KEY_ID ?? "etl-access-key",
-  secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "etl-secret-key",
-  sessionToken: null,
-  forcePathStyle: true,
-});
+const storage = stackStorage(readStackEnv(), `it-batch-${process.pid}/project_id=${TENANT}`);
 
 // 40 items over five days: each item has events on several days (merge keeps the latest day's),
 // several a day (merge keeps the greatest of the day, as a single load does), and every
