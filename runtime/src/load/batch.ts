@@ -22,6 +22,7 @@ import type { TrinoClient } from "../trino/client.js";
 import { EnsuredObjects } from "./ensured.js";
 import {
   asLoadError,
+  COMMITTED_FIELDS,
   ensureTarget,
   inBatches,
   LoadError,
@@ -72,21 +73,12 @@ export interface LoadPartitionsOptions {
 }
 
 export const BatchLoadResultSchema = z.strictObject({
-  target: z.string(),
+  ...COMMITTED_FIELDS,
   writeMode: z.enum(["merge", "replace_partition", "append"]),
   /** The batch's days, in date order. */
   partitions: z.array(z.string()),
   /** Staged rows per day (the manifests' counts), in `partitions`' order. */
   rowsStagedByPartition: z.array(z.number().int().nonnegative()),
-  rowsStaged: z.number().int().nonnegative(),
-  rowsInserted: z.number().int().nonnegative(),
-  rowsUpdated: z.number().int().nonnegative(),
-  rowsDeleted: z.number().int().nonnegative(),
-  snapshotId: z.string().nullable(),
-  tableCreated: z.boolean(),
-  columnsAdded: z.array(z.string()),
-  queryId: z.string(),
-  elapsedMs: z.number().nonnegative(),
 });
 export type BatchLoadResult = z.infer<typeof BatchLoadResultSchema>;
 

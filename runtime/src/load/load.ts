@@ -55,11 +55,9 @@ export { trinoPartitionPredicate } from "./statements.js";
 /** Column the transfer stage writes the partition date into (the partition column of its table). */
 export { TRANSFER_DATE_COLUMN };
 
-export const LoadResultSchema = z.strictObject({
+/** What one write statement did, as a load (or a batch of loads) reports it. */
+export const COMMITTED_FIELDS = {
   target: z.string(),
-  writeMode: z.enum(["merge", "replace_partition", "append", "full_refresh"]),
-  partition: z.string().nullable(),
-  runId: z.string(),
   rowsStaged: z.number().int().nonnegative(),
   rowsInserted: z.number().int().nonnegative(),
   rowsUpdated: z.number().int().nonnegative(),
@@ -70,6 +68,13 @@ export const LoadResultSchema = z.strictObject({
   columnsAdded: z.array(z.string()),
   queryId: z.string(),
   elapsedMs: z.number().nonnegative(),
+};
+
+export const LoadResultSchema = z.strictObject({
+  ...COMMITTED_FIELDS,
+  writeMode: z.enum(["merge", "replace_partition", "append", "full_refresh"]),
+  partition: z.string().nullable(),
+  runId: z.string(),
 });
 export type LoadResult = z.infer<typeof LoadResultSchema>;
 
