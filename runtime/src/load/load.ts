@@ -45,9 +45,9 @@ import {
 } from "./statements.js";
 import {
   createTableAs,
+  describeTarget,
   ensureTargetTable,
   type TargetTable,
-  targetMissing,
   targetName,
 } from "./target.js";
 
@@ -286,7 +286,10 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
   const known = opts.ensured ?? new EnsuredObjects();
   const wanted = targetColumns(pl);
   // A target no load of this run has seen, and that does not exist yet, is created with its rows.
-  const create = !known.knows(pl.target, wanted) && (await targetMissing(opts.client, pl.target));
+  const described = known.knows(pl.target, wanted)
+    ? undefined
+    : await describeTarget(opts.client, pl.target);
+  const create = described === null;
   await known.stagingSchema(place, () => ensureStagingSchema(opts.client, place));
   const attempt = (how: WriteHow, ensured: { created: boolean; columnsAdded: string[] }) => {
     const staging = stagingTableName(
@@ -334,7 +337,14 @@ export async function loadPartition(opts: LoadPartitionOptions): Promise<LoadRes
     );
     if (made !== null) return made;
   }
-  const ensured = await ensureTarget(opts.client, pl, known, logger);
+  // The table exists: what it was just described as spares the ensure its own look.
+  const ensured = await ensureTarget(
+    opts.client,
+    pl,
+    known,
+    logger,
+    described === null ? undefined : described,
+  );
   return attempt("write", ensured);
 }
 
@@ -352,6 +362,8 @@ export async function ensureTarget(
   pl: LoadPlan,
   known: EnsuredObjects,
   logger: Logger,
+  /** The table's columns as the caller just described them; absent: ensureTargetTable asks. */
+  described?: LoadColumn[],
 ) {
   const wanted = targetColumns(pl);
   const ensured = await known.target(pl.target, wanted, () =>
@@ -361,6 +373,7 @@ export async function ensureTarget(
       wanted,
       pl.partitionColumn === null ? null : pl.partitionColumn.name,
       pl.tenantColumn,
+      described,
     ),
   );
   if (ensured.created || ensured.columnsAdded.length > 0) {

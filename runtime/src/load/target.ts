@@ -64,9 +64,16 @@ export async function ensureTargetTable(
   wanted: readonly LoadColumn[],
   partitionColumn: string | null,
   tenantColumn: string | null = null,
+  /** The table's columns as the caller just described them (its schema exists); absent: asked. */
+  described?: LoadColumn[],
 ): Promise<EnsureResult> {
-  await ensureSchema(client, t);
-  let existing = await describeTable(client, t);
+  let existing: LoadColumn[] | null;
+  if (described === undefined) {
+    await ensureSchema(client, t);
+    existing = await describeTable(client, t);
+  } else {
+    existing = described;
+  }
   let created = false;
   if (existing === null) {
     created = await createTable(client, t, wanted, partitionColumn, tenantColumn);
@@ -138,10 +145,16 @@ export async function createTableAs(
   return { written: out.updateCount ?? 0, queryId: out.queryId };
 }
 
-/** Whether the target's schema exists and the table does not (a load may create it with data). */
-export async function targetMissing(client: TrinoClient, t: TargetTable): Promise<boolean> {
+/**
+ * The target's columns after making sure its schema exists, or null when the table does not exist
+ * (a load may then create it with its rows).
+ */
+export async function describeTarget(
+  client: TrinoClient,
+  t: TargetTable,
+): Promise<LoadColumn[] | null> {
   await ensureSchema(client, t);
-  return (await describeTable(client, t)) === null;
+  return describeTable(client, t);
 }
 
 /** The WITH properties of a target table: Parquet, partitioned by tenant, then by day. */
