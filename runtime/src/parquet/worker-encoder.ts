@@ -36,7 +36,8 @@ function properties(o) {
   let b = new pw.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(o.rowGroupRows)
-    .setCreatedBy("@etl/runtime (parquet-wasm)");
+    .setCreatedBy("@etl/runtime (parquet-wasm)")
+    .setStatisticsEnabled(pw.EnabledStatistics.Chunk);
   b = b.setDictionaryEnabled(o.dictionary === undefined ? false : o.dictionary);
   for (const [column, on] of Object.entries(o.dictionaryColumns || {})) {
     b = b.setColumnDictionaryEnabled(column, on);

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { type RecordBatch, Table, tableToIPC } from "apache-arrow";
 import {
   Compression,
+  EnabledStatistics,
   transformParquetStream,
   Table as WasmTable,
   type WriterProperties,
@@ -44,7 +45,11 @@ function writerProperties(options: ParquetWriteOptions): WriterProperties {
   let builder = new WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(options.rowGroupRows)
-    .setCreatedBy("@etl/runtime (parquet-wasm)");
+    .setCreatedBy("@etl/runtime (parquet-wasm)")
+    // Row-group (chunk) statistics only, no page-level column and offset indexes: the files are
+    // read whole by the load's staging table (Trino writes the Iceberg data files itself), and
+    // skipping the page indexes cut the extract's time by about 9% (docs/performance.md).
+    .setStatisticsEnabled(EnabledStatistics.Chunk);
   builder = builder.setDictionaryEnabled(options.dictionary ?? false);
   for (const [column, on] of Object.entries(options.dictionaryColumns ?? {})) {
     builder = builder.setColumnDictionaryEnabled(column, on);
